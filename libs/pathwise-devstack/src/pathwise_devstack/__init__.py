@@ -1,0 +1,1 @@
+"""pathwise_devstack."""
