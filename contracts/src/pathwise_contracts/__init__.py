@@ -1,1 +1,66 @@
-"""pathwise_contracts."""
+"""Pathwise event contracts: v1 events, the CloudEvents envelope, topics and ids."""
+
+from pathwise_contracts.envelope import Envelope
+from pathwise_contracts.events import (
+    EVENT_TYPES,
+    AssessmentRecorded,
+    AssessmentVoided,
+    Channel,
+    CompetencyMastered,
+    ContactPreferencesChanged,
+    EncryptedValue,
+    Event,
+    GuardianLinked,
+    MasteryUpdated,
+    Modality,
+    NotificationFailed,
+    NotificationSent,
+    NotificationSuppressed,
+    PathReplanned,
+    PathStep,
+    StudentEnrolled,
+    SupportNeeded,
+    UnknownEventType,
+)
+from pathwise_contracts.ids import NAMESPACE, derive_event_id
+from pathwise_contracts.topics import (
+    ASSESSMENT_EVENTS,
+    NOTIFY_EVENTS,
+    PATH_EVENTS,
+    PROFILE_EVENTS,
+    TOPICS,
+    Topic,
+    all_topics,
+)
+
+__all__ = [
+    "ASSESSMENT_EVENTS",
+    "EVENT_TYPES",
+    "NAMESPACE",
+    "NOTIFY_EVENTS",
+    "PATH_EVENTS",
+    "PROFILE_EVENTS",
+    "TOPICS",
+    "AssessmentRecorded",
+    "AssessmentVoided",
+    "Channel",
+    "CompetencyMastered",
+    "ContactPreferencesChanged",
+    "EncryptedValue",
+    "Envelope",
+    "Event",
+    "GuardianLinked",
+    "MasteryUpdated",
+    "Modality",
+    "NotificationFailed",
+    "NotificationSent",
+    "NotificationSuppressed",
+    "PathReplanned",
+    "PathStep",
+    "StudentEnrolled",
+    "SupportNeeded",
+    "Topic",
+    "UnknownEventType",
+    "all_topics",
+    "derive_event_id",
+]

@@ -1,0 +1,128 @@
+"""CloudEvents 1.0 envelope in structured JSON mode.
+
+Every Kafka message value is one envelope. Its context attributes (id, type,
+subject, trace context) can be routed and de-duplicated on without decoding the
+payload, and ``event()`` turns it back into the typed model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any, Literal, Self
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from pathwise_contracts.events import EVENT_TYPES, Event, UnknownEventType
+
+_EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-[^\s]*)?$")
+_OPTIONAL_EXTENSIONS = ("traceparent", "tracestate")
+
+
+class Envelope(BaseModel):
+    """A CloudEvents 1.0 event carrying one Pathwise event as JSON ``data``.
+
+    Unknown extension attributes are kept (CloudEvents consumers must tolerate
+    them) but must follow the spec's naming and value rules.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    id: UUID = Field(description="Event id; deterministic, so consumers de-duplicate on it.")
+    source: str = Field(
+        min_length=1,
+        pattern=r"^\S+$",
+        description="URI-reference of the producer, e.g. 'urn:pathwise:assessment-svc'.",
+    )
+    type: str = Field(min_length=1, description="Event type, e.g. 'org.pathwise.x.Y.v1'.")
+    specversion: Literal["1.0"] = Field(default="1.0", description="CloudEvents version.")
+    subject: str = Field(min_length=1, description="Student id; also the Kafka message key.")
+    time: AwareDatetime = Field(description="When the fact occurred, UTC.")
+    datacontenttype: Literal["application/json"] = Field(
+        default="application/json", description="Media type of data."
+    )
+    dataschema: str = Field(
+        min_length=1, pattern=r"^\S+$", description="URI of the JSON Schema of data."
+    )
+    districtid: str = Field(min_length=1, description="Extension: district that owns the data.")
+    traceparent: str | None = Field(
+        default=None, pattern=_TRACEPARENT.pattern, description="W3C trace context extension."
+    )
+    tracestate: str | None = Field(
+        default=None, max_length=512, description="W3C trace state extension."
+    )
+    data: dict[str, Any] = Field(description="The event, as its JSON Schema describes.")
+
+    @field_validator("time")
+    @classmethod
+    def _to_utc(cls, value: datetime) -> datetime:
+        return value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _extensions_follow_spec(self) -> Self:
+        for name, value in (self.model_extra or {}).items():
+            if not _EXTENSION_NAME.match(name):
+                raise ValueError(f"extension attribute {name!r} must be 1-20 chars of a-z0-9")
+            if not isinstance(value, str | int | bool):
+                raise ValueError(f"extension attribute {name!r} must be a string, int or bool")
+        return self
+
+    @classmethod
+    def wrap(
+        cls,
+        event: Event,
+        *,
+        id: UUID,
+        source: str,
+        district_id: str,
+        time: datetime | None = None,
+        traceparent: str | None = None,
+        tracestate: str | None = None,
+    ) -> Envelope:
+        """Envelope ``event``; the student id becomes the subject (and Kafka key)."""
+        return cls(
+            id=id,
+            source=source,
+            type=event.type,
+            subject=event.student_id,
+            time=time if time is not None else datetime.now(UTC),
+            dataschema=event.dataschema(),
+            districtid=district_id,
+            traceparent=traceparent,
+            tracestate=tracestate,
+            data=event.model_dump(mode="json"),
+        )
+
+    def to_bytes(self) -> bytes:
+        """Compact JSON for the Kafka message value; absent extensions are omitted."""
+        body = self.model_dump(mode="json")
+        for name in _OPTIONAL_EXTENSIONS:
+            if body[name] is None:
+                del body[name]
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Envelope:
+        """Parse and validate a message value (raises pydantic ValidationError)."""
+        return cls.model_validate_json(raw)
+
+    def event(self) -> Event:
+        """The typed event in ``data``.
+
+        Raises UnknownEventType for a type no model declares, ValidationError for
+        data the model rejects, and ValueError when data's student is not the
+        subject (the message would sit on the wrong partition).
+        """
+        try:
+            model = EVENT_TYPES[self.type]
+        except KeyError:
+            raise UnknownEventType(f"unknown event type {self.type!r}") from None
+        event = model.model_validate(self.data)
+        if event.student_id != self.subject:
+            raise ValueError(
+                f"subject {self.subject!r} does not match data.student_id {event.student_id!r}"
+            )
+        return event

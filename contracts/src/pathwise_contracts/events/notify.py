@@ -1,0 +1,58 @@
+"""Events produced by notify-svc on ``notify.events.v1``.
+
+Every notification decision is logged, including suppressions, so "why did (or
+didn't) this guardian hear about it?" is answerable from the log alone.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from pathwise_contracts.events.base import Event
+from pathwise_contracts.events.profile import Channel
+from pathwise_contracts.topics import NOTIFY_EVENTS
+
+
+class _Notification(Event):
+    """Fields shared by every outcome of one notification."""
+
+    topic = NOTIFY_EVENTS.name
+
+    notification_id: UUID = Field(description="Deterministic id of the notification.")
+    guardian_id: str = Field(min_length=1, description="Guardian addressed.")
+    channel: Channel = Field(description="Channel used or considered.")
+    cause_event_id: UUID = Field(description="Id of the event the notification is about.")
+
+
+class NotificationSent(_Notification):
+    """The provider accepted the message."""
+
+    type = "org.pathwise.notify.NotificationSent.v1"
+
+    template: str = Field(min_length=1, description="Message template name.")
+
+
+class NotificationSuppressed(_Notification):
+    """A notification was deliberately not sent."""
+
+    type = "org.pathwise.notify.NotificationSuppressed.v1"
+
+    reason: Literal[
+        "no_consent", "opted_out", "no_rights", "no_contact", "quiet_hours", "digest"
+    ] = Field(description="Why it was not sent.")
+
+
+class NotificationFailed(_Notification):
+    """A send attempt failed; ``final`` means no more retries."""
+
+    type = "org.pathwise.notify.NotificationFailed.v1"
+
+    attempt: int = Field(ge=1, description="Attempt number, from 1.")
+    error: str = Field(
+        max_length=500,
+        description="Provider error, scrubbed of addresses and numbers (no personal data).",
+    )
+    final: bool = Field(description="True when the notification is given up on.")

@@ -1,0 +1,63 @@
+"""Kafka topics: the log that is Pathwise's source of truth.
+
+Every topic is keyed by student id so all of one student's events stay in order
+on one partition. Retention is forever (-1) because projections are rebuilt by
+replaying the topics from the beginning; compaction is never used, since events
+are facts, not snapshots, and compaction would silently drop history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FOREVER = -1
+DLQ_RETENTION_MS = 14 * 24 * 60 * 60 * 1000
+_CLEANUP_POLICIES = frozenset({"delete", "compact", "compact,delete"})
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic's name and the settings it must be created with."""
+
+    name: str
+    partitions: int
+    retention_ms: int
+    cleanup_policy: str = "delete"
+    key: str = "student_id"
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("topic name must not be empty")
+        if self.partitions < 1:
+            raise ValueError(f"{self.name}: partitions must be >= 1")
+        if self.retention_ms != FOREVER and self.retention_ms <= 0:
+            raise ValueError(f"{self.name}: retention_ms must be -1 (forever) or positive")
+        if self.cleanup_policy not in _CLEANUP_POLICIES:
+            raise ValueError(f"{self.name}: unknown cleanup_policy {self.cleanup_policy!r}")
+
+    @property
+    def dlq(self) -> str:
+        """Name of the dead-letter topic that receives this topic's poison messages."""
+        return f"{self.name}.dlq"
+
+    def dlq_topic(self) -> Topic:
+        """The dead-letter topic: same partitioning, kept long enough to triage."""
+        return Topic(
+            name=self.dlq,
+            partitions=self.partitions,
+            retention_ms=DLQ_RETENTION_MS,
+            key=self.key,
+        )
+
+
+ASSESSMENT_EVENTS = Topic("assessment.events.v1", partitions=12, retention_ms=FOREVER)
+PROFILE_EVENTS = Topic("profile.events.v1", partitions=12, retention_ms=FOREVER)
+PATH_EVENTS = Topic("path.events.v1", partitions=12, retention_ms=FOREVER)
+NOTIFY_EVENTS = Topic("notify.events.v1", partitions=12, retention_ms=FOREVER)
+
+TOPICS: tuple[Topic, ...] = (ASSESSMENT_EVENTS, PROFILE_EVENTS, PATH_EVENTS, NOTIFY_EVENTS)
+
+
+def all_topics() -> tuple[Topic, ...]:
+    """The event topics followed by their dead-letter topics, for provisioning."""
+    return TOPICS + tuple(topic.dlq_topic() for topic in TOPICS)

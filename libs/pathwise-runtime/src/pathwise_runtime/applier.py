@@ -1,0 +1,199 @@
+"""Apply a batch of records exactly once: the heart of every projector.
+
+One Postgres transaction per batch holds the projection's writes, the events it
+derives (outbox), the dead letters, the applied event ids and the watermarks.
+Kafka is acknowledged only after it commits. So any crash either loses the
+whole transaction (and Kafka redelivers) or keeps all of it (and the
+redelivery is recognised by the watermark and skipped).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+import asyncpg
+from aiokafka import ConsumerRecord
+
+from pathwise_contracts import Envelope
+from pathwise_runtime import outbox, telemetry, topics, watermarks
+from pathwise_runtime.dlq import dlq_message
+from pathwise_runtime.projection import Delivered, Projection
+
+log = logging.getLogger(__name__)
+
+Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
+
+
+@dataclass
+class ApplierStats:
+    batches: int = 0
+    applied: int = 0
+    skipped: int = 0
+    dead_lettered: int = 0
+    emitted: int = 0
+    last_batch_ms: float = 0.0
+    positions: dict[str, int] = field(default_factory=dict)
+
+
+class BatchApplier:
+    """Runs one projection over batches of raw Kafka records."""
+
+    def __init__(self, projection: Projection, pool: asyncpg.Pool, bootstrap_servers: str) -> None:
+        self.projection = projection
+        self._pool = pool
+        self._bootstrap = bootstrap_servers
+        self._verified: set[tuple[str, int]] = set()
+        self.stats = ApplierStats()
+
+    def forget_assignment(self) -> None:
+        """Partitions handed to us again are checked against the broker again."""
+        self._verified.clear()
+
+    async def apply(self, records: Sequence[Record]) -> None:
+        started = time.perf_counter()
+        name = self.projection.name
+        markers: dict[tuple[str, int], str] = {}
+        partitions = sorted({(r.topic, r.partition) for r in records})
+        await self._verify(partitions, records)
+        with telemetry.span(f"{name} apply", {"messaging.batch.message_count": len(records)}):
+            async with self._pool.acquire() as conn, conn.transaction():
+                marks = await watermarks.load(conn, name, partitions)
+                for record in records:  # a new incarnation starts below the watermark
+                    incarnation = topics.marker_incarnation(record)
+                    if incarnation is not None:
+                        _check_marker(record, incarnation, marks)
+                        markers[(record.topic, record.partition)] = incarnation
+                fresh = watermarks.unapplied(records, marks)
+                delivered: list[Delivered] = []
+                dead: list[outbox.OutboxMessage] = []
+                for record in fresh:
+                    if topics.is_control(record):
+                        continue
+                    try:
+                        envelope = Envelope.from_bytes(record.value or b"")
+                        event = envelope.event()
+                    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+                        dead.append(dlq_message(record, name, exc))
+                        continue
+                    delivered.append(
+                        Delivered(envelope, event, record.topic, record.partition, record.offset)
+                    )
+                delivered = await self._first_deliveries(conn, delivered)
+                emitted, poisoned = await self._apply_isolating_poison(conn, delivered)
+                dead.extend(dlq_message(_record_of(d, records), name, e) for d, e in poisoned)
+                await outbox.add(conn, [outbox.message_for(e.event().topic, e) for e in emitted])
+                await outbox.add(conn, dead)
+                high = watermarks.advance(marks, fresh)
+                await watermarks.store(conn, name, high, markers)
+        self._count(
+            len(records), len(fresh), len(delivered) - len(poisoned), len(dead), len(emitted)
+        )
+        for (topic, partition), offset in high.items():
+            self.stats.positions[f"{topic}[{partition}]"] = offset
+        self.stats.last_batch_ms = (time.perf_counter() - started) * 1000
+        for message in dead:
+            log.error(
+                "dead-lettered",
+                extra={"projection": name, "headers": dict(message.headers)},
+            )
+
+    def _count(self, total: int, fresh: int, applied: int, dead: int, emitted: int) -> None:
+        self.stats.batches += 1
+        self.stats.skipped += total - fresh
+        self.stats.applied += applied
+        self.stats.dead_lettered += dead
+        self.stats.emitted += emitted
+
+    async def _first_deliveries(
+        self, conn: asyncpg.Connection, delivered: list[Delivered]
+    ) -> list[Delivered]:
+        """Drop events already applied under another offset (an outbox re-publish)."""
+        if not delivered:
+            return []
+        ids = await conn.fetch(
+            """INSERT INTO pathwise_applied_events (projection, event_id)
+               SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id""",
+            self.projection.name,
+            [d.envelope.id for d in delivered],
+        )
+        new = {r["event_id"] for r in ids}
+        first: list[Delivered] = []
+        for d in delivered:
+            if d.envelope.id in new:
+                new.discard(d.envelope.id)  # a duplicate inside one batch counts once
+                first.append(d)
+        return first
+
+    async def _apply_isolating_poison(
+        self, conn: asyncpg.Connection, delivered: list[Delivered]
+    ) -> tuple[list[Envelope], list[tuple[Delivered, Exception]]]:
+        """Apply the batch in one savepoint; on failure, find the poison one by one."""
+        if not delivered:
+            return [], []
+        try:
+            async with conn.transaction():
+                return list(await self.projection.apply(conn, delivered)), []
+        except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):
+            raise
+        except Exception:  # the projection's own error: isolate the record
+            log.warning("batch failed, isolating the poison record", exc_info=True)
+        emitted: list[Envelope] = []
+        poisoned: list[tuple[Delivered, Exception]] = []
+        for item in delivered:
+            try:
+                async with conn.transaction():
+                    emitted.extend(await self.projection.apply(conn, [item]))
+            except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):
+                raise
+            except Exception as exc:
+                poisoned.append((item, exc))
+        return emitted, poisoned
+
+    async def _verify(self, partitions: list[tuple[str, int]], records: Sequence[Record]) -> None:
+        """Check, once per assignment, that our watermarks belong to this log."""
+        todo = [p for p in partitions if p not in self._verified]
+        if not todo:
+            return
+        async with self._pool.acquire() as conn:
+            marks = await conn.fetch(
+                """SELECT topic, partition, last_offset, incarnation FROM pathwise_watermarks
+                    WHERE projection = $1""",
+                self.projection.name,
+            )
+        known = {(r["topic"], r["partition"]): r for r in marks}
+        check = [p for p in todo if p in known]
+        if check:
+            logs = await topics.inspect(self._bootstrap, check)
+            for key in check:
+                row = known[key]
+                problem = topics.identity_problem(
+                    key[0], key[1], row["last_offset"], row["incarnation"], logs[key]
+                )
+                if problem:
+                    raise topics.TopicIdentityError(problem)
+        self._verified.update(todo)
+
+
+def _check_marker(record: Record, incarnation: str, marks: watermarks.Watermarks) -> None:
+    mark = marks.get((record.topic, record.partition))
+    if mark is not None and mark.incarnation and mark.incarnation != incarnation:
+        raise topics.TopicIdentityError(
+            f"{record.topic}[{record.partition}] was recreated: watermark on incarnation "
+            f"{mark.incarnation}, the log now starts incarnation {incarnation}; "
+            "rebuild with `pathwise replay`"
+        )
+
+
+def _record_of(item: Delivered, records: Sequence[Record]) -> Record:
+    for record in records:
+        if (record.topic, record.partition, record.offset) == (
+            item.topic,
+            item.partition,
+            item.offset,
+        ):
+            return record
+    raise LookupError(f"{item.topic}[{item.partition}]@{item.offset} not in batch")

@@ -1,0 +1,95 @@
+"""Bearer-token authentication shared by every service.
+
+Production validates JWTs against the district identity provider's JWKS; the
+embedded stack uses a development secret that ``pathwise token`` signs with.
+Handlers receive the caller's role and district, never the raw token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+
+from pathwise_runtime.problems import Problem
+from pathwise_runtime.settings import ServiceSettings
+
+ROLES = ("admin", "teacher", "guardian", "student", "service")
+DEV_ISSUER = "pathwise-dev"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    subject: str
+    role: str
+    district: str
+
+
+class TokenVerifier:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._audience = settings.auth_audience
+        self._issuer = settings.auth_issuer
+        self._jwks = jwt.PyJWKClient(settings.auth_jwks_url) if settings.auth_jwks_url else None
+        secret = settings.auth_dev_secret
+        self._dev_secret = secret.get_secret_value() if secret else None
+        if not self._jwks and not self._dev_secret:
+            raise RuntimeError(
+                "no token verification configured: set PATHWISE_AUTH_JWKS_URL "
+                "(production) or PATHWISE_AUTH_DEV_SECRET (development)"
+            )
+
+    def verify(self, token: str) -> Principal:
+        options: Any = {"require": ["exp", "sub"]}
+        try:
+            if self._jwks:
+                key = self._jwks.get_signing_key_from_jwt(token).key
+                claims = jwt.decode(
+                    token,
+                    key,
+                    algorithms=["RS256", "ES256", "PS256", "EdDSA"],
+                    audience=self._audience,
+                    issuer=self._issuer,
+                    options=options,
+                )
+            else:
+                claims = jwt.decode(
+                    token,
+                    self._dev_secret or "",
+                    algorithms=["HS256"],
+                    audience=self._audience,
+                    issuer=DEV_ISSUER,
+                    options=options,
+                )
+        except jwt.PyJWTError as exc:
+            raise Problem(401, f"invalid bearer token: {exc}", slug="invalid-token") from exc
+        role, district = claims.get("role"), claims.get("district")
+        if role not in ROLES or not isinstance(district, str) or not district:
+            raise Problem(
+                401, "token must carry a known 'role' and a 'district' claim", slug="invalid-token"
+            )
+        return Principal(subject=str(claims["sub"]), role=role, district=district)
+
+
+def principal(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Problem(401, "missing bearer token (Authorization: Bearer <jwt>)", slug="no-token")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return verifier.verify(token.strip())
+
+
+CurrentPrincipal = Annotated[Principal, Depends(principal)]
+
+
+def require_role(*roles: str) -> Any:
+    """A dependency that admits only callers with one of ``roles``."""
+
+    def check(who: CurrentPrincipal) -> Principal:
+        if who.role not in roles:
+            raise Problem(403, f"role '{who.role}' may not do this; needs one of {list(roles)}")
+        return who
+
+    return Depends(check)

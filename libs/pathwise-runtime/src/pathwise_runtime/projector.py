@@ -1,0 +1,117 @@
+"""A projection as a FastStream subscriber with at-least-once delivery.
+
+``AckPolicy.MANUAL``: FastStream's Kafka default acknowledges before the
+handler runs (at-most-once). Here the offset is committed only after the batch
+transaction committed; on an infrastructure error the consumer is rewound
+(nack) and the batch is tried again after a back-off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiokafka import ConsumerRebalanceListener, TopicPartition
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from pathwise_runtime.applier import BatchApplier
+from pathwise_runtime.topics import TopicIdentityError
+
+log = logging.getLogger(__name__)
+
+
+class Projector:
+    """Keeps one projection up to date; reports whether it is healthy."""
+
+    def __init__(
+        self,
+        applier: BatchApplier,
+        *,
+        group_id: str,
+        max_records: int = 2000,
+        batch_timeout_ms: int = 50,
+        max_backoff_s: float = 10.0,
+        session_timeout_ms: int = 10_000,
+    ) -> None:
+        self.applier = applier
+        self.group_id = group_id
+        self._max_records = max_records
+        self._batch_timeout_ms = batch_timeout_ms
+        self._max_backoff = max_backoff_s
+        # How long a SIGKILLed member holds its partitions before the group moves on.
+        self._session_timeout_ms = session_timeout_ms
+        self._failures = 0
+        self.assigned: set[TopicPartition] = set()
+        self.has_assignment = asyncio.Event()
+        self.problem: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.applier.projection.name
+
+    def register(self, broker: KafkaBroker) -> None:
+        subscriber = broker.subscriber(
+            *self.applier.projection.topics,
+            group_id=self.group_id,
+            batch=True,
+            max_records=self._max_records,
+            batch_timeout_ms=self._batch_timeout_ms,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.MANUAL,
+            session_timeout_ms=self._session_timeout_ms,
+            heartbeat_interval_ms=max(100, self._session_timeout_ms // 5),
+            listener=_Assignment(self),
+            decoder=_raw,
+            title=f"{self.name}:consume",
+        )
+        subscriber(self._handle)
+
+    async def _handle(self, message: KafkaMessage) -> None:
+        raw = message.raw_message
+        records = raw if isinstance(raw, tuple) else (raw,)
+        try:
+            await self.applier.apply(records)
+        except TopicIdentityError as exc:
+            self.problem = str(exc)
+            log.critical("projection halted", extra={"projection": self.name, "reason": str(exc)})
+            await self._retry_later(message, self._max_backoff)
+            return
+        except Exception as exc:
+            self._failures += 1
+            self.problem = f"{type(exc).__name__}: {exc}"
+            log.exception("batch failed, will retry", extra={"projection": self.name})
+            await self._retry_later(message, min(self._max_backoff, 0.2 * 2**self._failures))
+            return
+        self._failures = 0
+        self.problem = None
+        await message.ack()
+
+    async def _retry_later(self, message: Any, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await message.nack()
+
+
+def _raw(message: Any) -> Any:
+    """Skip FastStream's body decoding: the applier parses each envelope itself."""
+    return message.body
+
+
+class _Assignment(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, projector: Projector) -> None:
+        self._projector = projector
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self._projector.assigned -= set(revoked)
+        self._projector.applier.forget_assignment()
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self._projector.assigned |= set(assigned)
+        self._projector.applier.forget_assignment()
+        self._projector.has_assignment.set()
+        log.info(
+            "partitions assigned",
+            extra={"projection": self._projector.name, "partitions": len(assigned)},
+        )

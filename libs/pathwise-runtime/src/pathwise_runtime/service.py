@@ -1,0 +1,192 @@
+"""Composition root shared by the services: one process = HTTP API + projectors + relay.
+
+FastStream runs inside the FastAPI lifespan (decided once, here): the API,
+the Kafka subscribers and the outbox relay start and stop together, and
+SIGTERM drains them within the grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+
+from pathwise_runtime import migrations, problems, telemetry
+from pathwise_runtime.applier import BatchApplier
+from pathwise_runtime.auth import TokenVerifier
+from pathwise_runtime.outbox import OutboxRelay
+from pathwise_runtime.projection import Projection
+from pathwise_runtime.projector import Projector
+from pathwise_runtime.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What handlers and background workers of a running service can use."""
+
+    settings: ServiceSettings
+    pool: asyncpg.Pool
+    broker: KafkaBroker
+    relay: OutboxRelay
+    projectors: list[Projector] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents ``source`` of everything this service emits."""
+        return f"urn:pathwise:{self.settings.service_name}"
+
+
+Worker = Callable[[Runtime], Awaitable[Callable[[], Awaitable[None]]]]
+
+
+@dataclass
+class ServiceSpec:
+    """How one service is put together; ``main`` of each service builds one."""
+
+    name: str
+    migrations: Path
+    projections: Callable[[Runtime], Sequence[Projection]] = lambda _: ()
+    configure_api: Callable[[FastAPI], None] = lambda _: None
+    # Started after the projectors; each returns its stop function.
+    workers: Sequence[Worker] = ()
+
+
+async def open_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size)
+    assert pool is not None
+    return pool
+
+
+async def prepare_database(dsn: str, folder: Path) -> list[str]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await migrations.migrate(
+            conn, migrations.runtime_migrations() + migrations.folder_migrations(folder)
+        )
+    finally:
+        await conn.close()
+
+
+def build_projectors(
+    spec: ServiceSpec, runtime: Runtime, *, group_prefix: str | None = None
+) -> list[Projector]:
+    settings = runtime.settings
+    prefix = group_prefix or settings.service_name
+    return [
+        Projector(
+            BatchApplier(p, runtime.pool, settings.kafka_bootstrap_servers),
+            group_id=f"{prefix}.{p.name}",
+            max_records=settings.consumer_max_records,
+            batch_timeout_ms=settings.consumer_batch_timeout_ms,
+        )
+        for p in spec.projections(runtime)
+    ]
+
+
+def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or ServiceSettings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        provider = telemetry.configure_tracing(
+            settings.service_name, settings.otel_exporter_endpoint
+        )
+        await prepare_database(settings.database_url, spec.migrations)
+        pool = await open_pool(settings.database_url)
+        broker = KafkaBroker(
+            settings.kafka_bootstrap_servers,
+            middlewares=[KafkaTelemetryMiddleware(tracer_provider=provider)],
+            enable_idempotence=settings.kafka_enable_idempotence,
+            client_id=settings.service_name,
+            log_level=logging.DEBUG,  # per-message logs only when asked for
+        )
+        relay = OutboxRelay(
+            pool,
+            settings.database_url,
+            settings.kafka_bootstrap_servers,
+            enable_idempotence=settings.kafka_enable_idempotence,
+            poll_interval_s=settings.outbox_poll_interval_s,
+        )
+        runtime = Runtime(settings, pool, broker, relay)
+        runtime.projectors = build_projectors(spec, runtime)
+        for projector in runtime.projectors:
+            projector.register(broker)
+        app.state.runtime = runtime
+        await broker.start()
+        await relay.start()
+        stops = [await worker(runtime) for worker in spec.workers]
+        log.info("service started", extra={"port": settings.http_port})
+        try:
+            yield
+        finally:
+            log.info("service stopping")
+            for stop in reversed(stops):
+                await stop()
+            await broker.stop()
+            await relay.stop()
+            await pool.close()
+            provider.shutdown()
+
+    app = FastAPI(title=spec.name, lifespan=lifespan)
+    app.state.token_verifier = TokenVerifier(settings)
+    problems.install(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSONResponse:
+        return readiness(request.app.state.runtime)
+
+    spec.configure_api(app)
+    return app
+
+
+def readiness(runtime: Runtime) -> JSONResponse:
+    """Ready once every projector has its partitions and none is halted."""
+    projections = {
+        p.name: {
+            "assigned": sorted(f"{tp.topic}[{tp.partition}]" for tp in p.assigned),
+            "has_assignment": p.has_assignment.is_set(),
+            "problem": p.problem,
+            "applied": p.applier.stats.applied,
+            "skipped": p.applier.stats.skipped,
+            "dead_lettered": p.applier.stats.dead_lettered,
+            "positions": p.applier.stats.positions,
+        }
+        for p in runtime.projectors
+    }
+    ready = all(v["has_assignment"] and not v["problem"] for v in projections.values())
+    body = {"ready": ready, "projections": projections, "outbox_published": runtime.relay.published}
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+def run(spec: ServiceSpec) -> None:
+    """Entry point of a service process: JSON logs, uvicorn, graceful SIGTERM."""
+    settings = ServiceSettings()
+    telemetry.configure_logging(settings.service_name, settings.log_format, settings.log_level)
+    app = create_app(spec, settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_s),
+    )
+    asyncio.run(uvicorn.Server(config).serve())

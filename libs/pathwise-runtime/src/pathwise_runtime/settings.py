@@ -1,0 +1,42 @@
+"""Service settings from the environment, so one image runs on a laptop and in a cluster."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every Pathwise service reads at start.
+
+    Names follow what operators already set (``DATABASE_URL``,
+    ``KAFKA_BOOTSTRAP_SERVERS``, ``OTEL_*``) rather than a private prefix.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    service_name: str = Field("pathwise", validation_alias=AliasChoices("SERVICE_NAME"))
+    database_url: str = Field(
+        "postgresql://postgres@localhost/postgres", validation_alias="DATABASE_URL"
+    )
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS"
+    )
+    # Off by default: the embedded broker cannot do InitProducerId. Correctness never
+    # depends on it (outbox + deterministic ids + consumer de-duplication do).
+    kafka_enable_idempotence: bool = Field(False, validation_alias="KAFKA_ENABLE_IDEMPOTENCE")
+    consumer_max_records: int = Field(2000, validation_alias="CONSUMER_MAX_RECORDS", ge=1)
+    consumer_batch_timeout_ms: int = Field(50, validation_alias="CONSUMER_BATCH_TIMEOUT_MS", ge=0)
+    http_host: str = Field("0.0.0.0", validation_alias="HTTP_HOST")
+    http_port: int = Field(8080, validation_alias="HTTP_PORT")
+    district_id: str = Field("d1", validation_alias="DISTRICT_ID")
+    # Bearer JWT validation: a JWKS endpoint in production, a shared dev secret embedded.
+    auth_jwks_url: str | None = Field(None, validation_alias="PATHWISE_AUTH_JWKS_URL")
+    auth_dev_secret: SecretStr | None = Field(None, validation_alias="PATHWISE_AUTH_DEV_SECRET")
+    auth_audience: str = Field("pathwise", validation_alias="PATHWISE_AUTH_AUDIENCE")
+    auth_issuer: str | None = Field(None, validation_alias="PATHWISE_AUTH_ISSUER")
+    log_format: str = Field("json", validation_alias="LOG_FORMAT")
+    log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+    otel_exporter_endpoint: str | None = Field(None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    outbox_poll_interval_s: float = Field(1.0, validation_alias="OUTBOX_POLL_INTERVAL_S", gt=0)
+    shutdown_grace_s: float = Field(20.0, validation_alias="SHUTDOWN_GRACE_S", gt=0)
