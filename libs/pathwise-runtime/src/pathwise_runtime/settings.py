@@ -35,6 +35,7 @@ class ServiceSettings(BaseSettings):
     auth_dev_secret: SecretStr | None = Field(None, validation_alias="PATHWISE_AUTH_DEV_SECRET")
     auth_audience: str = Field("pathwise", validation_alias="PATHWISE_AUTH_AUDIENCE")
     auth_issuer: str | None = Field(None, validation_alias="PATHWISE_AUTH_ISSUER")
+    pii_master_key: SecretStr | None = Field(None, validation_alias="PATHWISE_PII_KEY")
     log_format: str = Field("json", validation_alias="LOG_FORMAT")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     otel_exporter_endpoint: str | None = Field(None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")

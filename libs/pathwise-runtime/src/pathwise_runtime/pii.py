@@ -1,0 +1,58 @@
+"""Personal data is encrypted per data subject before it enters the log.
+
+Each subject (a student or guardian id) has its own AES-256-GCM key, derived
+here from a master key with HKDF. Erasure (crypto-shredding) replaces the
+derivation with a stored, deletable key per subject (profile-svc's keystore);
+the wire format (``EncryptedValue`` with its key id) stays the same.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pathwise_contracts import EncryptedValue
+
+from pathwise_runtime.settings import ServiceSettings
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class Keyring:
+    def __init__(self, master_key: bytes) -> None:
+        if len(master_key) < 32:
+            raise ValueError("the personal-data master key must have at least 32 bytes")
+        self._master = master_key
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> Keyring:
+        if settings.pii_master_key:
+            return cls(_unb64(settings.pii_master_key.get_secret_value()))
+        if settings.auth_dev_secret:  # development only: one secret for the whole stack
+            secret = settings.auth_dev_secret.get_secret_value().encode()
+            return cls(hashlib.sha256(b"pathwise-pii|" + secret).digest())
+        raise RuntimeError("set PATHWISE_PII_KEY (base64url, 32 bytes) to handle personal data")
+
+    def _key(self, kid: str) -> bytes:
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=kid.encode())
+        return hkdf.derive(self._master)
+
+    def encrypt(self, subject: str, plaintext: str) -> EncryptedValue:
+        kid = f"subject:{subject}:1"
+        nonce = os.urandom(12)
+        ct = AESGCM(self._key(kid)).encrypt(nonce, plaintext.encode(), kid.encode())
+        return EncryptedValue(kid=kid, alg="A256GCM", nonce=_b64(nonce), ct=_b64(ct))
+
+    def decrypt(self, value: EncryptedValue) -> str:
+        aes = AESGCM(self._key(value.kid))
+        return aes.decrypt(_unb64(value.nonce), _unb64(value.ct), value.kid.encode()).decode()
