@@ -1,4 +1,5 @@
 import pytest
+
 from pathwise_runtime.pii import Keyring
 
 pytestmark = pytest.mark.unit

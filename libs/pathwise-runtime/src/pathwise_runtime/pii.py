@@ -15,8 +15,8 @@ import os
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from pathwise_contracts import EncryptedValue
 
+from pathwise_contracts import EncryptedValue
 from pathwise_runtime.settings import ServiceSettings
 
 

@@ -11,4 +11,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pathwise_devstack.commands.up",
     "pathwise_devstack.commands.token",
     "pathwise_devstack.commands.contracts",
+    "pathwise_devstack.commands.replay",
 )
