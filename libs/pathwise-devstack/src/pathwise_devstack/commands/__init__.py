@@ -12,4 +12,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pathwise_devstack.commands.token",
     "pathwise_devstack.commands.contracts",
     "pathwise_devstack.commands.replay",
+    "pathwise_devstack.commands.demo",
 )

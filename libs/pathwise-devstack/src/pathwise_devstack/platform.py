@@ -1,0 +1,212 @@
+"""The whole platform as separate processes, for the demo and the end-to-end tests.
+
+Infrastructure (embedded or existing servers) plus the four services, each its
+own OS process on a free port, reachable only through HTTP and Kafka, exactly
+as a district would run them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections import Counter
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from pathwise_contracts import TOPICS
+from pathwise_devstack.devtoken import mint_token
+from pathwise_devstack.ports import free_port
+from pathwise_devstack.services import SERVICES, service_by_name
+from pathwise_devstack.smtp_sink import read_mailbox
+from pathwise_devstack.stack import Infrastructure, start_infrastructure
+from pathwise_devstack.supervisor import ConsolePrinter, Supervisor
+from pathwise_devstack.verification import load_spec
+
+
+class LogFile:
+    """Service output to a file, prefixed with the service name (quiet demos, tests)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = path.open("a", encoding="utf-8")
+        self._lock = threading.Lock()
+
+    def __call__(self, name: str, line: str) -> None:
+        with self._lock:
+            self._file.write(f"[{name}] {line}\n")
+            self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class Platform:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        log_path: Path | None = None,
+        ready_timeout: float = 90.0,
+    ) -> None:
+        self.workdir = workdir
+        self._log = LogFile(log_path) if log_path else None
+        self._ready_timeout = ready_timeout
+        self._stack = contextlib.ExitStack()
+        self.ports = {s.name: free_port() for s in SERVICES}
+        self.infra: Infrastructure
+        self.supervisor: Supervisor
+
+    def __enter__(self) -> Self:
+        try:
+            self.infra = self._stack.enter_context(start_infrastructure(self.workdir))
+            self.supervisor = self._stack.enter_context(
+                Supervisor(
+                    ready_timeout=self._ready_timeout,
+                    output=self._log or ConsolePrinter(),
+                    handle_signals=False,
+                )
+            )
+            for spec in SERVICES:
+                self.supervisor.start_service(
+                    self.infra, spec, self.ports[spec.name], ports=self.ports, wait=False
+                )
+            for spec in SERVICES:
+                self.supervisor.wait_ready(spec.name)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._stack.close()
+        if self._log:
+            self._log.close()
+
+    def url(self, service: str) -> str:
+        return service_by_name(service).url(self.ports[service])
+
+    def token(self, role: str = "service", district: str = "d1") -> str:
+        return mint_token(self.infra.dev_secret, role=role, district=district)
+
+    def kill(self, service: str) -> None:
+        self.supervisor.kill(service)
+
+    def restart(self, service: str) -> None:
+        self.supervisor.restart(service)
+
+    def mails(self) -> list[dict[str, Any]]:
+        return read_mailbox(self.infra.mailbox_path)
+
+    def database_url(self, service: str) -> str:
+        return self.infra.database_url(service_by_name(service))
+
+    async def end_offsets(self) -> dict[tuple[str, int], int]:
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.infra.bootstrap_servers)
+        await consumer.start()
+        try:
+            tps = [TopicPartition(t.name, p) for t in TOPICS for p in range(t.partitions)]
+            ends = await consumer.end_offsets(tps)
+            return {(tp.topic, tp.partition): end for tp, end in ends.items()}
+        finally:
+            await consumer.stop()
+
+    async def backlog(self) -> dict[str, int]:
+        """Per service: records not yet applied plus events not yet published."""
+        ends = await self.end_offsets()
+        result: dict[str, int] = {}
+        for spec in SERVICES:
+            conn = await asyncpg.connect(self.database_url(spec.name))
+            try:
+                marks = {
+                    (r["projection"], r["topic"], r["partition"]): r["last_offset"]
+                    for r in await conn.fetch("SELECT * FROM pathwise_watermarks")
+                }
+                pending = await conn.fetchval(
+                    "SELECT count(*) FROM pathwise_outbox WHERE published_at IS NULL"
+                )
+            finally:
+                await conn.close()
+            behind = 0
+            for projection in _projections_of(spec.module):
+                for topic in projection[1]:
+                    for (t, p), end in ends.items():
+                        if t == topic:
+                            behind += max(0, end - 1 - marks.get((projection[0], t, p), -1))
+            result[spec.name] = behind + int(pending)
+        return result
+
+    async def wait_caught_up(self, *, timeout: float = 120.0, settle: float = 1.5) -> None:
+        """Until nothing is left to apply or publish, and mail has stopped arriving."""
+        async with asyncio.timeout(timeout):
+            quiet_since: float | None = None
+            mails = -1
+            loop = asyncio.get_running_loop()
+            while True:
+                backlog = await self.backlog()
+                count = len(self.mails())
+                if sum(backlog.values()) == 0 and count == mails:
+                    quiet_since = quiet_since or loop.time()
+                    if loop.time() - quiet_since >= settle:
+                        return
+                else:
+                    quiet_since = None
+                mails = count
+                await asyncio.sleep(0.3)
+
+    async def event_counts(self) -> Counter[str]:
+        """How many events of each CloudEvents type the four topics hold."""
+        ends = await self.end_offsets()
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.infra.bootstrap_servers, enable_auto_commit=False
+        )
+        await consumer.start()
+        counts: Counter[str] = Counter()
+        try:
+            tps = [TopicPartition(t, p) for (t, p), end in ends.items() if end > 0]
+            consumer.assign(tps)
+            await consumer.seek_to_beginning(*tps)
+            while True:
+                todo = [
+                    tp for tp in tps if await consumer.position(tp) < ends[(tp.topic, tp.partition)]
+                ]
+                if not todo:
+                    return counts
+                for records in (await consumer.getmany(*todo, timeout_ms=1000)).values():
+                    for r in records:
+                        ce_type = dict(r.headers or ()).get("ce_type")
+                        if ce_type:
+                            counts[ce_type.decode().rsplit(".", 2)[-2]] += 1
+        finally:
+            await consumer.stop()
+
+
+def _projections_of(module: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(name, topics) of each projection a service runs, without starting it."""
+    spec = load_spec(module)
+    probe = _SpecProbe()
+    return [(p.name, tuple(p.topics)) for p in spec.projections(probe)]  # type: ignore[arg-type]
+
+
+class _SpecProbe:
+    """Enough of a Runtime for a ServiceSpec to construct its projections."""
+
+    source = "urn:pathwise:probe"
+
+    def __init__(self) -> None:
+        from pathwise_runtime.settings import ServiceSettings
+
+        self.settings = ServiceSettings()
+        self.extras: dict[str, Any] = {}

@@ -1,0 +1,201 @@
+"""The whole platform as separate processes, through HTTP and Kafka only.
+
+One platform (embedded Postgres + broker + four service processes) for the
+module: a stream of 5,000 results with path-svc and notify-svc killed -9 in
+the middle of it, poison on every topic, and replay equality for every service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from pathwise_contracts import TOPICS
+from pathwise_devstack import simulation
+from pathwise_devstack.platform import Platform
+from pathwise_devstack.services import SERVICES
+from pathwise_devstack.verification import replay_service
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+STUDENTS = 250
+COMPETENCIES = 4
+ATTEMPTS = 5  # 250 x 4 x 5 = 5,000 results
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    workdir = tmp_path_factory.mktemp("e2e")
+    with Platform(workdir, log_path=workdir / "services.log") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client_headers(platform: Platform) -> dict[str, str]:
+    return {"Authorization": f"Bearer {platform.token('service')}"}
+
+
+async def test_kill_9_mid_stream_loses_nothing_and_mails_each_family_once(
+    platform: Platform, client_headers: dict[str, str]
+) -> None:
+    rng = random.Random(42)
+    async with httpx.AsyncClient(headers=client_headers, timeout=30) as client:
+        framework = (await client.get(f"{platform.url('path-svc')}/v1/framework")).json()
+        competencies = simulation.learning_order(framework)[:COMPETENCIES]
+        enrolment_rng = random.Random(7)
+        bodies = [simulation.enrollment(n, enrolment_rng) for n in range(STUDENTS)]
+        traffic = await simulation.enroll(client, platform.url("profile-svc"), STUDENTS, seed=7)
+        results = [
+            r for n in range(STUDENTS) for r in simulation.answers(n, competencies, ATTEMPTS, rng)
+        ]
+        by_student: dict[str, list[dict[str, object]]] = {}
+        for r in results:
+            by_student.setdefault(str(r["student_id"]), []).append(r)
+        ordered = [q[i] for i in range(COMPETENCIES * ATTEMPTS) for q in by_student.values()]
+        assert len(ordered) == 5_000
+
+        async def chaos() -> None:
+            await asyncio.sleep(3)
+            platform.kill("path-svc")
+            await asyncio.sleep(1)
+            await asyncio.to_thread(platform.restart, "path-svc")
+            await asyncio.sleep(2)
+            platform.kill("notify-svc")
+            await asyncio.sleep(1)
+            await asyncio.to_thread(platform.restart, "notify-svc")
+
+        await asyncio.gather(
+            simulation.stream(client, platform.url("assessment-svc"), ordered, traffic, rate=500),
+            chaos(),
+        )
+    assert traffic.rejected == []
+    await platform.wait_caught_up(timeout=240)
+
+    counts = await platform.event_counts()
+    assert counts["AssessmentRecorded"] == 5_000
+
+    conn = await asyncpg.connect(platform.database_url("path-svc"))
+    try:
+        rows, attempts = await conn.fetchrow("SELECT count(*), sum(attempts) FROM mastery")
+    finally:
+        await conn.close()
+    assert (rows, attempts) == (STUDENTS * COMPETENCIES, 5_000)
+
+    # Exactly one email per (cause, guardian); a send whose outcome a crash made
+    # unknown is reported, never repeated.
+    mails = platform.mails()
+    per_cause = Counter(
+        (m["headers"].get("X-Pathwise-Cause-Id"), tuple(m["rcpt_tos"])) for m in mails
+    )
+    assert per_cause and max(per_cause.values()) == 1
+    eligible = {
+        b["student_id"]: sum(1 for g in b["guardians"] if g["consent"]["email"]) for b in bodies
+    }
+    mastered = await _mastered_students(platform)
+    expected = sum(eligible[s] for s in mastered)
+    unknown = await _unknown_outcomes(platform)
+    assert len(mails) + unknown == expected
+    assert counts["NotificationSent"] == len(mails)
+
+
+async def _mastered_students(platform: Platform) -> list[str]:
+    conn = await asyncpg.connect(platform.database_url("path-svc"))
+    try:
+        rows = await conn.fetch("SELECT student_id FROM mastery WHERE mastered")
+    finally:
+        await conn.close()
+    return [r["student_id"] for r in rows]
+
+
+async def _unknown_outcomes(platform: Platform) -> int:
+    conn = await asyncpg.connect(platform.database_url("notify-svc"))
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM deliveries WHERE state = 'unknown'"))
+    finally:
+        await conn.close()
+
+
+async def test_poison_on_every_topic_reaches_its_dlq_and_the_stream_goes_on(
+    platform: Platform, client_headers: dict[str, str]
+) -> None:
+    bootstrap = platform.infra.bootstrap_servers
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for topic in TOPICS:
+            await producer.send_and_wait(topic.name, b"\x00 not a cloudevent", key=b"stu-00001")
+    finally:
+        await producer.stop()
+
+    async with httpx.AsyncClient(headers=client_headers, timeout=30) as client:
+        body = simulation.enrollment(90_001, random.Random(1))
+        r = await client.post(f"{platform.url('profile-svc')}/v1/students", json=body)
+        assert r.status_code in (200, 201)
+        result = {
+            "student_id": body["student_id"],
+            "competency_id": simulation.learning_order(
+                (await client.get(f"{platform.url('path-svc')}/v1/framework")).json()
+            )[0],
+            "score": 1,
+            "max_score": 1,
+            "occurred_at": "2026-10-01T10:00:00+00:00",
+            "source": "e2e",
+            "source_id": "after-poison",
+        }
+        r = await client.post(f"{platform.url('assessment-svc')}/v1/assessments", json=result)
+        assert r.status_code == 201
+        await platform.wait_caught_up(timeout=120)
+        path = await client.get(f"{platform.url('path-svc')}/v1/students/{body['student_id']}/path")
+        assert path.status_code == 200
+
+    for topic in TOPICS:
+        dead = await _read_all(bootstrap, topic.dlq, topic.partitions)
+        reasons = [dict(r.headers) for r in dead if r.value == b"\x00 not a cloudevent"]
+        assert reasons, f"no dead letter on {topic.dlq}"
+        assert all(h["dlq.original.topic"] == topic.name.encode() for h in reasons)
+        assert all(b"dlq.reason" in {k.encode() for k in h} for h in reasons)
+
+
+async def _read_all(bootstrap: str, topic: str, partitions: int) -> list[object]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        out: list[object] = []
+        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
+            for records in (await consumer.getmany(timeout_ms=1000)).values():
+                out.extend(records)
+        return out
+    finally:
+        await consumer.stop()
+
+
+@pytest.mark.parametrize("service", [s.name for s in SERVICES])
+async def test_every_projection_rebuilt_from_the_log_equals_the_live_one(
+    platform: Platform, service: str
+) -> None:
+    spec = next(s for s in SERVICES if s.name == service)
+    report = await replay_service(
+        spec.name,
+        spec.module,
+        live_dsn=platform.database_url(service),
+        admin_dsn=platform.infra.admin_dsn,
+        bootstrap=platform.infra.bootstrap_servers,
+        verify=True,
+    )
+    assert report.tables, f"{service} declares no projection tables"
+    assert report.verified, report.as_dict()
+
+
+def test_log_file_exists(platform: Platform) -> None:
+    assert Path(platform.workdir / "services.log").exists()
