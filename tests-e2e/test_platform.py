@@ -11,12 +11,12 @@ import asyncio
 import random
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
 from pathwise_contracts import TOPICS
 from pathwise_devstack import simulation
 from pathwise_devstack.platform import Platform
@@ -195,7 +195,3 @@ async def test_every_projection_rebuilt_from_the_log_equals_the_live_one(
     )
     assert report.tables, f"{service} declares no projection tables"
     assert report.verified, report.as_dict()
-
-
-def test_log_file_exists(platform: Platform) -> None:
-    assert Path(platform.workdir / "services.log").exists()
