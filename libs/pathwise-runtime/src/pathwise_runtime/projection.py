@@ -53,7 +53,8 @@ def derive(
     """Wrap an event derived from ``cause`` with a deterministic id.
 
     The id is a UUIDv5 of the cause and what was derived, and the time is the
-    cause's time, so a replay or a re-delivery produces the identical envelope.
+    cause's time, so a replay or a re-delivery produces the same event (only the
+    trace context, which says who derived it this time, may differ).
     """
     trace = current_trace_headers()
     return Envelope.wrap(

@@ -1,1 +1,1 @@
-"""path_svc."""
+"""path-svc: mastery estimates and personalised learning paths, built from assessment evidence."""

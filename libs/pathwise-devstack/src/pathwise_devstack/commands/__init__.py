@@ -13,4 +13,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pathwise_devstack.commands.contracts",
     "pathwise_devstack.commands.replay",
     "pathwise_devstack.commands.demo",
+    "pathwise_devstack.commands.bench",
 )

@@ -1,0 +1,136 @@
+"""The competency graph a learning path is planned over.
+
+A framework is data (a JSON file bundled with the service), validated once on
+load: every prerequisite must be a known competency and the prerequisite graph
+must be acyclic, otherwise the planner could never offer some competencies.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from path_svc.domain.mastery import BktParams
+
+DEFAULT_FRAMEWORK = "grade3-math"
+
+
+class FrameworkError(ValueError):
+    """The framework data is inconsistent (unknown prerequisite, duplicate, cycle)."""
+
+
+class CycleError(FrameworkError):
+    """The prerequisite graph has a cycle; ``cycle`` lists it, first code repeated last."""
+
+    def __init__(self, cycle: list[str]) -> None:
+        super().__init__(f"prerequisite cycle: {' -> '.join(cycle)}")
+        self.cycle = cycle
+
+
+@dataclass(frozen=True, slots=True)
+class Competency:
+    """One standard: its code, what it means, and what must be mastered first."""
+
+    code: str
+    description: str
+    prerequisites: tuple[str, ...] = ()
+    params: BktParams = field(default_factory=BktParams)
+
+
+class Framework:
+    """A validated, immutable set of competencies with their prerequisite edges."""
+
+    def __init__(self, name: str, competencies: Iterable[Competency], title: str = "") -> None:
+        self.name = name
+        self.title = title or name
+        by_code: dict[str, Competency] = {}
+        for competency in competencies:
+            if competency.code in by_code:
+                raise FrameworkError(f"competency {competency.code!r} is defined twice")
+            by_code[competency.code] = competency
+        for competency in by_code.values():
+            for prerequisite in competency.prerequisites:
+                if prerequisite not in by_code:
+                    raise FrameworkError(
+                        f"{competency.code} requires unknown competency {prerequisite!r}"
+                    )
+        cycle = _find_cycle({c.code: c.prerequisites for c in by_code.values()})
+        if cycle:
+            raise CycleError(cycle)
+        self._by_code = by_code
+        self._competencies = tuple(by_code.values())
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Framework:
+        return cls(
+            str(data["name"]),
+            (
+                Competency(
+                    code=str(item["code"]),
+                    description=str(item["description"]),
+                    prerequisites=tuple(item.get("prerequisites", ())),
+                    params=BktParams(**item.get("bkt", {})),
+                )
+                for item in data["competencies"]
+            ),
+            title=str(data.get("title", "")),
+        )
+
+    @classmethod
+    def load(cls, name: str) -> Framework:
+        """A framework bundled with the service, by file name without ``.json``."""
+        path = resources.files("path_svc") / "frameworks" / f"{name}.json"
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+    @staticmethod
+    @functools.cache
+    def load_default() -> Framework:
+        """The framework the service plans over (loaded and validated once)."""
+        return Framework.load(DEFAULT_FRAMEWORK)
+
+    @property
+    def competencies(self) -> tuple[Competency, ...]:
+        """All competencies, in the order the framework lists them."""
+        return self._competencies
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def __getitem__(self, code: str) -> Competency:
+        try:
+            return self._by_code[code]
+        except KeyError:
+            raise KeyError(f"competency {code!r} is not in framework {self.name!r}") from None
+
+    def prerequisites(self, code: str) -> tuple[str, ...]:
+        """The competencies that must be mastered before ``code`` is offered."""
+        return self[code].prerequisites
+
+
+def _find_cycle(edges: Mapping[str, Iterable[str]]) -> list[str] | None:
+    """A cycle in the graph as a closed walk of codes, or None (iterative DFS)."""
+    done: set[str] = set()
+    for start in edges:
+        if start in done:
+            continue
+        path: list[str] = [start]
+        on_path = {start}
+        stack = [iter(edges[start])]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                stack.pop()
+                done.add(path[-1])
+                on_path.discard(path.pop())
+                continue
+            if nxt in on_path:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in done:
+                path.append(nxt)
+                on_path.add(nxt)
+                stack.append(iter(edges[nxt]))
+    return None

@@ -1,0 +1,60 @@
+"""Bayesian Knowledge Tracing: the probability a student has mastered a competency.
+
+Each observation updates the estimate in O(1) from the previous estimate
+alone, so the projection never re-reads a student's history. Partial credit
+(score / max_score) is treated as a fractional observation: the posterior is
+the mix of the "correct" and "incorrect" posteriors weighted by the fraction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MASTERED = 0.95
+"""P(mastered) at or above which a competency counts as mastered."""
+
+
+@dataclass(frozen=True, slots=True)
+class BktParams:
+    """The four BKT parameters plus forgetting, per competency."""
+
+    p_init: float = 0.2
+    p_learn: float = 0.15
+    p_guess: float = 0.2
+    p_slip: float = 0.1
+    p_forget: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("p_init", "p_learn", "p_guess", "p_slip", "p_forget"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be within [0, 1], not {value}")
+        # Otherwise a correct answer would be evidence *against* mastery.
+        if self.p_guess + self.p_slip >= 1.0:
+            raise ValueError("p_guess + p_slip must be below 1")
+        # Otherwise not knowing would lead to knowing more often than knowing does.
+        if self.p_learn + self.p_forget > 1.0:
+            raise ValueError("p_learn + p_forget must not exceed 1")
+
+
+def observe(p: float, fraction: float, params: BktParams) -> float:
+    """P(mastered) after one observation scored ``fraction`` (0 = wrong, 1 = right)."""
+    f = min(max(fraction, 0.0), 1.0)
+    right = p * (1.0 - params.p_slip)
+    wrong = p * params.p_slip
+    if_correct = _ratio(right, right + (1.0 - p) * params.p_guess, p)
+    if_incorrect = _ratio(wrong, wrong + (1.0 - p) * (1.0 - params.p_guess), p)
+    posterior = f * if_correct + (1.0 - f) * if_incorrect
+    after = posterior * (1.0 - params.p_forget) + (1.0 - posterior) * params.p_learn
+    return min(max(after, 0.0), 1.0)
+
+
+def fraction(score: float, max_score: float) -> float:
+    """The share of the points earned, as the observation's weight of "correct"."""
+    return min(max(score / max_score, 0.0), 1.0) if max_score > 0 else 0.0
+
+
+def _ratio(numerator: float, denominator: float, fallback: float) -> float:
+    # A zero denominator means the observation was impossible under the model:
+    # it carries no information, so the estimate stays where it was.
+    return numerator / denominator if denominator > 0 else fallback

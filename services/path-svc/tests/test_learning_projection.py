@@ -1,0 +1,167 @@
+"""The learning projection against real Postgres, through the runtime's applier."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+
+import asyncpg
+import pytest
+from aiokafka import ConsumerRecord
+
+from path_svc.main import SPEC
+from path_svc.projections import LearningProjection
+from pathwise_contracts import (
+    PATH_EVENTS,
+    CompetencyMastered,
+    Envelope,
+    MasteryUpdated,
+    PathReplanned,
+)
+from pathwise_runtime.applier import BatchApplier
+from pathwise_runtime.service import open_pool, prepare_database
+
+from .support import record, recorded, voided
+
+pytestmark = pytest.mark.integration
+SOURCE = "urn:pathwise:path-svc"
+
+
+@pytest.fixture
+async def pool(database: Callable[[], str]) -> AsyncIterator[asyncpg.Pool]:
+    dsn = database()
+    await prepare_database(dsn, SPEC.migrations)
+    pool = await open_pool(dsn, min_size=1, max_size=2)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+def applier(pool: asyncpg.Pool, bootstrap: str) -> BatchApplier:
+    return BatchApplier(LearningProjection(source=SOURCE), pool, bootstrap)
+
+
+async def state(pool: asyncpg.Pool) -> dict[str, list[Any]]:
+    """Everything the projection and its batches wrote, comparable across runs."""
+    async with pool.acquire() as conn:
+        return {
+            "mastery": [tuple(r) for r in await conn.fetch("SELECT * FROM mastery ORDER BY 1, 2")],
+            "paths": [tuple(r) for r in await conn.fetch("SELECT * FROM paths ORDER BY 1")],
+            # Trace context differs between runs by design; the fact itself must not.
+            "outbox": [
+                (r["event_id"], r["topic"], r["key"], _untraced(bytes(r["payload"])))
+                for r in await conn.fetch(
+                    "SELECT event_id, topic, key, payload FROM pathwise_outbox ORDER BY event_id"
+                )
+            ],
+        }
+
+
+def _untraced(payload: bytes) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(payload)
+    body.pop("traceparent", None)
+    body.pop("tracestate", None)
+    return body
+
+
+async def emitted(pool: asyncpg.Pool) -> list[Any]:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT payload FROM pathwise_outbox WHERE topic = $1 ORDER BY seq", PATH_EVENTS.name
+        )
+    return [Envelope.from_bytes(bytes(r["payload"])).event() for r in rows]
+
+
+def numbered(envelopes: Sequence[Envelope]) -> list[ConsumerRecord[bytes, bytes]]:
+    return [record(e, offset) for offset, e in enumerate(envelopes, start=1)]
+
+
+async def test_correct_answers_master_the_competency_and_replan_once(
+    pool: asyncpg.Pool, kafka_bootstrap: str
+) -> None:
+    evidence = [recorded("s-1", n) for n in range(5)]
+    records = numbered([*evidence, voided(evidence[0])])
+    run = applier(pool, kafka_bootstrap)
+    await run.apply(records)
+
+    events = await emitted(pool)
+    updates = [e for e in events if isinstance(e, MasteryUpdated)]
+    mastered = [e for e in events if isinstance(e, CompetencyMastered)]
+    replans = [e for e in events if isinstance(e, PathReplanned)]
+    assert len(updates) == 5
+    assert [u.p_mastery for u in updates] == sorted(u.p_mastery for u in updates)
+    assert len(mastered) == 1 and mastered[0].competency_id == "3.OA.A.1"
+    assert mastered[0].evidence_id in {uuid_of(e) for e in evidence}
+    assert replans and [r.version for r in replans] == list(range(1, len(replans) + 1))
+    assert replans[0].cause_event_id == evidence[0].id
+
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT * FROM mastery WHERE student_id = 's-1'")
+        path = await conn.fetchrow("SELECT * FROM paths WHERE student_id = 's-1'")
+    assert row["attempts"] == 5 and row["mastered"] and row["updated_at"] == evidence[-1].time
+    assert path["version"] == replans[-1].version
+    assert [s["competency_id"] for s in json.loads(path["steps"])] == [
+        s.competency_id for s in replans[-1].steps
+    ]
+
+    before = await state(pool)
+    await run.apply(records)
+    assert await state(pool) == before
+    assert run.stats.skipped == len(records)
+
+
+async def test_unknown_competency_is_dead_lettered_and_the_rest_applied(
+    pool: asyncpg.Pool, kafka_bootstrap: str
+) -> None:
+    records = numbered(
+        [recorded("s-2", 0), recorded("s-3", 0, competency="9.ZZ.Z.9"), recorded("s-2", 1)]
+    )
+    await applier(pool, kafka_bootstrap).apply(records)
+    async with pool.acquire() as conn:
+        dead = await conn.fetch(
+            "SELECT key, headers FROM pathwise_outbox WHERE topic = 'assessment.events.v1.dlq'"
+        )
+        attempts = await conn.fetchval("SELECT attempts FROM mastery WHERE student_id = 's-2'")
+        s3 = await conn.fetchval("SELECT count(*) FROM mastery WHERE student_id = 's-3'")
+    assert len(dead) == 1 and dead[0]["key"] == "s-3"
+    headers = dict(json.loads(dead[0]["headers"]))
+    assert "9.ZZ.Z.9" in headers["dlq.reason"] and headers["dlq.consumer"] == "learning"
+    assert attempts == 2 and s3 == 0
+
+
+async def test_batching_does_not_change_rows_or_event_ids(
+    database: Callable[[], str], kafka_bootstrap: str
+) -> None:
+    """What replay relies on: the same log gives the same state however it is cut."""
+    evidence = [
+        recorded(student, 3 * n + k, competency, score)
+        for n in range(6)
+        for k, (student, competency, score) in enumerate(
+            [
+                ("s-4", "3.NF.A.1", 1.0),
+                ("s-5", "3.OA.A.2", 0.5 if n % 2 else 0.0),
+                ("s-4", "3.G.A.1", 1.0),
+            ]
+        )
+    ]
+    records = numbered(evidence)
+    states = []
+    for batches in ([records], [[r] for r in records]):
+        dsn = database()
+        await prepare_database(dsn, SPEC.migrations)
+        pool = await open_pool(dsn, min_size=1, max_size=2)
+        try:
+            run = applier(pool, kafka_bootstrap)
+            for batch in batches:
+                await run.apply(batch)
+            states.append(await state(pool))
+        finally:
+            await pool.close()
+    assert states[0] == states[1]
+    assert len(states[0]["mastery"]) == 3
+
+
+def uuid_of(envelope: Envelope) -> Any:
+    return envelope.event().assessment_id  # type: ignore[attr-defined]
