@@ -1,1 +1,1 @@
-"""notify_svc."""
+"""notify-svc: tells guardians about their student's progress, exactly once per fact."""

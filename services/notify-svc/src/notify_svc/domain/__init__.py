@@ -1,0 +1,1 @@
+"""Pure notification decisions: what a message says and when to try again."""

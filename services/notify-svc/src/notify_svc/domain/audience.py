@@ -1,0 +1,24 @@
+"""Who may be told, and about which facts.
+
+A guardian is reachable by email while they hold educational rights, have
+consented to email and have an address on file. They hear about facts from
+the moment they became reachable, and about the day before it (so a guardian
+linked right after a success still hears of it), never older news.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+
+from pathwise_contracts import Channel
+
+CHANNEL = Channel.EMAIL
+NEWS_GRACE = timedelta(days=1)
+
+
+def reachable_by_email(
+    educational_rights: bool, consent: Mapping[Channel, bool], has_email: bool
+) -> bool:
+    """Whether email to this guardian about their student is allowed and possible."""
+    return educational_rights and consent.get(CHANNEL, False) and has_email

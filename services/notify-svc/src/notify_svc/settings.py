@@ -1,0 +1,38 @@
+"""Settings only notify-svc reads: the mail server and the retry schedule.
+
+Kept apart from the runtime's ServiceSettings so the shared runtime does not
+grow knobs for one service; names follow what mail operators already use.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from notify_svc.domain.backoff import Backoff
+
+
+class NotifySettings(BaseSettings):
+    """Where mail goes and how hard the sender tries."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    smtp_host: str = Field("127.0.0.1", validation_alias="SMTP_HOST")
+    smtp_port: int = Field(25, validation_alias="SMTP_PORT", gt=0)
+    smtp_starttls: bool = Field(False, validation_alias="SMTP_STARTTLS")
+    smtp_username: str | None = Field(None, validation_alias="SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(None, validation_alias="SMTP_PASSWORD")
+    smtp_timeout_s: float = Field(15.0, validation_alias="SMTP_TIMEOUT_S", gt=0)
+    mail_from: str = Field(
+        "Pathwise <no-reply@pathwise.local>", validation_alias="NOTIFY_MAIL_FROM"
+    )
+    poll_interval_s: float = Field(1.0, validation_alias="NOTIFY_POLL_INTERVAL_S", gt=0)
+    batch_size: int = Field(50, validation_alias="NOTIFY_BATCH_SIZE", ge=1)
+    concurrency: int = Field(4, validation_alias="NOTIFY_SEND_CONCURRENCY", ge=1)
+    retry_base_s: float = Field(5.0, validation_alias="NOTIFY_RETRY_BASE_S", gt=0)
+    retry_cap_s: float = Field(900.0, validation_alias="NOTIFY_RETRY_CAP_S", gt=0)
+    retries: int = Field(5, validation_alias="NOTIFY_RETRIES", ge=0)
+
+    @property
+    def backoff(self) -> Backoff:
+        return Backoff(base_s=self.retry_base_s, cap_s=self.retry_cap_s, retries=self.retries)

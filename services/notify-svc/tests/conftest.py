@@ -1,0 +1,153 @@
+"""Fixtures and builders for notify-svc's tests: migrated databases and a hand-made log.
+
+Records are built by hand (not produced to the broker) so a test controls
+exactly how the profile and path topics interleave. The builders reach tests
+through the ``support`` fixture: every service has a ``tests`` folder, so a
+shared ``tests.support`` module name would clash when the suites run together.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+
+import asyncpg
+import pytest
+from aiokafka import ConsumerRecord
+
+from pathwise_contracts import (
+    Channel,
+    CompetencyMastered,
+    ContactPreferencesChanged,
+    Envelope,
+    Event,
+    GuardianLinked,
+)
+from pathwise_devstack.stack import run_coroutine_sync
+from pathwise_runtime.pii import Keyring
+from pathwise_runtime.service import open_pool, prepare_database
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+HOUR = timedelta(hours=1)
+KEYRING = Keyring(b"k" * 32)
+T0 = datetime(2026, 9, 14, 15, 0, tzinfo=UTC)
+DISTRICT = "d1"
+
+
+class Log:
+    """Builds consumer records with increasing offsets per (topic, partition)."""
+
+    def __init__(self) -> None:
+        self._offsets: dict[tuple[str, int], itertools.count[int]] = {}
+
+    def record(
+        self, event: Event, *, time: datetime, id: uuid.UUID | None = None, partition: int = 0
+    ) -> ConsumerRecord[bytes, bytes]:
+        envelope = Envelope.wrap(
+            event,
+            id=id or uuid.uuid4(),
+            source="urn:pathwise:test",
+            district_id=DISTRICT,
+            time=time,
+        )
+        return self.wrap(envelope, partition=partition)
+
+    def wrap(self, envelope: Envelope, *, partition: int = 0) -> ConsumerRecord[bytes, bytes]:
+        topic = envelope.event().topic
+        offsets = self._offsets.setdefault((topic, partition), itertools.count())
+        value = envelope.to_bytes()
+        key = envelope.subject.encode()
+        return ConsumerRecord(
+            topic=topic,
+            partition=partition,
+            offset=next(offsets),
+            timestamp=0,
+            timestamp_type=0,
+            key=key,
+            value=value,
+            checksum=None,
+            serialized_key_size=len(key),
+            serialized_value_size=len(value),
+            headers=(),
+        )
+
+
+def linked(
+    student: str,
+    guardian: str,
+    *,
+    email: str | None = "guardian@example.org",
+    consent: bool = True,
+    rights: bool = True,
+    language: str = "en",
+) -> GuardianLinked:
+    return GuardianLinked(
+        student_id=student,
+        guardian_id=guardian,
+        relationship="mother",
+        educational_rights=rights,
+        language=language,
+        email=KEYRING.encrypt(guardian, email) if email else None,
+        consent={Channel.EMAIL: consent},
+    )
+
+
+def preferences(student: str, guardian: str, *, consent: bool) -> ContactPreferencesChanged:
+    return ContactPreferencesChanged(
+        student_id=student,
+        guardian_id=guardian,
+        language="en",
+        email=KEYRING.encrypt(guardian, "guardian@example.org"),
+        consent={Channel.EMAIL: consent},
+    )
+
+
+def mastered(student: str, competency: str = "3.OA.A.1") -> CompetencyMastered:
+    return CompetencyMastered(
+        student_id=student,
+        competency_id=competency,
+        p_mastery=0.97,
+        evidence_id=uuid.uuid5(uuid.NAMESPACE_URL, f"{student}/{competency}"),
+    )
+
+
+def cause_id(name: str) -> uuid.UUID:
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"cause/{name}")
+
+
+@pytest.fixture
+def migrated(database: Callable[[], str]) -> Callable[[], str]:
+    """Factory: a fresh database with notify-svc's tables."""
+
+    def create() -> str:
+        dsn = database()
+        run_coroutine_sync(lambda: prepare_database(dsn, MIGRATIONS))
+        return dsn
+
+    return create
+
+
+@pytest.fixture
+async def pool(migrated: Callable[[], str]) -> AsyncIterator[tuple[str, asyncpg.Pool]]:
+    dsn = migrated()
+    pool = await open_pool(dsn, min_size=1, max_size=6)
+    try:
+        yield dsn, pool
+    finally:
+        await pool.close()
+
+
+@pytest.fixture
+def log() -> Log:
+    return Log()
+
+
+@pytest.fixture
+def support() -> ModuleType:
+    """This module: the event builders and constants above."""
+    return sys.modules[__name__]
