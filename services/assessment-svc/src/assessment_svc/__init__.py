@@ -1,1 +1,1 @@
-"""assessment_svc."""
+"""assessment-svc: ingests assessment results and keeps them queryable."""

@@ -1,1 +1,1 @@
-"""profile_svc."""
+"""profile-svc: enrolls students, links guardians and keeps their profiles."""

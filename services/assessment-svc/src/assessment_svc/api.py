@@ -1,0 +1,84 @@
+"""HTTP API of assessment-svc: record and void results, read them back."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
+
+from assessment_svc import ingestion, queries
+from assessment_svc.domain.submission import Submission
+from assessment_svc.domain.voiding import VoidRequest
+from pathwise_runtime.auth import Principal, require_role
+from pathwise_runtime.problems import Problem
+from pathwise_runtime.service import Runtime
+
+Staff = Annotated[Principal, require_role("teacher", "admin", "service")]
+
+router = APIRouter(prefix="/v1", tags=["assessments"])
+
+
+class Receipt(BaseModel):
+    assessment_id: UUID
+    status: Literal["recorded", "duplicate", "voided", "already_voided"]
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+@router.post("/assessments", status_code=201, response_model=Receipt)
+async def record(body: Submission, who: Staff, request: Request, response: Response) -> Receipt:
+    """Record a result; re-sending the same (source, source_id) is harmless."""
+    if body.district_id is not None and body.district_id != who.district:
+        raise Problem(403, f"district_id must be your district ({who.district!r})")
+    runtime = _runtime(request)
+    outcome = await ingestion.record(
+        runtime.pool, body, district=who.district, source=runtime.source
+    )
+    if outcome is ingestion.Outcome.CONFLICT:
+        raise Problem(
+            409,
+            f"source {body.source!r} result {body.source_id!r} was already recorded "
+            "with different content",
+            slug="assessment-conflict",
+            assessment_id=str(body.assessment_id),
+        )
+    if outcome is ingestion.Outcome.DUPLICATE:
+        response.status_code = 200
+        return Receipt(assessment_id=body.assessment_id, status="duplicate")
+    return Receipt(assessment_id=body.assessment_id, status="recorded")
+
+
+@router.post("/assessments/{assessment_id}/void", response_model=Receipt)
+async def void(assessment_id: UUID, body: VoidRequest, who: Staff, request: Request) -> Receipt:
+    """Withdraw a result from the evidence; voiding twice is harmless."""
+    runtime = _runtime(request)
+    target = await ingestion.find(runtime.pool, assessment_id)
+    if target is None or target.district_id != who.district:
+        raise Problem(404, f"no assessment {assessment_id} in your district")
+    first = await ingestion.void(runtime.pool, target, body.reason, source=runtime.source)
+    return Receipt(assessment_id=assessment_id, status="voided" if first else "already_voided")
+
+
+@router.get("/assessments/{assessment_id}", response_model=queries.AssessmentView)
+async def get_one(assessment_id: UUID, who: Staff, request: Request) -> queries.AssessmentView:
+    found = await queries.one(_runtime(request).pool, assessment_id, who.district)
+    if found is None:
+        raise Problem(404, f"no assessment {assessment_id} in your district")
+    return found
+
+
+@router.get("/students/{student_id}/assessments", response_model=queries.StudentAssessments)
+async def of_student(
+    student_id: str,
+    who: Staff,
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> queries.StudentAssessments:
+    """The student's results, newest first (voided ones included, flagged)."""
+    found = await queries.of_student(_runtime(request).pool, student_id, who.district, limit=limit)
+    return queries.StudentAssessments(student_id=student_id, assessments=found)

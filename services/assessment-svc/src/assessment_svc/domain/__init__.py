@@ -1,0 +1,1 @@
+"""Pure decisions of assessment-svc: no Kafka, Postgres or HTTP."""

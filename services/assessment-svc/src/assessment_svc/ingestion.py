@@ -1,0 +1,97 @@
+"""Command side: turn accepted requests into events in the outbox.
+
+The ``ingested`` row and the outbox row are written in one transaction, so a
+result is either fully accepted (and will be published) or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from uuid import UUID
+
+import asyncpg
+
+from assessment_svc.domain.submission import Submission
+from assessment_svc.domain.voiding import void_event
+from pathwise_contracts import Envelope
+from pathwise_runtime import outbox
+
+
+class Outcome(StrEnum):
+    RECORDED = "recorded"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    """An ingested result as the command side knows it."""
+
+    assessment_id: UUID
+    student_id: str
+    district_id: str
+
+
+async def record(
+    pool: asyncpg.Pool, submission: Submission, *, district: str, source: str
+) -> Outcome:
+    """Accept a result once; a re-send is a duplicate, a changed re-send a conflict."""
+    assessment_id = submission.assessment_id
+    fingerprint = submission.fingerprint(district)
+    async with pool.acquire() as conn, conn.transaction():
+        # Concurrent re-sends wait on the primary key here, then see the winner's row.
+        new = await conn.fetchval(
+            """INSERT INTO ingested (assessment_id, student_id, district_id, fingerprint)
+               VALUES ($1, $2, $3, $4) ON CONFLICT (assessment_id) DO NOTHING
+               RETURNING true""",
+            assessment_id,
+            submission.student_id,
+            district,
+            fingerprint,
+        )
+        if not new:
+            known = await conn.fetchval(
+                "SELECT fingerprint FROM ingested WHERE assessment_id = $1", assessment_id
+            )
+            return Outcome.DUPLICATE if known == fingerprint else Outcome.CONFLICT
+        envelope = Envelope.wrap(
+            submission.event(),
+            id=assessment_id,
+            source=source,
+            district_id=district,
+            time=datetime.now(UTC),
+        )
+        await outbox.add_events(conn, [envelope])
+    return Outcome.RECORDED
+
+
+async def find(pool: asyncpg.Pool, assessment_id: UUID) -> Ingested | None:
+    row = await pool.fetchrow(
+        "SELECT assessment_id, student_id, district_id FROM ingested WHERE assessment_id = $1",
+        assessment_id,
+    )
+    return Ingested(**row) if row else None
+
+
+async def void(pool: asyncpg.Pool, target: Ingested, reason: str, *, source: str) -> bool:
+    """Queue the void; False when this assessment was already voided.
+
+    The flag lives in ``ingested`` rather than relying on the outbox's id check,
+    because the outbox forgets published rows after a while.
+    """
+    event_id, event = void_event(target.assessment_id, target.student_id, reason)
+    envelope = Envelope.wrap(
+        event, id=event_id, source=source, district_id=target.district_id, time=datetime.now(UTC)
+    )
+    async with pool.acquire() as conn, conn.transaction():
+        first = await conn.fetchval(
+            """UPDATE ingested SET voided = true WHERE assessment_id = $1 AND NOT voided
+               RETURNING true""",
+            target.assessment_id,
+        )
+        if not first:
+            return False
+        await outbox.add_events(conn, [envelope])
+    return True

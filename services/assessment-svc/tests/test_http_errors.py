@@ -1,0 +1,78 @@
+"""Auth and validation answer before a handler touches the database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.unit
+
+RESULT = {
+    "student_id": "stu-1",
+    "competency_id": "3.OA.A.1",
+    "score": 3,
+    "max_score": 4,
+    "occurred_at": "2026-09-01T10:00:00Z",
+    "source": "canvas",
+    "source_id": "sub-17",
+}
+
+
+async def test_no_token_is_401(offline_client: httpx.AsyncClient) -> None:
+    async with offline_client as client:
+        r = await client.post("/v1/assessments", json=RESULT)
+        assert r.status_code == 401
+        assert r.headers["content-type"] == "application/problem+json"
+        assert (await client.get("/v1/students/stu-1/assessments")).status_code == 401
+
+
+async def test_guardians_may_not_record(
+    offline_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    async with offline_client as client:
+        r = await client.post("/v1/assessments", json=RESULT, headers=auth("guardian"))
+        assert r.status_code == 403
+
+
+async def test_invalid_result_is_422_naming_the_field(
+    offline_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    async with offline_client as client:
+        r = await client.post(
+            "/v1/assessments", json={**RESULT, "score": 9}, headers=auth("teacher")
+        )
+        assert r.status_code == 422
+        assert r.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in r.json()["errors"]] == ["score"]
+        r = await client.post(
+            "/v1/assessments",
+            json={**RESULT, "occurred_at": "2026-09-01T10:00:00"},
+            headers=auth("teacher"),
+        )
+        assert [e["field"] for e in r.json()["errors"]] == ["occurred_at"]
+
+
+async def test_another_district_is_refused(
+    offline_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    async with offline_client as client:
+        r = await client.post(
+            "/v1/assessments", json={**RESULT, "district_id": "d2"}, headers=auth("admin", "d1")
+        )
+        assert r.status_code == 403
+        assert "district_id" in r.json()["detail"]
+
+
+async def test_a_void_reason_must_be_a_code(
+    offline_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    async with offline_client as client:
+        r = await client.post(
+            "/v1/assessments/2f1c6f2e-0d0a-4a51-9a3c-3f6d7f1e9b10/void",
+            json={"reason": "the teacher said so"},
+            headers=auth("teacher"),
+        )
+        assert r.status_code == 422
+        assert [e["field"] for e in r.json()["errors"]] == ["reason"]

@@ -1,0 +1,1 @@
+"""Pure decisions of profile-svc: no Kafka, Postgres or HTTP."""

@@ -1,0 +1,113 @@
+"""An enrollment as a roster sync or an admin submits it, and the events it becomes.
+
+Ids are derived from the student (and guardian), so a re-posted enrollment
+produces the same events; the fingerprint says whether it is the same data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from typing import Self
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from pathwise_contracts import (
+    Channel,
+    EncryptedValue,
+    Event,
+    GuardianLinked,
+    StudentEnrolled,
+    derive_event_id,
+)
+
+# derive_event_id joins its parts with "|", so ids must not contain it.
+_ID = r"^[^|\s]+$"
+_BCP47 = r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$"
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_E164 = r"^\+[1-9][0-9]{6,14}$"
+
+Seal = Callable[[str, str], EncryptedValue]
+"""Encrypts ``text`` with the key of data subject ``subject``."""
+
+
+class Consent(BaseModel):
+    """Per-channel consent to be contacted; absent means no."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    email: bool = False
+    sms: bool = False
+
+
+class Guardian(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    guardian_id: str = Field(min_length=1, max_length=128, pattern=_ID)
+    relationship: str = Field(min_length=1, max_length=64, examples=["mother"])
+    educational_rights: bool = True
+    email: str | None = Field(default=None, max_length=254, pattern=_EMAIL)
+    phone: str | None = Field(default=None, pattern=_E164, description="E.164, e.g. +15551234567.")
+    language: str = Field(default="en", pattern=_BCP47)
+    consent: Consent = Consent()
+
+
+class Enrollment(BaseModel):
+    """The body of ``POST /v1/students``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    student_id: str = Field(min_length=1, max_length=128, pattern=_ID)
+    district_id: str | None = Field(
+        default=None, min_length=1, description="Defaults to the caller's district."
+    )
+    school_id: str | None = Field(default=None, min_length=1)
+    grade: str | None = Field(default=None, min_length=1, max_length=16)
+    section_ids: list[str] = Field(default_factory=list)
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    guardians: list[Guardian] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _guardians_once(self) -> Self:
+        ids = [g.guardian_id for g in self.guardians]
+        if len(ids) != len(set(ids)):
+            raise ValueError("guardians: each guardian_id may appear only once")
+        return self
+
+    def fingerprint(self, district: str, key: bytes) -> str:
+        """Keyed digest of the data; guardian order does not matter."""
+        content = self.model_dump(mode="json")
+        content["district_id"] = district
+        content["guardians"] = sorted(content["guardians"], key=lambda g: g["guardian_id"])
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+        return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
+
+    def events(self, district: str, seal: Seal) -> list[tuple[UUID, Event]]:
+        """StudentEnrolled, then one GuardianLinked per guardian, with their ids."""
+        sid = self.student_id
+        enrolled = StudentEnrolled(
+            student_id=sid,
+            district_id=district,
+            school_id=self.school_id,
+            grade=self.grade,
+            section_ids=self.section_ids,
+            display_name=seal(sid, self.display_name) if self.display_name else None,
+        )
+        out: list[tuple[UUID, Event]] = [(derive_event_id("enroll", sid), enrolled)]
+        for g in self.guardians:
+            gid = g.guardian_id
+            linked = GuardianLinked(
+                student_id=sid,
+                guardian_id=gid,
+                relationship=g.relationship,
+                educational_rights=g.educational_rights,
+                language=g.language,
+                email=seal(gid, g.email) if g.email else None,
+                phone=seal(gid, g.phone) if g.phone else None,
+                consent={Channel.EMAIL: g.consent.email, Channel.SMS: g.consent.sms},
+            )
+            out.append((derive_event_id("guardian", sid, gid), linked))
+        return out

@@ -1,0 +1,95 @@
+"""The enrollment: validation, its events and what counts as the same enrollment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from pathwise_contracts import GuardianLinked, StudentEnrolled, derive_event_id
+from pathwise_runtime.settings import ServiceSettings
+from profile_svc.domain.enrollment import Enrollment
+from profile_svc.personal import PersonalData
+
+pytestmark = pytest.mark.unit
+KEY = b"k" * 32
+
+
+def body(**changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "student_id": "stu-1",
+        "school_id": "sch-1",
+        "grade": "5",
+        "section_ids": ["math-5a"],
+        "display_name": "Ada Lovelace",
+        "guardians": [
+            {
+                "guardian_id": "g-1",
+                "relationship": "mother",
+                "email": "ada.mother@example.org",
+                "consent": {"email": True},
+            },
+            {"guardian_id": "g-2", "relationship": "father", "phone": "+15551234567"},
+        ],
+    }
+    return {**base, **changes}
+
+
+def test_the_fingerprint_ignores_guardian_order_but_not_data() -> None:
+    a = Enrollment.model_validate(body())
+    swapped = Enrollment.model_validate(body(guardians=body()["guardians"][::-1]))
+    assert a.fingerprint("d1", KEY) == swapped.fingerprint("d1", KEY)
+    assert a.fingerprint("d1", KEY) != a.fingerprint("d2", KEY)
+    assert a.fingerprint("d1", KEY) != a.fingerprint("d1", b"o" * 32)
+    renamed = Enrollment.model_validate(body(display_name="Ada King"))
+    assert a.fingerprint("d1", KEY) != renamed.fingerprint("d1", KEY)
+    assert "Ada" not in a.fingerprint("d1", KEY)
+
+
+def test_events_have_derived_ids_and_sealed_personal_data() -> None:
+    personal = PersonalData(ServiceSettings(PATHWISE_AUTH_DEV_SECRET="s" * 32))
+    events = Enrollment.model_validate(body()).events("d1", personal.seal)
+    ids = [event_id for event_id, _ in events]
+    assert ids == [
+        derive_event_id("enroll", "stu-1"),
+        derive_event_id("guardian", "stu-1", "g-1"),
+        derive_event_id("guardian", "stu-1", "g-2"),
+    ]
+    enrolled, mother, father = (event for _, event in events)
+    assert isinstance(enrolled, StudentEnrolled)
+    assert isinstance(mother, GuardianLinked)
+    assert isinstance(father, GuardianLinked)
+    for _, event in events:
+        text = event.model_dump_json()
+        assert "Ada" not in text and "example.org" not in text and "555" not in text
+    assert personal.open(enrolled.display_name) == "Ada Lovelace"
+    assert enrolled.display_name is not None and "stu-1" in enrolled.display_name.kid
+    assert personal.open(mother.email) == "ada.mother@example.org"
+    assert mother.email is not None and "g-1" in mother.email.kid
+    assert (mother.educational_rights, mother.language) == (True, "en")
+    assert mother.consent == {"email": True, "sms": False}
+    assert personal.open(father.phone) == "+15551234567"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"student_id": "a|b"}, "student_id"),
+        ({"display_name": ""}, "display_name"),
+        ({"guardians": [{"guardian_id": "g", "relationship": "x", "phone": "555"}]}, "phone"),
+        ({"guardians": [{"guardian_id": "g", "relationship": "x", "email": "nope"}]}, "email"),
+        ({"guardians": [{"guardian_id": "g", "relationship": "x", "language": "?"}]}, "language"),
+        ({"guardians": [{"guardian_id": "g"}]}, "relationship"),
+    ],
+)
+def test_invalid_enrollments_name_the_field(change: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Enrollment.model_validate(body(**change))
+    assert field in {str(e["loc"][-1]) for e in caught.value.errors()}
+
+
+def test_a_guardian_is_listed_once() -> None:
+    twice = [{"guardian_id": "g", "relationship": "x"}] * 2
+    with pytest.raises(ValidationError, match="only once"):
+        Enrollment.model_validate(body(guardians=twice))
