@@ -19,6 +19,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from pathwise_contracts import TOPICS
+from pathwise_runtime.topics import log_ends
 from pathwise_devstack.devtoken import mint_token
 from pathwise_devstack.ports import free_port
 from pathwise_devstack.services import SERVICES, service_by_name
@@ -118,7 +119,7 @@ class Platform:
         await consumer.start()
         try:
             tps = [TopicPartition(t.name, p) for t in TOPICS for p in range(t.partitions)]
-            ends = await consumer.end_offsets(tps)
+            ends = await log_ends(consumer, tps)
             return {(tp.topic, tp.partition): end for tp, end in ends.items()}
         finally:
             await consumer.stop()

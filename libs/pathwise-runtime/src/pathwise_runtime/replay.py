@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from pathwise_runtime.applier import BatchApplier
 from pathwise_runtime.projection import Projection
+from pathwise_runtime.topics import log_ends
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ async def end_offsets(bootstrap: str, topics: Sequence[str]) -> dict[tuple[str, 
                 consumer.partitions_for_topic(topic) or await _partitions(consumer, topic)
             )
         ]
-        ends = await consumer.end_offsets(tps)
+        ends = await log_ends(consumer, tps)
         return {(tp.topic, tp.partition): off for tp, off in ends.items()}
     finally:
         await consumer.stop()

@@ -114,6 +114,31 @@ class PartitionLog:
     incarnation: str | None
 
 
+async def log_ends(
+    consumer: AIOKafkaConsumer, tps: list[TopicPartition]
+) -> dict[TopicPartition, int]:
+    """The offset after the last record of each partition, confirmed by reading.
+
+    Some Kafka-protocol brokers (the embedded one among them) report a log end
+    inside the last produced batch. Trusting it would make a replay stop short
+    and a watermark look "beyond the log", so the end is read forward to be sure.
+    """
+    reported = await consumer.end_offsets(tps)
+    ends = dict(reported)
+    consumer.assign(tps)
+    for tp in tps:
+        consumer.seek(tp, max(0, reported[tp] - 1))
+    quiet = 0
+    while quiet < 2:
+        fetched = await consumer.getmany(*tps, timeout_ms=200)
+        records = [r for batch in fetched.values() for r in batch]
+        quiet = 0 if records else quiet + 1
+        for tp, batch in fetched.items():
+            if batch:
+                ends[tp] = max(ends[tp], batch[-1].offset + 1)
+    return ends
+
+
 async def inspect(
     bootstrap_servers: str, partitions: list[tuple[str, int]]
 ) -> dict[tuple[str, int], PartitionLog]:
@@ -124,7 +149,7 @@ async def inspect(
         tps = [TopicPartition(t, p) for t, p in partitions]
         consumer.assign(tps)
         starts = await consumer.beginning_offsets(tps)
-        ends = await consumer.end_offsets(tps)
+        ends = await log_ends(consumer, tps)
         result: dict[tuple[str, int], PartitionLog] = {}
         for tp in tps:
             incarnation = None

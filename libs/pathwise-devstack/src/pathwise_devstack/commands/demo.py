@@ -149,7 +149,7 @@ async def _demo(platform: Platform, args: argparse.Namespace, console: Console) 
             summary["replay_verified"][spec.name] = bool(report.verified)
             summary["replay"][spec.name] = {
                 "events_replayed": report.events_replayed,
-                "tables": {t: d.equal for t, d in report.tables.items()},
+                "tables": report.as_dict()["tables"],
             }
     return summary
 
