@@ -26,7 +26,7 @@ demo: install
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy contracts/src libs/pathwise-runtime/src libs/pathwise-devstack/src
+	$(BIN)/mypy contracts/src libs/pathwise-runtime/src libs/pathwise-devstack/src $(wildcard services/*/src)
 	$(BIN)/pathwise contracts check
 
 format: install

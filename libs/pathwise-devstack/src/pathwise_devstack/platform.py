@@ -19,7 +19,6 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from pathwise_contracts import TOPICS
-from pathwise_runtime.topics import log_ends
 from pathwise_devstack.devtoken import mint_token
 from pathwise_devstack.ports import free_port
 from pathwise_devstack.services import SERVICES, service_by_name
@@ -27,6 +26,7 @@ from pathwise_devstack.smtp_sink import read_mailbox
 from pathwise_devstack.stack import Infrastructure, start_infrastructure
 from pathwise_devstack.supervisor import ConsolePrinter, Supervisor
 from pathwise_devstack.verification import load_spec
+from pathwise_runtime.topics import log_ends
 
 
 class LogFile:
