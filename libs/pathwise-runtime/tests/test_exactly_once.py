@@ -17,6 +17,15 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
+from runtime_support import (
+    assessment,
+    new_topic,
+    prepare,
+    produce,
+    produce_raw,
+    read_topic,
+    wait_for,
+)
 
 from pathwise_contracts import Topic
 from pathwise_runtime import outbox
@@ -27,16 +36,6 @@ from pathwise_runtime.projector import Projector
 from pathwise_runtime.service import open_pool
 from pathwise_runtime.tally import Tally
 from pathwise_runtime.topics import TopicIdentityError, ensure_topics
-
-from .support import (
-    assessment,
-    new_topic,
-    prepare,
-    produce,
-    produce_raw,
-    read_topic,
-    wait_for,
-)
 
 pytestmark = pytest.mark.integration
 PROCESS = Path(__file__).with_name("tally_process.py")

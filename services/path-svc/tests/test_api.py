@@ -8,13 +8,12 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from path_support import guardian_linked, produce, recorded
 
 from path_svc.main import SPEC
 from pathwise_devstack.devtoken import mint_token
 from pathwise_runtime.service import create_app
 from pathwise_runtime.settings import ServiceSettings
-
-from .support import guardian_linked, produce, recorded
 
 pytestmark = pytest.mark.integration
 SECRET = "x" * 32

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 import pytest
 from aiokafka import ConsumerRecord
+from path_support import record, recorded, voided
 
 from path_svc.main import SPEC
 from path_svc.projections import LearningProjection
@@ -21,8 +22,6 @@ from pathwise_contracts import (
 )
 from pathwise_runtime.applier import BatchApplier
 from pathwise_runtime.service import open_pool, prepare_database
-
-from .support import record, recorded, voided
 
 pytestmark = pytest.mark.integration
 SOURCE = "urn:pathwise:path-svc"

@@ -45,6 +45,7 @@ from rich.table import Table
 
 from pathwise_contracts import ASSESSMENT_EVENTS, AssessmentRecorded, Envelope, Topic
 from pathwise_contracts.topics import FOREVER
+from pathwise_devstack import latency
 from pathwise_devstack.pg import drop_database, ensure_database
 from pathwise_devstack.stack import Infrastructure, start_infrastructure
 from pathwise_runtime import migrations
@@ -116,6 +117,12 @@ def register(subparsers: Any) -> None:
         help=f"where to write the JSON results (default {DEFAULT_OUT})",
     )
     parser.add_argument("--json", action="store_true", help="print the JSON results on stdout")
+    parser.add_argument(
+        "--e2e-rate", type=float, default=200.0, help="results/s for the end-to-end latency run"
+    )
+    parser.add_argument(
+        "--e2e-seconds", type=float, default=15.0, help="length of the latency run (0 skips it)"
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="state dir parent (default: .)")
     parser.set_defaults(handler=run)
 
@@ -739,6 +746,14 @@ def run(args: argparse.Namespace) -> int:
             report = asyncio.run(
                 measure(infra, args.events, lambda m: console.print(f"pathwise bench: {m}"))
             )
+        if args.e2e_seconds > 0:
+            console.print(
+                f"pathwise bench: end-to-end latency at {args.e2e_rate:g} results/s "
+                f"for {args.e2e_seconds:g} s (all four services as processes)"
+            )
+            report["results"]["end_to_end"] = latency.measure_in_fresh_platform(
+                args.e2e_rate, args.e2e_seconds
+            )
     except KeyboardInterrupt:
         console.print("pathwise bench: interrupted; everything it started is stopped")
         return 130
@@ -753,5 +768,12 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2))
     else:
         Console().print(render_table(report))
+        e2e = report["results"].get("end_to_end")
+        if e2e:
+            Console().print(
+                f"end to end (HTTP ingest → email) at {e2e['rate_achieved_per_s']} results/s: "
+                f"p50 {e2e['p50_ms']} ms, p99 {e2e['p99_ms']} ms "
+                f"(target p99 < {e2e['target_p99_ms']:g} ms, ratio {e2e['ratio_to_target']})"
+            )
     console.print(f"pathwise bench: results written to {args.out}")
     return 0
