@@ -79,7 +79,7 @@ CREATE TABLE deliveries (
     channel          text        NOT NULL,
     cause_event_id   uuid        NOT NULL,
     state            text        NOT NULL
-                     CHECK (state IN ('sending', 'sent', 'unknown', 'failed', 'dead')),
+                     CHECK (state IN ('claimed', 'sending', 'sent', 'unknown', 'failed', 'dead')),
     attempts         integer     NOT NULL,
     last_error       text,
     next_attempt_at  timestamptz,

@@ -1,9 +1,11 @@
 """The sender's own bookkeeping: which planned notification is in which state.
 
 ``deliveries`` is operational state, not a projection, and replay leaves it
-alone. A row is committed as 'sending' *before* the mail goes out, so a crash
-mid-send leaves evidence; such a row is never sent again (the family might get
-the mail twice) but closed as 'unknown'. Every outcome is recorded together
+alone. A batch is first committed as 'claimed' (taken, not yet tried); each
+row is committed as 'sending' just *before* its mail goes out, so a crash
+mid-send leaves evidence: such a row is never sent again (the family might get
+the mail twice) but closed as 'unknown'. Claimed rows a crash left behind were
+never tried and simply go back in the queue. Every outcome is recorded together
 with the event that tells the log about it, in one transaction.
 """
 
@@ -91,7 +93,7 @@ _CLAIM_NEW = """
     INSERT INTO deliveries (notification_id, student_id, district_id, guardian_id, channel,
                             cause_event_id, state, attempts, updated_at)
     SELECT n.notification_id, n.student_id, c.district_id, n.guardian_id, n.channel,
-           n.cause_event_id, 'sending', 1, now()
+           n.cause_event_id, 'claimed', 1, now()
       FROM fresh JOIN notifications n USING (notification_id)
       JOIN causes c ON c.cause_event_id = n.cause_event_id
     ON CONFLICT (notification_id) DO NOTHING
@@ -99,7 +101,7 @@ _CLAIM_NEW = """
 """
 
 _CLAIM_DUE = """
-    UPDATE deliveries SET state = 'sending', attempts = attempts + 1,
+    UPDATE deliveries SET state = 'claimed', attempts = attempts + 1,
                           next_attempt_at = NULL, updated_at = now()
      WHERE notification_id IN (
            SELECT notification_id FROM deliveries
@@ -124,7 +126,7 @@ _JOBS = """
 
 
 async def claim(pool: asyncpg.Pool, limit: int) -> list[Job]:
-    """Mark up to ``limit`` new and due notifications 'sending' and commit that first."""
+    """Mark up to ``limit`` new and due notifications 'claimed' and commit that first."""
     async with pool.acquire() as conn, conn.transaction():
         ids = [r["notification_id"] for r in await conn.fetch(_CLAIM_NEW, limit)]
         ids += [r["notification_id"] for r in await conn.fetch(_CLAIM_DUE, limit)]
@@ -186,6 +188,30 @@ async def record_failed(
             retry_in,
         )
         await outbox.add_events(conn, [_failure(target, attempt, text, final, source)])
+
+
+async def begin_send(pool: asyncpg.Pool, notification_id: str) -> bool:
+    """Commit 'sending' right before the mail goes out; False if the claim was lost."""
+    async with pool.acquire() as conn:
+        status = await conn.execute(
+            """UPDATE deliveries SET state = 'sending', updated_at = now()
+                WHERE notification_id = $1 AND state = 'claimed'""",
+            uuid.UUID(str(notification_id)),
+        )
+    return bool(status.endswith(" 1"))
+
+
+async def release_abandoned(pool: asyncpg.Pool, older_than: timedelta) -> int:
+    """Put claims a crash left untried back in the queue (they were never sent)."""
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            """UPDATE deliveries SET state = 'failed', attempts = attempts - 1,
+                      next_attempt_at = now(), updated_at = now()
+                WHERE state = 'claimed' AND updated_at < now() - $1::interval
+            RETURNING notification_id""",
+            older_than,
+        )
+    return len(rows)
 
 
 async def close_interrupted(pool: asyncpg.Pool, source: str, older_than: timedelta) -> int:

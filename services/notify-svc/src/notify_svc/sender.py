@@ -52,6 +52,9 @@ class Sender:
         self._limit = asyncio.Semaphore(settings.concurrency)
         # Longer than any send can take, so only abandoned 'sending' rows look stale.
         self._stale = timedelta(seconds=2 * settings.smtp_timeout_s + 30)
+        # Claims older than this were abandoned by a crash and go back in the queue; a
+        # slow batch that outlives it is still safe, since begin_send is atomic.
+        self._claim_lease = timedelta(seconds=settings.smtp_timeout_s)
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -74,6 +77,9 @@ class Sender:
         )
         if closed:
             log.warning("closed interrupted sends as unknown", extra={"count": closed})
+        released = await deliveries.release_abandoned(self._pool, self._claim_lease)
+        if released:
+            log.warning("re-queued claims a crash left untried", extra={"count": released})
         return closed
 
     async def run_once(self) -> int:
@@ -115,6 +121,8 @@ class Sender:
         )
         try:
             async with self._limit:
+                if not await deliveries.begin_send(self._pool, target.notification_id):
+                    return  # released after a stall and claimed again elsewhere
                 await deliver(message, self._settings)
         except SendFailed as exc:
             give_up = exc.permanent or self._backoff.exhausted(job.attempt)
