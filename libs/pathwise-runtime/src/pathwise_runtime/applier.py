@@ -85,7 +85,7 @@ class BatchApplier:
                 delivered = await self._first_deliveries(conn, delivered)
                 emitted, poisoned = await self._apply_isolating_poison(conn, delivered)
                 dead.extend(dlq_message(_record_of(d, records), name, e) for d, e in poisoned)
-                await outbox.add(conn, [outbox.message_for(e.event().topic, e) for e in emitted])
+                await outbox.add(conn, [outbox.message_for(outbox.topic_of(e), e) for e in emitted])
                 await outbox.add(conn, dead)
                 high = watermarks.advance(marks, fresh)
                 await watermarks.store(conn, name, high, markers)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
-from pathwise_contracts import Envelope
+from pathwise_contracts import EVENT_TYPES, Envelope, UnknownEventType
 from pathwise_runtime import telemetry
 
 log = logging.getLogger(__name__)
@@ -70,9 +70,17 @@ async def add(conn: asyncpg.Connection, messages: Sequence[OutboxMessage]) -> in
     return len(inserted)
 
 
+def topic_of(envelope: Envelope) -> str:
+    """The topic an envelope's event type is published on (no re-validation of data)."""
+    try:
+        return EVENT_TYPES[envelope.type].topic
+    except KeyError:
+        raise UnknownEventType(f"no topic for event type {envelope.type!r}") from None
+
+
 async def add_events(conn: asyncpg.Connection, envelopes: Sequence[Envelope]) -> int:
     """Queue CloudEvents on the topic their event type belongs to."""
-    return await add(conn, [message_for(e.event().topic, e) for e in envelopes])
+    return await add(conn, [message_for(topic_of(e), e) for e in envelopes])
 
 
 class OutboxRelay:
