@@ -35,6 +35,7 @@ class Projector:
         batch_timeout_ms: int = 50,
         max_backoff_s: float = 10.0,
         session_timeout_ms: int = 10_000,
+        fetch_max_wait_ms: int = 100,
     ) -> None:
         self.applier = applier
         self.group_id = group_id
@@ -43,6 +44,9 @@ class Projector:
         self._max_backoff = max_backoff_s
         # How long a SIGKILLed member holds its partitions before the group moves on.
         self._session_timeout_ms = session_timeout_ms
+        # How long an empty fetch may wait at the broker: a bound on the latency each
+        # hop adds when the log is quiet (some brokers do not answer early on new data).
+        self._fetch_max_wait_ms = fetch_max_wait_ms
         self._failures = 0
         self.assigned: set[TopicPartition] = set()
         self.has_assignment = asyncio.Event()
@@ -63,6 +67,7 @@ class Projector:
             ack_policy=AckPolicy.MANUAL,
             session_timeout_ms=self._session_timeout_ms,
             heartbeat_interval_ms=max(100, self._session_timeout_ms // 5),
+            fetch_max_wait_ms=self._fetch_max_wait_ms,
             listener=_Assignment(self),
             decoder=_raw,
             title=f"{self.name}:consume",

@@ -92,6 +92,7 @@ def build_projectors(
             group_id=f"{prefix}.{p.name}",
             max_records=settings.consumer_max_records,
             batch_timeout_ms=settings.consumer_batch_timeout_ms,
+            fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
         )
         for p in spec.projections(runtime)
     ]

@@ -26,6 +26,9 @@ class ServiceSettings(BaseSettings):
     # depends on it (outbox + deterministic ids + consumer de-duplication do).
     kafka_enable_idempotence: bool = Field(False, validation_alias="KAFKA_ENABLE_IDEMPOTENCE")
     consumer_max_records: int = Field(2000, validation_alias="CONSUMER_MAX_RECORDS", ge=1)
+    consumer_fetch_max_wait_ms: int = Field(
+        100, validation_alias="CONSUMER_FETCH_MAX_WAIT_MS", ge=0
+    )
     consumer_batch_timeout_ms: int = Field(50, validation_alias="CONSUMER_BATCH_TIMEOUT_MS", ge=0)
     http_host: str = Field("0.0.0.0", validation_alias="HTTP_HOST")
     http_port: int = Field(8080, validation_alias="HTTP_PORT")
