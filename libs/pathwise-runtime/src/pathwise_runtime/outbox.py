@@ -145,9 +145,11 @@ class OutboxRelay:
             await producer.start()
             try:
                 while not self._stopping.is_set():
+                    # Clear before reading: a NOTIFY that lands while we publish must
+                    # wake the next round, not be swallowed until the poll interval.
+                    self._wake.clear()
                     sent = await self.publish_pending(producer)
                     if sent < self._batch_size:
-                        self._wake.clear()
                         await self._sleep(self._poll)
             finally:
                 await producer.stop()
