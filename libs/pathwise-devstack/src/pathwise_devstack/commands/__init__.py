@@ -14,5 +14,4 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pathwise_devstack.commands.replay",
     "pathwise_devstack.commands.demo",
     "pathwise_devstack.commands.bench",
-    "pathwise_devstack.commands.mastery",
 )
