@@ -7,6 +7,7 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
+import pathwise_contracts
 from pathwise_contracts import (
     EVENT_TYPES,
     TOPICS,
@@ -27,7 +28,13 @@ def b64url(raw: bytes) -> str:
 
 
 def test_registry_holds_every_event_once() -> None:
-    assert len(EVENT_TYPES) == 12
+    exported = {
+        obj
+        for obj in vars(pathwise_contracts).values()
+        if isinstance(obj, type) and issubclass(obj, Event) and getattr(obj, "type", None)
+    }
+    assert set(EVENT_TYPES.values()) == exported
+    assert len({m.__name__ for m in EVENT_TYPES.values()}) == len(EVENT_TYPES)
     for event_type, model in EVENT_TYPES.items():
         assert model.type == event_type
         assert event_type.endswith(".v1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -14,20 +14,24 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from pathwise_contracts import PROFILE_EVENTS, Envelope
 from pathwise_devstack.devtoken import mint_token
-from pathwise_runtime.service import Runtime, create_app
+from pathwise_devstack.stack import Infrastructure
+from pathwise_runtime import replay
+from pathwise_runtime.service import Runtime, create_app, open_pool, prepare_database
 from pathwise_runtime.settings import ServiceSettings
 from profile_svc.main import SPEC
+from profile_svc.projections import ProfilesProjection
 
 SECRET = "x" * 32
 
 
-def bearer(role: str = "teacher", district: str = "d1") -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_token(SECRET, role=role, district=district)}"}
+def bearer(role: str = "teacher", district: str = "d1", sub: str | None = None) -> dict[str, str]:
+    token = mint_token(SECRET, role=role, district=district, sub=sub)
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
 def auth() -> Callable[..., dict[str, str]]:
-    """Headers with a dev token for a role and district."""
+    """Headers with a dev token for a role, district and (optionally) subject."""
     return bearer
 
 
@@ -101,3 +105,48 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20.0
 def wait_until() -> Callable[..., Awaitable[None]]:
     """Polls an async predicate until it holds (or fails the test after ~20 s)."""
     return eventually
+
+
+@pytest.fixture
+def replayed(
+    service: Running, infrastructure: Infrastructure
+) -> Callable[[str, Sequence[str]], Awaitable[None]]:
+    """Rebuilds the projection into a fresh database and asserts it equals the live one.
+
+    The horizon is read from the records themselves: the embedded broker reports
+    too small an end offset after a multi-record batch (which the outbox relay
+    sends for an enrollment), so ``pathwise replay`` would stop short here.
+    Tables in ``filled`` must also have rows.
+    """
+
+    async def check(dsn: str, filled: Sequence[str]) -> None:
+        bootstrap = infrastructure.bootstrap_servers
+        horizon = await _log_ends(bootstrap, PROFILE_EVENTS.name)
+        await prepare_database(dsn, SPEC.migrations)
+        pool = await open_pool(dsn, min_size=1, max_size=2)
+        try:
+            await replay.rebuild(ProfilesProjection(), pool, bootstrap, horizon)
+            for table in ProfilesProjection.tables:
+                diff = await replay.compare(service.runtime.pool, pool, table)
+                assert diff.equal, diff
+                assert diff.live_rows or table not in filled, diff
+        finally:
+            await pool.close()
+
+    return check
+
+
+async def _log_ends(bootstrap: str, topic: str) -> dict[tuple[str, int], int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(PROFILE_EVENTS.partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = {(topic, p): 0 for p in range(PROFILE_EVENTS.partitions)}
+        while fetched := await consumer.getmany(timeout_ms=1000):
+            for tp, records in fetched.items():
+                ends[(topic, tp.partition)] = records[-1].offset + 1
+        return ends
+    finally:
+        await consumer.stop()

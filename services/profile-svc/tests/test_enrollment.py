@@ -48,8 +48,10 @@ def test_the_fingerprint_ignores_guardian_order_but_not_data() -> None:
 
 
 def test_events_have_derived_ids_and_sealed_personal_data() -> None:
-    personal = PersonalData(ServiceSettings(PATHWISE_AUTH_DEV_SECRET="s" * 32))
-    events = Enrollment.model_validate(body()).events("d1", personal.seal)
+    personal = PersonalData(ServiceSettings(PATHWISE_AUTH_DEV_SECRET="s" * 32)).contact_vault()
+    events = Enrollment.model_validate(body()).events(
+        "d1", personal.seal_contact, personal.seal_contact
+    )
     ids = [event_id for event_id, _ in events]
     assert ids == [
         derive_event_id("enroll", "stu-1"),

@@ -20,6 +20,12 @@ class Modality(StrEnum):
     INDEPENDENT_PRACTICE = "independent_practice"
     TEACHER_LED_INSTRUCTION = "teacher_led_instruction"
     PEER_TUTORING = "peer_tutoring"
+    SMALL_GROUP_INSTRUCTION = "small_group_instruction"
+    MASTERY_CHECK = "mastery_check"
+
+
+MasteryLevel = Literal["not_started", "familiar", "proficient", "mastered"]
+"""A readable band of P(mastered); ``mastered`` is P >= 0.95."""
 
 
 class PathStep(BaseModel):
@@ -30,6 +36,13 @@ class PathStep(BaseModel):
     competency_id: str = Field(min_length=1, description="Competency to work on.")
     modality: Modality = Field(description="How it is taught.")
     reason: str = Field(description="Why this step and modality; generated, no personal data.")
+    options: list[Modality] = Field(
+        default_factory=list,
+        description="Up to three modalities the student may choose from; the first is planned.",
+    )
+    overridden: bool = Field(
+        default=False, description="Whether a teacher's override placed or shaped this step."
+    )
 
 
 class MasteryUpdated(Event):
@@ -42,6 +55,9 @@ class MasteryUpdated(Event):
     p_mastery: float = Field(ge=0, le=1, description="Estimated P(mastered) after the evidence.")
     previous: float = Field(ge=0, le=1, description="Estimate before the evidence.")
     evidence_id: UUID = Field(description="Id of the event that carried the evidence.")
+    level: MasteryLevel | None = Field(
+        default=None, description="Readable band of the estimate after the evidence."
+    )
 
 
 class CompetencyMastered(Event):
@@ -76,6 +92,98 @@ class SupportNeeded(Event):
     topic = PATH_EVENTS.name
 
     competency_id: str = Field(min_length=1, description="The competency.")
-    reason: Literal["stalled", "declining"] = Field(description="What was detected.")
+    reason: Literal["stalled", "declining", "inactive"] = Field(description="What was detected.")
     detail: str = Field(description="Generated explanation; no personal data.")
     cause_event_id: UUID = Field(description="Id of the event that revealed it.")
+    episode: int | None = Field(
+        default=None, ge=1, description="Alert episode for this student and competency."
+    )
+
+
+class SupportResolved(Event):
+    """The stall, decline or inactivity behind a SupportNeeded alert is over."""
+
+    type = "org.pathwise.path.SupportResolved.v1"
+    topic = PATH_EVENTS.name
+
+    competency_id: str = Field(min_length=1, description="The competency.")
+    reason: Literal["stalled", "declining", "inactive"] = Field(
+        description="What had been detected."
+    )
+    episode: int = Field(ge=1, description="The alert episode this closes.")
+    detail: str = Field(description="Generated explanation; no personal data.")
+    cause_event_id: UUID = Field(description="Id of the event that showed it is over.")
+
+
+class FrameworkPublished(Event):
+    """A version of a competency framework was imported and validated.
+
+    Not about one student: ``student_id`` carries the partition key
+    ``framework:<name>`` so all versions of a framework stay in order.
+    """
+
+    type = "org.pathwise.path.FrameworkPublished.v1"
+    topic = PATH_EVENTS.name
+
+    name: str = Field(min_length=1, description="Framework name, e.g. 'ccssm-3-5'.")
+    version: str = Field(min_length=1, description="Version of this framework, e.g. a date.")
+    title: str = Field(description="Human-readable title.")
+    source_uri: str | None = Field(default=None, description="CASE CFDocument URI, if any.")
+    digest: str = Field(min_length=1, description="SHA-256 of the canonical framework JSON.")
+    competencies: int = Field(ge=0, description="Number of competencies.")
+    prerequisites: int = Field(ge=0, description="Number of prerequisite edges.")
+
+
+class StepOverridden(Event):
+    """A teacher pinned, skipped, moved or re-modalitied a step, or lifted an override.
+
+    Overrides last across replanning until lifted.
+    """
+
+    type = "org.pathwise.path.StepOverridden.v1"
+    topic = PATH_EVENTS.name
+
+    override_id: UUID = Field(description="Id of this override; a lift names it.")
+    action: Literal["pin", "skip", "move", "modality", "lift"] = Field(
+        description="pin: keep on the path; skip: keep off; move: put at position; "
+        "modality: teach this way; lift: end the override ``lifts``."
+    )
+    competency_id: str = Field(min_length=1, description="The competency of the step.")
+    position: int | None = Field(default=None, ge=0, description="For move: 0-based position.")
+    modality: Modality | None = Field(default=None, description="For modality: how to teach.")
+    lifts: UUID | None = Field(default=None, description="For lift: the override it ends.")
+    teacher_id: str = Field(min_length=1, description="Who overrode (an id, not a name).")
+
+
+class StepChosen(Event):
+    """The student chose one of a step's offered modalities (voice and choice)."""
+
+    type = "org.pathwise.path.StepChosen.v1"
+    topic = PATH_EVENTS.name
+
+    competency_id: str = Field(min_length=1, description="The competency of the step.")
+    modality: Modality = Field(description="The option chosen.")
+
+
+class SuggestedGroup(BaseModel):
+    """Students who could work together on the same step."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    competency_id: str = Field(min_length=1, description="Their common next step.")
+    modality: Modality = Field(description="The group modality.")
+    student_ids: list[str] = Field(min_length=1, description="Members (ids only).")
+
+
+class GroupsSuggested(Event):
+    """Weekly small-group suggestions for a class section.
+
+    ``student_id`` carries the partition key ``section:<id>``.
+    """
+
+    type = "org.pathwise.path.GroupsSuggested.v1"
+    topic = PATH_EVENTS.name
+
+    section_id: str = Field(min_length=1, description="The class section.")
+    week: str = Field(pattern=r"^[0-9]{4}-W[0-9]{2}$", description="ISO week, e.g. '2025-W07'.")
+    groups: list[SuggestedGroup] = Field(description="The suggested groups.")

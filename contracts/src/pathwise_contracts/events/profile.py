@@ -6,14 +6,21 @@ them from the whole log.
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from enum import StrEnum
+from typing import Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from pathwise_contracts.events.base import EncryptedValue, Event
+from pathwise_contracts.events.path import Modality
 from pathwise_contracts.topics import PROFILE_EVENTS
 
 _BCP47 = r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$"
+
+ConsentSource = Literal[
+    "portal", "paper_form", "phone", "sms_stop", "email_link", "roster", "admin"
+]
 
 
 class Channel(StrEnum):
@@ -21,6 +28,23 @@ class Channel(StrEnum):
 
     EMAIL = "email"
     SMS = "sms"
+
+
+class Frequency(StrEnum):
+    """How often a guardian wants to hear on one channel."""
+
+    INSTANT = "instant"
+    DAILY_DIGEST = "daily_digest"
+    OFF = "off"
+
+
+class QuietHours(BaseModel):
+    """A daily window, in the guardian's time zone, when nothing is sent (may wrap midnight)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: time = Field(description="Local time the quiet window starts, e.g. 21:00.")
+    end: time = Field(description="Local time the quiet window ends, e.g. 07:00.")
 
 
 class StudentEnrolled(Event):
@@ -37,6 +61,10 @@ class StudentEnrolled(Event):
     )
     display_name: EncryptedValue | None = Field(
         default=None, description="The student's name, encrypted with the student's key."
+    )
+    external_ids: dict[str, str] = Field(
+        default_factory=dict,
+        description="Ids in other systems, e.g. {'sis': ..., 'oneroster': sourcedId, 'edfi': ...}.",
     )
 
 
@@ -63,6 +91,9 @@ class GuardianLinked(Event):
     consent: dict[Channel, bool] = Field(
         description="Consent to be contacted, per channel; a missing channel means no."
     )
+    version: int | None = Field(
+        default=None, ge=1, description="Student stream version after this event, if not 1."
+    )
 
 
 class ContactPreferencesChanged(Event):
@@ -82,3 +113,138 @@ class ContactPreferencesChanged(Event):
     consent: dict[Channel, bool] = Field(
         description="Consent to be contacted, per channel; a missing channel means no."
     )
+    time_zone: str | None = Field(
+        default=None, description="IANA time zone the quiet hours are in, e.g. 'America/Chicago'."
+    )
+    quiet_hours: QuietHours | None = Field(default=None, description="No messages in this window.")
+    frequency: dict[Channel, Frequency] | None = Field(
+        default=None, description="Per-channel frequency; a missing channel means instant."
+    )
+    version: int | None = Field(
+        default=None, ge=1, description="Student stream version after this event."
+    )
+
+
+class ProfileEvent(Event):
+    """A change on a student's stream after enrollment; ``version`` is the stream's new ETag."""
+
+    version: int = Field(ge=2, description="Student stream version after this event.")
+
+
+class StudentWithdrawn(ProfileEvent):
+    """The student left the district (or the school); the profile is kept read-only."""
+
+    type = "org.pathwise.profile.StudentWithdrawn.v1"
+    topic = PROFILE_EVENTS.name
+
+    withdrawn_on: date = Field(description="Last day of enrollment.")
+    reason: Literal["transferred", "graduated", "dropped_out", "other"] = Field(
+        description="Why the student left."
+    )
+
+
+class StrengthsAndNeedsChanged(ProfileEvent):
+    """The student's strengths and needs, as tags or competency ids (full new state)."""
+
+    type = "org.pathwise.profile.StrengthsAndNeedsChanged.v1"
+    topic = PROFILE_EVENTS.name
+
+    strengths: list[str] = Field(description="E.g. 'visual_reasoning', 'math.fractions'.")
+    needs: list[str] = Field(description="E.g. 'reading_fluency'.")
+
+
+class InterestsChanged(ProfileEvent):
+    """What the student is interested in, as tags (full new state)."""
+
+    type = "org.pathwise.profile.InterestsChanged.v1"
+    topic = PROFILE_EVENTS.name
+
+    interests: list[str] = Field(description="Tags, e.g. 'space', 'music'.")
+
+
+class ModalityPreferencesChanged(ProfileEvent):
+    """How the student prefers (and prefers not) to learn (full new state)."""
+
+    type = "org.pathwise.profile.ModalityPreferencesChanged.v1"
+    topic = PROFILE_EVENTS.name
+
+    preferred: list[Modality] = Field(description="Modalities that work, best first.")
+    avoided: list[Modality] = Field(description="Modalities to avoid.")
+
+
+class GoalSet(ProfileEvent):
+    """A goal agreed by student and teacher was set or revised."""
+
+    type = "org.pathwise.profile.GoalSet.v1"
+    topic = PROFILE_EVENTS.name
+
+    goal_id: str = Field(min_length=1, description="The goal, stable across revisions.")
+    competency_ids: list[str] = Field(description="Target competencies.")
+    target_date: date | None = Field(default=None, description="When it should be reached.")
+    status: Literal["active", "achieved", "dropped"] = Field(description="Where the goal stands.")
+    agreed_by: list[Literal["student", "teacher", "guardian"]] = Field(
+        description="Who agreed to this revision."
+    )
+    note: EncryptedValue | None = Field(
+        default=None, description="Free text, encrypted with the student's key."
+    )
+
+
+class AccommodationsChanged(ProfileEvent):
+    """What the student's plans (IEP, 504, language support) require (full new state).
+
+    The instructional requirements travel in clear because planning needs them;
+    the plan itself and its details are encrypted with the student's key.
+    """
+
+    type = "org.pathwise.profile.AccommodationsChanged.v1"
+    topic = PROFILE_EVENTS.name
+
+    requirements: list[str] = Field(
+        description="E.g. 'small_group_instruction', 'extended_time', 'read_aloud'."
+    )
+    details: EncryptedValue | None = Field(
+        default=None, description="Plans and their details as JSON, encrypted."
+    )
+
+
+class ReflectionRecorded(ProfileEvent):
+    """The student wrote a short self-assessment."""
+
+    type = "org.pathwise.profile.ReflectionRecorded.v1"
+    topic = PROFILE_EVENTS.name
+
+    reflection_id: str = Field(min_length=1, description="The reflection.")
+    text: EncryptedValue = Field(description="What the student wrote, encrypted.")
+    competency_ids: list[str] = Field(default_factory=list, description="What it is about.")
+    confidence: int | None = Field(default=None, ge=1, le=4, description="1 (lost) to 4 (sure).")
+
+
+class ConsentChanged(ProfileEvent):
+    """A guardian gave or withdrew consent on one channel; with its source, for the record."""
+
+    type = "org.pathwise.profile.ConsentChanged.v1"
+    topic = PROFILE_EVENTS.name
+
+    guardian_id: str = Field(min_length=1, description="The guardian.")
+    channel: Channel = Field(description="The channel consented to or opted out of.")
+    granted: bool = Field(description="True: consent given; false: opt-out.")
+    source: Literal[
+        "portal", "paper_form", "phone", "sms_stop", "email_link", "roster", "admin"
+    ] = Field(description="How the guardian said so.")
+    given_at: AwareDatetime = Field(description="When the guardian said so.")
+
+
+class SubjectErased(ProfileEvent):
+    """A person's keys were destroyed: drop every row about them and forget them.
+
+    ``subject_id`` is the student (then everything about the student goes) or
+    one of their guardians (then that guardian's link goes).
+    """
+
+    type = "org.pathwise.profile.SubjectErased.v1"
+    topic = PROFILE_EVENTS.name
+
+    subject_id: str = Field(min_length=1, description="The erased person.")
+    kind: Literal["student", "guardian"] = Field(description="What the erased person was.")
+    erased_at: datetime = Field(description="When the keys were destroyed.")

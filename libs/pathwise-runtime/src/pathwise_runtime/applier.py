@@ -85,6 +85,7 @@ class BatchApplier:
                 delivered = await self._first_deliveries(conn, delivered)
                 emitted, poisoned = await self._apply_isolating_poison(conn, delivered)
                 dead.extend(dlq_message(_record_of(d, records), name, e) for d, e in poisoned)
+                await self._forget(conn, [d for d, _ in poisoned])
                 await outbox.add(conn, [outbox.message_for(outbox.topic_of(e), e) for e in emitted])
                 await outbox.add(conn, dead)
                 high = watermarks.advance(marks, fresh)
@@ -127,6 +128,16 @@ class BatchApplier:
                 new.discard(d.envelope.id)  # a duplicate inside one batch counts once
                 first.append(d)
         return first
+
+    async def _forget(self, conn: asyncpg.Connection, poisoned: list[Delivered]) -> None:
+        """A dead-lettered event was not applied: a redrive of it must be applied."""
+        if poisoned:
+            await conn.execute(
+                """DELETE FROM pathwise_applied_events
+                    WHERE projection = $1 AND event_id = ANY($2::uuid[])""",
+                self.projection.name,
+                [d.envelope.id for d in poisoned],
+            )
 
     async def _apply_isolating_poison(
         self, conn: asyncpg.Connection, delivered: list[Delivered]

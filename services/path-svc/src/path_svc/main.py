@@ -8,11 +8,13 @@ from fastapi import FastAPI
 
 from path_svc.api import router
 from path_svc.projections import GuardianshipProjection, LearningProjection
+from path_svc.publishing import router as publishing
 from pathwise_runtime.service import ServiceSpec
 
 
 def _configure(app: FastAPI) -> None:
     app.include_router(router)
+    app.include_router(publishing)
 
 
 SPEC = ServiceSpec(

@@ -115,6 +115,7 @@ class LearningProjection:
                     p_mastery=change.p_mastery,
                     previous=change.previous,
                     evidence_id=event.assessment_id,
+                    level=change.level,
                 ),
                 cause,
                 source=self.source,

@@ -1,20 +1,26 @@
-"""HTTP API of profile-svc: enroll students with their guardians, read profiles."""
+"""HTTP API of profile-svc: enrollment, reading a profile, erasure and the admin side."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
+import asyncpg
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
 
-from pathwise_runtime.auth import Principal, require_role
+from pathwise_contracts import EncryptedValue, Event, SubjectErased
+from pathwise_runtime.auth import CurrentPrincipal, Principal, require_role
 from pathwise_runtime.problems import Problem
-from pathwise_runtime.service import Runtime
-from profile_svc import queries, roster
+from profile_svc import disclosures, queries, streams, viewers
+from profile_svc.commands import Accepted, allowed, personal, run, runtime
 from profile_svc.domain.enrollment import Enrollment
-from profile_svc.personal import PersonalData
+from profile_svc.personal import Vault
 
 Staff = Annotated[Principal, require_role("teacher", "admin", "service")]
+Admin = Annotated[Principal, require_role("admin")]
+AdminOrService = Annotated[Principal, require_role("admin", "service")]
+Service = Annotated[Principal, require_role("service")]
 
 router = APIRouter(prefix="/v1", tags=["students"])
 
@@ -24,44 +30,137 @@ class Receipt(BaseModel):
     status: Literal["enrolled", "unchanged"]
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 @router.post("/students", status_code=201, response_model=Receipt)
-async def enroll(body: Enrollment, who: Staff, request: Request, response: Response) -> Receipt:
+async def enroll(
+    body: Enrollment, who: AdminOrService, request: Request, response: Response
+) -> Receipt:
     """Enroll a student and link their guardians; posting the same data again is harmless."""
     if body.district_id is not None and body.district_id != who.district:
         raise Problem(403, f"district_id must be your district ({who.district!r})")
-    runtime = _runtime(request)
-    result = await roster.enroll(
-        runtime.pool,
-        body,
-        district=who.district,
-        personal=PersonalData(runtime.settings),
-        source=runtime.source,
+    rt = runtime(request)
+    result = await streams.enroll(
+        rt.pool, body, district=who.district, personal=personal(request), source=rt.source
     )
-    if result.outcome is roster.Outcome.CONFLICT:
+    if result.outcome is streams.Outcome.CONFLICT:
         raise Problem(
             409,
             f"student {body.student_id!r} is already enrolled with different data",
             slug="student-conflict",
         )
+    if result.outcome is streams.Outcome.ERASED:
+        raise Problem(409, f"student {body.student_id!r} was erased", slug="student-erased")
     response.headers["ETag"] = f'"{result.version}"'
-    if result.outcome is roster.Outcome.UNCHANGED:
+    if result.outcome is streams.Outcome.UNCHANGED:
         response.status_code = 200
         return Receipt(student_id=body.student_id, status="unchanged")
     return Receipt(student_id=body.student_id, status="enrolled")
 
 
 @router.get("/students/{student_id}", response_model=queries.StudentView)
-async def get_student(student_id: str, who: Staff, request: Request) -> queries.StudentView:
-    """The student with their guardians, personal fields decrypted for this answer only."""
-    runtime = _runtime(request)
-    found = await queries.student(
-        runtime.pool, student_id, who.district, PersonalData(runtime.settings)
-    )
-    if found is None:
-        raise Problem(404, f"no student {student_id!r} in your district")
+async def get_student(
+    student_id: str, who: CurrentPrincipal, request: Request, response: Response
+) -> queries.StudentView:
+    """The student as the caller may see them; personal fields decrypted for this answer only.
+
+    Every answer is recorded in the access log. ``ETag`` is the version the
+    projection shows; send it back as ``If-Match`` with a change.
+    """
+    async with runtime(request).pool.acquire() as conn:
+        viewer = await viewers.viewer(conn, who)
+        found = await queries.student(conn, student_id, viewer, personal(request))
+        if found is None:
+            raise Problem(404, f"no student {student_id!r} in your district")
+        await disclosures.record(conn, viewer, student_id, "read")
+    response.headers["ETag"] = f'"{found.version}"'
     return found
+
+
+@router.delete("/students/{student_id}", status_code=204)
+async def erase_student(
+    student_id: str,
+    who: Admin,
+    request: Request,
+    response: Response,
+) -> Response:
+    """Erase the student: destroy their key, drop their rows everywhere (``SubjectErased``)."""
+    keystore = personal(request).keystore
+
+    def decide(stream: streams.Stream, version: int, _: Vault) -> list[Event]:
+        return [
+            SubjectErased(
+                student_id=stream.student_id,
+                version=version,
+                subject_id=stream.student_id,
+                kind="student",
+                erased_at=datetime.now(UTC),
+            )
+        ]
+
+    async def then(conn: asyncpg.Connection, stream: streams.Stream) -> None:
+        await keystore.destroy(conn, [stream.student_id])
+        await disclosures.forget(conn, stream.student_id)
+
+    await run(
+        request,
+        response,
+        who,
+        student_id,
+        if_match=request.headers.get("if-match"),
+        may=allowed("admin"),
+        decide=decide,
+        then=then,
+    )
+    return Response(status_code=204)
+
+
+class Teachers(BaseModel):
+    teacher_ids: list[str] = Field(max_length=50)
+
+
+@router.put("/sections/{section_id}/teachers", status_code=204, tags=["roster"])
+async def assign_teachers(
+    section_id: str, body: Teachers, who: AdminOrService, request: Request
+) -> Response:
+    """Who teaches a section: decides which students a teacher sees."""
+    async with runtime(request).pool.acquire() as conn:
+        await viewers.assign_teachers(conn, who.district, section_id, body.teacher_ids)
+    return Response(status_code=204)
+
+
+@router.get("/access-log", response_model=list[disclosures.Disclosure], tags=["admin"])
+async def access_log(
+    who: Admin,
+    request: Request,
+    student_id: str | None = None,
+    since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
+) -> list[disclosures.Disclosure]:
+    """Export the district's record of disclosures (FERPA), oldest first."""
+    async with runtime(request).pool.acquire() as conn:
+        return await disclosures.export(
+            conn, who.district, student_id=student_id, since=since, limit=limit
+        )
+
+
+class Sealed(BaseModel):
+    values: list[EncryptedValue] = Field(max_length=1000)
+
+
+class Opened(BaseModel):
+    values: list[str | None]
+
+
+@router.post("/personal-data/open", response_model=Opened, tags=["keys"])
+async def open_personal_data(body: Sealed, who: Service, request: Request) -> Opened:
+    """Decrypt personal data for another Pathwise service (null once the subject is erased).
+
+    This is how consumers read fields sealed with stored, erasable keys; they
+    never hold those keys themselves.
+    """
+    data = personal(request)
+    async with runtime(request).pool.acquire() as conn:
+        vault = await data.vault(conn, kids=[v.kid for v in body.values])
+    return Opened(values=[vault.open(v) for v in body.values])
+
+
+__all__ = ["Accepted", "router"]

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi import FastAPI
+
 from pathwise_runtime.service import ServiceSpec
-from profile_svc.api import router
+from profile_svc import api, guardian_api, learner_api
 from profile_svc.projections import ProfilesProjection
+
+
+def _routes(app: FastAPI) -> None:
+    for router in (api.router, learner_api.router, guardian_api.router):
+        app.include_router(router)
+
 
 SPEC = ServiceSpec(
     name="profile-svc",
     migrations=Path(__file__).resolve().parents[2] / "migrations",
     projections=lambda _: [ProfilesProjection()],
-    configure_api=lambda app: app.include_router(router),
+    configure_api=_routes,
 )

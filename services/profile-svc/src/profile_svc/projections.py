@@ -1,4 +1,9 @@
-"""The ``students`` and ``guardians`` tables, built from profile.events.v1 alone."""
+"""The ``profiles`` projection: students, guardians, goals, reflections, consent history.
+
+Built from profile.events.v1 alone. Enrollments and contact changes (most of
+the log) are folded per batch into set-based statements; the rarer learner
+events are applied one by one in between, so log order always holds.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from pathwise_contracts import (
     StudentEnrolled,
 )
 from pathwise_runtime.projection import Delivered
+from profile_svc import learner_rows
 
 GuardianKey = tuple[str, str]
 
@@ -34,6 +40,7 @@ class Changes:
     students: dict[str, dict[str, Any]] = field(default_factory=dict)
     guardians: dict[GuardianKey, dict[str, Any]] = field(default_factory=dict)
     contacts: dict[GuardianKey, dict[str, Any]] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
 
 
 def _sealed(value: EncryptedValue | None) -> str | None:
@@ -52,6 +59,7 @@ def collect(batch: Sequence[Delivered]) -> Changes:
                 "grade": event.grade,
                 "section_ids": event.section_ids,
                 "display_name": _sealed(event.display_name),
+                "external_ids": json.dumps(event.external_ids, sort_keys=True),
                 "enrolled_at": time,
             }
         elif isinstance(event, GuardianLinked):
@@ -69,33 +77,71 @@ def collect(batch: Sequence[Delivered]) -> Changes:
                 changes.guardians[key].update(_contact(event))
             else:
                 changes.contacts[key] = _contact(event)
+        version = getattr(event, "version", None)
+        if version is not None:
+            sid = event.student_id
+            changes.versions[sid] = max(version, changes.versions.get(sid, 1))
     return changes
 
 
+CORE = (StudentEnrolled, GuardianLinked, ContactPreferencesChanged)
+"""The events ``collect`` folds; any other event is applied on its own, in order."""
+
+
 def _contact(event: GuardianLinked | ContactPreferencesChanged) -> dict[str, Any]:
+    more = event if isinstance(event, ContactPreferencesChanged) else None
+    quiet = more.quiet_hours if more else None
+    frequency = more.frequency if more else None
     return {
         "language": event.language,
         "email": _sealed(event.email),
         "phone": _sealed(event.phone),
         "consent": json.dumps({str(k): v for k, v in sorted(event.consent.items())}),
+        "time_zone": more.time_zone if more else None,
+        "quiet_hours": quiet.model_dump_json() if quiet else None,
+        "frequency": json.dumps({str(k): str(v) for k, v in sorted(frequency.items())})
+        if frequency
+        else None,
     }
 
 
 class ProfilesProjection:
-    """Students with their guardians; personal fields stay encrypted here."""
+    """Students with their guardians and learner profile; personal fields stay encrypted."""
 
     name: str = "profiles"
     topics: tuple[str, ...] = (PROFILE_EVENTS.name,)
-    tables: tuple[str, ...] = ("students", "guardians")
+    tables: tuple[str, ...] = learner_rows.TABLES
 
     async def apply(
         self, conn: asyncpg.Connection, batch: Sequence[Delivered]
     ) -> Sequence[Envelope]:
-        changes = collect(batch)
-        await _students(conn, changes.students)
-        await _guardians(conn, changes.guardians)
-        await _contacts(conn, changes.contacts)
+        run: list[Delivered] = []
+        for item in batch:
+            if isinstance(item.event, CORE):
+                run.append(item)
+                continue
+            await _fold(conn, run)
+            run = []
+            await learner_rows.apply(conn, item)
+        await _fold(conn, run)
         return ()
+
+
+async def _fold(conn: asyncpg.Connection, run: Sequence[Delivered]) -> None:
+    if not run:
+        return
+    changes = collect(run)
+    await _students(conn, changes.students)
+    await _guardians(conn, changes.guardians)
+    await _contacts(conn, changes.contacts)
+    if changes.versions:
+        await conn.execute(
+            """UPDATE students AS s SET version = greatest(s.version, u.version)
+                 FROM unnest($1::text[], $2::int[]) AS u(student_id, version)
+                WHERE s.student_id = u.student_id""",
+            list(changes.versions),
+            list(changes.versions.values()),
+        )
 
 
 async def _students(conn: asyncpg.Connection, rows: dict[str, dict[str, Any]]) -> None:
@@ -105,16 +151,17 @@ async def _students(conn: asyncpg.Connection, rows: dict[str, dict[str, Any]]) -
     # section_ids travel as JSON: unnest would flatten an array of arrays.
     await conn.execute(
         """INSERT INTO students AS s (student_id, district_id, school_id, grade, section_ids,
-                                      display_name, enrolled_at)
+                                      display_name, enrolled_at, external_ids)
            SELECT u.sid, u.district, u.school, u.grade,
-                  ARRAY(SELECT jsonb_array_elements_text(u.sections)), u.name, u.at
+                  ARRAY(SELECT jsonb_array_elements_text(u.sections)), u.name, u.at, u.ext
              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[],
-                         $6::jsonb[], $7::timestamptz[])
-                  AS u(sid, district, school, grade, sections, name, at)
+                         $6::jsonb[], $7::timestamptz[], $8::jsonb[])
+                  AS u(sid, district, school, grade, sections, name, at, ext)
            ON CONFLICT (student_id) DO UPDATE SET
                district_id = excluded.district_id, school_id = excluded.school_id,
                grade = excluded.grade, section_ids = excluded.section_ids,
-               display_name = excluded.display_name, enrolled_at = excluded.enrolled_at""",
+               display_name = excluded.display_name, enrolled_at = excluded.enrolled_at,
+               external_ids = excluded.external_ids""",
         list(rows),
         [v["district_id"] for v in values],
         [v["school_id"] for v in values],
@@ -122,6 +169,7 @@ async def _students(conn: asyncpg.Connection, rows: dict[str, dict[str, Any]]) -
         [json.dumps(v["section_ids"]) for v in values],
         [v["display_name"] for v in values],
         [v["enrolled_at"] for v in values],
+        [v["external_ids"] for v in values],
     )
 
 
@@ -131,14 +179,18 @@ async def _guardians(conn: asyncpg.Connection, rows: dict[GuardianKey, dict[str,
     values = list(rows.values())
     await conn.execute(
         """INSERT INTO guardians (student_id, guardian_id, relationship, educational_rights,
-                                  language, email, phone, consent, linked_at)
+                                  language, email, phone, consent, linked_at, time_zone,
+                                  quiet_hours, frequency)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::text[],
-                                $6::jsonb[], $7::jsonb[], $8::jsonb[], $9::timestamptz[])
+                                $6::jsonb[], $7::jsonb[], $8::jsonb[], $9::timestamptz[],
+                                $10::text[], $11::jsonb[], $12::jsonb[])
            ON CONFLICT (student_id, guardian_id) DO UPDATE SET
                relationship = excluded.relationship,
                educational_rights = excluded.educational_rights,
                language = excluded.language, email = excluded.email, phone = excluded.phone,
-               consent = excluded.consent, linked_at = excluded.linked_at""",
+               consent = excluded.consent, linked_at = excluded.linked_at,
+               time_zone = excluded.time_zone, quiet_hours = excluded.quiet_hours,
+               frequency = excluded.frequency""",
         [s for s, _ in rows],
         [g for _, g in rows],
         [v["relationship"] for v in values],
@@ -148,6 +200,9 @@ async def _guardians(conn: asyncpg.Connection, rows: dict[GuardianKey, dict[str,
         [v["phone"] for v in values],
         [v["consent"] for v in values],
         [v["linked_at"] for v in values],
+        [v["time_zone"] for v in values],
+        [v["quiet_hours"] for v in values],
+        [v["frequency"] for v in values],
     )
 
 
@@ -157,10 +212,12 @@ async def _contacts(conn: asyncpg.Connection, rows: dict[GuardianKey, dict[str, 
     values = list(rows.values())
     await conn.execute(
         """UPDATE guardians AS g
-              SET language = u.language, email = u.email, phone = u.phone, consent = u.consent
+              SET language = u.language, email = u.email, phone = u.phone, consent = u.consent,
+                  time_zone = u.time_zone, quiet_hours = u.quiet_hours, frequency = u.frequency
              FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[],
-                         $6::jsonb[]) AS u(student_id, guardian_id, language, email, phone,
-                                           consent)
+                         $6::jsonb[], $7::text[], $8::jsonb[], $9::jsonb[])
+                  AS u(student_id, guardian_id, language, email, phone, consent, time_zone,
+                       quiet_hours, frequency)
             WHERE g.student_id = u.student_id AND g.guardian_id = u.guardian_id""",
         [s for s, _ in rows],
         [g for _, g in rows],
@@ -168,4 +225,7 @@ async def _contacts(conn: asyncpg.Connection, rows: dict[GuardianKey, dict[str, 
         [v["email"] for v in values],
         [v["phone"] for v in values],
         [v["consent"] for v in values],
+        [v["time_zone"] for v in values],
+        [v["quiet_hours"] for v in values],
+        [v["frequency"] for v in values],
     )

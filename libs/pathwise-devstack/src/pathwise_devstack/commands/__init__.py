@@ -14,4 +14,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pathwise_devstack.commands.replay",
     "pathwise_devstack.commands.demo",
     "pathwise_devstack.commands.bench",
+    "pathwise_devstack.commands.dlq",
+    "pathwise_devstack.commands.mastery",
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any
 
@@ -44,9 +44,16 @@ class Competency:
 class Framework:
     """A validated, immutable set of competencies with their prerequisite edges."""
 
-    def __init__(self, name: str, competencies: Iterable[Competency], title: str = "") -> None:
+    def __init__(
+        self,
+        name: str,
+        competencies: Iterable[Competency],
+        title: str = "",
+        version: str = "1",
+    ) -> None:
         self.name = name
         self.title = title or name
+        self.version = version
         by_code: dict[str, Competency] = {}
         for competency in competencies:
             if competency.code in by_code:
@@ -62,7 +69,7 @@ class Framework:
         if cycle:
             raise CycleError(cycle)
         self._by_code = by_code
-        self._competencies = tuple(by_code.values())
+        self._competencies = _prerequisites_first(list(by_code.values()))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Framework:
@@ -78,13 +85,42 @@ class Framework:
                 for item in data["competencies"]
             ),
             title=str(data.get("title", "")),
+            version=str(data.get("version", "1")),
         )
 
     @classmethod
     def load(cls, name: str) -> Framework:
-        """A framework bundled with the service, by file name without ``.json``."""
-        path = resources.files("path_svc") / "frameworks" / f"{name}.json"
-        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        """A framework bundled with the service, by file name without ``.json``.
+
+        Fitted parameters in ``<name>.params.json`` beside it, when present,
+        replace the framework's own per-competency defaults.
+        """
+        folder = resources.files("path_svc") / "frameworks"
+        case = folder / f"{name}.case.json"
+        if case.is_file():
+            from path_svc.domain.case import from_case  # case builds on this module
+
+            framework = from_case(json.loads(case.read_text("utf-8")), name)
+        else:
+            framework = cls.from_dict(json.loads((folder / f"{name}.json").read_text("utf-8")))
+        fitted = folder / f"{name}.params.json"
+        if fitted.is_file():
+            framework = framework.with_params(json.loads(fitted.read_text("utf-8")))
+        return framework
+
+    def with_params(self, table: Mapping[str, Any]) -> Framework:
+        """The same framework with BKT parameters from a ``pathwise mastery fit`` file."""
+        default = BktParams(**table["default"])
+        skills = table.get("skills", {})
+        return Framework(
+            self.name,
+            (
+                replace(c, params=BktParams(**skills[c.code]) if c.code in skills else default)
+                for c in self._competencies
+            ),
+            title=self.title,
+            version=self.version,
+        )
 
     @staticmethod
     @functools.cache
@@ -94,7 +130,7 @@ class Framework:
 
     @property
     def competencies(self) -> tuple[Competency, ...]:
-        """All competencies, in the order the framework lists them."""
+        """All competencies, prerequisites first, otherwise in the order listed."""
         return self._competencies
 
     def __contains__(self, code: object) -> bool:
@@ -134,3 +170,21 @@ def _find_cycle(edges: Mapping[str, Iterable[str]]) -> list[str] | None:
                 on_path.add(nxt)
                 stack.append(iter(edges[nxt]))
     return None
+
+
+def _prerequisites_first(competencies: list[Competency]) -> tuple[Competency, ...]:
+    """A stable topological order: each competency after its prerequisites, and
+    otherwise as listed, so a learner or a client can walk it front to back."""
+    placed: set[str] = set()
+    order: list[Competency] = []
+    waiting = competencies
+    while waiting:
+        later: list[Competency] = []
+        for c in waiting:
+            if all(p in placed for p in c.prerequisites):
+                order.append(c)
+                placed.add(c.code)
+            else:
+                later.append(c)
+        waiting = later
+    return tuple(order)

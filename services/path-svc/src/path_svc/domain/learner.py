@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from path_svc.domain.framework import Framework
-from path_svc.domain.mastery import MASTERED, fraction, observe
+from path_svc.domain.mastery import MASTERED, Level, fraction, level, observe
 from path_svc.domain.planner import diff, replan
 from pathwise_contracts import PathStep
 
@@ -45,6 +45,7 @@ class Change:
     p_mastery: float
     newly_mastered: bool
     replan: Replan | None
+    level: Level = "familiar"
 
 
 @dataclass(slots=True)
@@ -83,6 +84,7 @@ class Learner:
             estimate.p_mastery,
             newly_mastered,
             self._replan(framework, competency_id, newly_mastered, at),
+            level(estimate.p_mastery, estimate.attempts),
         )
 
     def _replan(

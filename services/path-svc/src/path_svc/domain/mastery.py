@@ -9,9 +9,23 @@ the mix of the "correct" and "incorrect" posteriors weighted by the fraction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 MASTERED = 0.95
 """P(mastered) at or above which a competency counts as mastered."""
+PROFICIENT = 0.7
+"""P(mastered) from which a student is "proficient": mostly right, not yet reliably."""
+
+Level = Literal["not_started", "familiar", "proficient", "mastered"]
+
+
+def level(p_mastery: float, attempts: int) -> Level:
+    """The readable band teachers and families see for an estimate."""
+    if attempts <= 0:
+        return "not_started"
+    if p_mastery >= MASTERED:
+        return "mastered"
+    return "proficient" if p_mastery >= PROFICIENT else "familiar"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,8 @@
 
 Ids are derived from the student (and guardian), so a re-posted enrollment
 produces the same events; the fingerprint says whether it is the same data.
+The student's name is sealed with the student's erasable key; guardians'
+contact details with the key notify-svc can derive (see ``personal``).
 """
 
 from __future__ import annotations
@@ -68,6 +70,10 @@ class Enrollment(BaseModel):
     grade: str | None = Field(default=None, min_length=1, max_length=16)
     section_ids: list[str] = Field(default_factory=list)
     display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    external_ids: dict[str, str] = Field(
+        default_factory=dict,
+        description="Ids in other systems: 'sis', 'oneroster' (sourcedId), 'edfi', 'lms:<name>'.",
+    )
     guardians: list[Guardian] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")
@@ -79,13 +85,16 @@ class Enrollment(BaseModel):
 
     def fingerprint(self, district: str, key: bytes) -> str:
         """Keyed digest of the data; guardian order does not matter."""
-        content = self.model_dump(mode="json")
+        # external_ids is left out while empty, so older enrollments keep their fingerprint.
+        content = self.model_dump(
+            mode="json", exclude=set() if self.external_ids else {"external_ids"}
+        )
         content["district_id"] = district
         content["guardians"] = sorted(content["guardians"], key=lambda g: g["guardian_id"])
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
-    def events(self, district: str, seal: Seal) -> list[tuple[UUID, Event]]:
+    def events(self, district: str, seal: Seal, seal_contact: Seal) -> list[tuple[UUID, Event]]:
         """StudentEnrolled, then one GuardianLinked per guardian, with their ids."""
         sid = self.student_id
         enrolled = StudentEnrolled(
@@ -95,6 +104,7 @@ class Enrollment(BaseModel):
             grade=self.grade,
             section_ids=self.section_ids,
             display_name=seal(sid, self.display_name) if self.display_name else None,
+            external_ids=self.external_ids,
         )
         out: list[tuple[UUID, Event]] = [(derive_event_id("enroll", sid), enrolled)]
         for g in self.guardians:
@@ -105,8 +115,8 @@ class Enrollment(BaseModel):
                 relationship=g.relationship,
                 educational_rights=g.educational_rights,
                 language=g.language,
-                email=seal(gid, g.email) if g.email else None,
-                phone=seal(gid, g.phone) if g.phone else None,
+                email=seal_contact(gid, g.email) if g.email else None,
+                phone=seal_contact(gid, g.phone) if g.phone else None,
                 consent={Channel.EMAIL: g.consent.email, Channel.SMS: g.consent.sms},
             )
             out.append((derive_event_id("guardian", sid, gid), linked))

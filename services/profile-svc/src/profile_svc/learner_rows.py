@@ -1,0 +1,158 @@
+"""Applying one learner-profile event to the ``profiles`` tables.
+
+These events are rare next to enrollments, so one statement each keeps them
+readable; ``SubjectErased`` removes every row about the erased person, which
+is why a replay of the whole log ends without a trace of them.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+from pathwise_contracts import (
+    AccommodationsChanged,
+    ConsentChanged,
+    EncryptedValue,
+    GoalSet,
+    InterestsChanged,
+    ModalityPreferencesChanged,
+    ReflectionRecorded,
+    StrengthsAndNeedsChanged,
+    StudentWithdrawn,
+    SubjectErased,
+)
+from pathwise_runtime.projection import Delivered
+
+TABLES = ("students", "guardians", "goals", "reflections", "consent_history")
+"""Every table of the projection; replay truncates and compares them."""
+
+_PER_STUDENT = ("students", "guardians", "goals", "reflections", "consent_history")
+
+
+def _sealed(value: EncryptedValue | None) -> str | None:
+    return value.model_dump_json() if value else None
+
+
+async def _set(conn: asyncpg.Connection, student_id: str, version: int, **columns: object) -> None:
+    assignments = "".join(f", {name} = ${n}" for n, name in enumerate(columns, start=3))
+    await conn.execute(
+        f"""UPDATE students SET version = greatest(version, $2){assignments}
+             WHERE student_id = $1""",
+        student_id,
+        version,
+        *columns.values(),
+    )
+
+
+async def apply(conn: asyncpg.Connection, item: Delivered) -> None:
+    """One event, in log order with the folded runs around it; unknown types are ignored."""
+    event = item.event
+    if isinstance(event, StudentWithdrawn):
+        await _set(
+            conn,
+            event.student_id,
+            event.version,
+            status="withdrawn",
+            withdrawn_on=event.withdrawn_on,
+            withdrawal_reason=event.reason,
+        )
+    elif isinstance(event, StrengthsAndNeedsChanged):
+        await _set(
+            conn, event.student_id, event.version, strengths=event.strengths, needs=event.needs
+        )
+    elif isinstance(event, InterestsChanged):
+        await _set(conn, event.student_id, event.version, interests=event.interests)
+    elif isinstance(event, ModalityPreferencesChanged):
+        await _set(
+            conn,
+            event.student_id,
+            event.version,
+            modality_preferred=[str(m) for m in event.preferred],
+            modality_avoided=[str(m) for m in event.avoided],
+        )
+    elif isinstance(event, AccommodationsChanged):
+        await _set(
+            conn,
+            event.student_id,
+            event.version,
+            accommodation_requirements=event.requirements,
+            accommodation_details=_sealed(event.details),
+        )
+    elif isinstance(event, GoalSet):
+        await _goal(conn, event, item)
+    elif isinstance(event, ReflectionRecorded):
+        await _reflection(conn, event, item)
+    elif isinstance(event, ConsentChanged):
+        await _consent(conn, event, item)
+    elif isinstance(event, SubjectErased):
+        await _erase(conn, event)
+
+
+async def _goal(conn: asyncpg.Connection, event: GoalSet, item: Delivered) -> None:
+    await conn.execute(
+        """INSERT INTO goals (student_id, goal_id, competency_ids, target_date, status,
+                              agreed_by, note, set_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
+           ON CONFLICT (student_id, goal_id) DO UPDATE SET
+               competency_ids = excluded.competency_ids, target_date = excluded.target_date,
+               status = excluded.status, agreed_by = excluded.agreed_by, note = excluded.note,
+               set_at = excluded.set_at""",
+        event.student_id,
+        event.goal_id,
+        event.competency_ids,
+        event.target_date,
+        event.status,
+        list(event.agreed_by),
+        _sealed(event.note),
+        item.envelope.time,
+    )
+    await _set(conn, event.student_id, event.version)
+
+
+async def _reflection(conn: asyncpg.Connection, event: ReflectionRecorded, item: Delivered) -> None:
+    await conn.execute(
+        """INSERT INTO reflections (student_id, reflection_id, text, competency_ids, confidence,
+                                    recorded_at)
+           VALUES ($1, $2, $3::jsonb, $4, $5, $6)
+           ON CONFLICT (student_id, reflection_id) DO UPDATE SET
+               text = excluded.text, competency_ids = excluded.competency_ids,
+               confidence = excluded.confidence, recorded_at = excluded.recorded_at""",
+        event.student_id,
+        event.reflection_id,
+        _sealed(event.text),
+        event.competency_ids,
+        event.confidence,
+        item.envelope.time,
+    )
+    await _set(conn, event.student_id, event.version)
+
+
+async def _consent(conn: asyncpg.Connection, event: ConsentChanged, item: Delivered) -> None:
+    await conn.execute(
+        """INSERT INTO consent_history (event_id, student_id, guardian_id, channel, granted,
+                                        source, given_at, recorded_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING""",
+        item.envelope.id,
+        event.student_id,
+        event.guardian_id,
+        str(event.channel),
+        event.granted,
+        event.source,
+        event.given_at,
+        item.envelope.time,
+    )
+    await _set(conn, event.student_id, event.version)
+
+
+async def _erase(conn: asyncpg.Connection, event: SubjectErased) -> None:
+    if event.kind == "student":
+        for table in _PER_STUDENT:
+            await conn.execute(f"DELETE FROM {table} WHERE student_id = $1", event.student_id)
+        return
+    for table in ("guardians", "consent_history"):
+        await conn.execute(
+            f"DELETE FROM {table} WHERE student_id = $1 AND guardian_id = $2",
+            event.student_id,
+            event.subject_id,
+        )
+    await _set(conn, event.student_id, event.version)
