@@ -91,7 +91,14 @@ async def test_kill_9_mid_stream_loses_nothing_and_mails_each_family_once(
     # At most one email per (cause, guardian); every notification whose send a crash
     # did not interrupt arrived exactly once. An interrupted send ('sending' when the
     # process died) is never retried: its outcome is unknown, by design.
-    mails = platform.mails()
+    all_mails = platform.mails()
+    # Digests (path changes, weekly summaries) go out on a guardian's evening or week
+    # boundary; the count below is about the immediate "competency mastered" mails.
+    mails = [
+        m
+        for m in all_mails
+        if m["headers"].get("X-Pathwise-Template", "").startswith("competency_mastered")
+    ]
     per_cause = Counter(
         (m["headers"].get("X-Pathwise-Cause-Id"), tuple(m["rcpt_tos"])) for m in mails
     )
@@ -104,7 +111,7 @@ async def test_kill_9_mid_stream_loses_nothing_and_mails_each_family_once(
     interrupted = await _interrupted_sends(platform)
     assert expected - interrupted <= len(mails) <= expected
     sent = await _sent_deliveries(platform)
-    assert sent <= len(mails) <= sent + interrupted
+    assert sent <= len(all_mails) <= sent + interrupted
     assert counts["NotificationSent"] == sent
 
 

@@ -54,8 +54,18 @@ ASSESSMENT_EVENTS = Topic("assessment.events.v1", partitions=12, retention_ms=FO
 PROFILE_EVENTS = Topic("profile.events.v1", partitions=12, retention_ms=FOREVER)
 PATH_EVENTS = Topic("path.events.v1", partitions=12, retention_ms=FOREVER)
 NOTIFY_EVENTS = Topic("notify.events.v1", partitions=12, retention_ms=FOREVER)
+# Raw results from bulk producers in a standard's own format (the content-type
+# header names it); assessment-svc turns them into events. Not CloudEvents.
+# Keyed by the student's id in the producer's system, so their results stay in order.
+ASSESSMENT_SUBMISSIONS = Topic("assessment.submissions.v1", partitions=12, retention_ms=FOREVER)
 
-TOPICS: tuple[Topic, ...] = (ASSESSMENT_EVENTS, PROFILE_EVENTS, PATH_EVENTS, NOTIFY_EVENTS)
+TOPICS: tuple[Topic, ...] = (
+    ASSESSMENT_EVENTS,
+    PROFILE_EVENTS,
+    PATH_EVENTS,
+    NOTIFY_EVENTS,
+    ASSESSMENT_SUBMISSIONS,
+)
 
 
 def all_topics() -> tuple[Topic, ...]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
 from runtime_support import (
@@ -224,3 +224,47 @@ async def test_a_recreated_topic_is_detected_not_skipped(database, kafka_bootstr
     finally:
         await pool.close()
     assert await totals(dsn) == (20, 20, 20)
+
+
+async def test_a_restored_database_resumes_from_its_own_watermarks(
+    database, kafka_bootstrap: str
+) -> None:
+    """The consumer group says 'all done', the database (restored from an older
+    backup) says 'up to offset 50': the projector trusts the database."""
+    dsn = database()
+    await prepare(dsn)
+    topic = await new_topic(kafka_bootstrap, partitions=1)
+    await produce(kafka_bootstrap, topic.name, [assessment("s-1", n) for n in range(100)])
+    group = f"restore-{topic.name}"
+    consumer = AIOKafkaConsumer(
+        topic.name,
+        bootstrap_servers=kafka_bootstrap,
+        group_id=group,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        while sum(len(v) for v in (await consumer.getmany(timeout_ms=1000)).values()):
+            pass
+        await consumer.commit()
+    finally:
+        await consumer.stop()
+
+    pool = await open_pool(dsn)
+    broker = KafkaBroker(kafka_bootstrap)
+    try:
+        records = await read_topic(kafka_bootstrap, topic.name, 1)
+        applier = BatchApplier(Tally("tally", [topic.name]), pool, kafka_bootstrap)
+        await applier.apply(records[:51])  # the marker and the first 50 events
+        assert await totals(dsn) == (50, 50, 50)
+        projector = Projector(
+            BatchApplier(Tally("tally", [topic.name]), pool, kafka_bootstrap), group_id=group
+        )
+        projector.register(broker)
+        await broker.start()
+        await wait_for(lambda: _reached(dsn, 100), timeout=60)
+    finally:
+        await broker.stop()
+        await pool.close()
+    assert await totals(dsn) == (100, 100, 100)

@@ -26,7 +26,15 @@ from pathwise_contracts import (
     ContactPreferencesChanged,
     Envelope,
     Event,
+    Frequency,
     GuardianLinked,
+    MasteryUpdated,
+    Modality,
+    PathReplanned,
+    PathStep,
+    QuietHours,
+    SubjectErased,
+    SupportNeeded,
 )
 from pathwise_devstack.stack import run_coroutine_sync
 from pathwise_runtime.pii import Keyring
@@ -104,6 +112,75 @@ def preferences(student: str, guardian: str, *, consent: bool) -> ContactPrefere
         language="en",
         email=KEYRING.encrypt(guardian, "guardian@example.org"),
         consent={Channel.EMAIL: consent},
+    )
+
+
+def scheduled(
+    student: str,
+    guardian: str,
+    *,
+    language: str = "en",
+    time_zone: str | None = None,
+    quiet: tuple[str, str] | None = None,
+    frequency: str | None = None,
+) -> ContactPreferencesChanged:
+    """Consenting email guardian with schedule preferences."""
+    return ContactPreferencesChanged(
+        student_id=student,
+        guardian_id=guardian,
+        language=language,
+        email=KEYRING.encrypt(guardian, f"{guardian}@example.org"),
+        consent={Channel.EMAIL: True},
+        time_zone=time_zone,
+        quiet_hours=QuietHours.model_validate({"start": quiet[0], "end": quiet[1]})
+        if quiet
+        else None,
+        frequency={Channel.EMAIL: Frequency(frequency)} if frequency else None,
+    )
+
+
+def replanned(student: str, version: int, tutoring: list[str], others: list[str]) -> PathReplanned:
+    steps = [
+        PathStep(competency_id=c, modality=Modality.ONE_ON_ONE_TUTORING, reason="stuck")
+        for c in tutoring
+    ] + [
+        PathStep(competency_id=c, modality=Modality.SMALL_GROUP_PROJECT, reason="ok")
+        for c in others
+    ]
+    return PathReplanned(
+        student_id=student,
+        version=version,
+        steps=steps,
+        added=[],
+        removed=[],
+        reason="evidence",
+        cause_event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"{student}/replan/{version}"),
+    )
+
+
+def support_needed(student: str, competency: str = "4.NF.A.1") -> SupportNeeded:
+    return SupportNeeded(
+        student_id=student,
+        competency_id=competency,
+        reason="stalled",
+        detail="no progress after several attempts",
+        cause_event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"{student}/support/{competency}"),
+    )
+
+
+def mastery_updated(student: str, competency: str = "3.OA.A.1") -> MasteryUpdated:
+    return MasteryUpdated(
+        student_id=student,
+        competency_id=competency,
+        p_mastery=0.5,
+        previous=0.4,
+        evidence_id=uuid.uuid5(uuid.NAMESPACE_URL, f"{student}/{competency}/update"),
+    )
+
+
+def erased(student: str) -> SubjectErased:
+    return SubjectErased(
+        student_id=student, version=3, subject_id=student, kind="student", erased_at=T0
     )
 
 

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 
 from pathwise_contracts import (
-    ASSESSMENT_EVENTS,
     AssessmentRecorded,
     AssessmentVoided,
     Envelope,
@@ -75,10 +74,10 @@ def guardian_linked(student: str, guardian: str, *, rights: bool = True) -> Enve
 
 
 def record(envelope: Envelope, offset: int, partition: int = 3) -> ConsumerRecord[bytes, bytes]:
-    """A hand-built record of ``envelope`` as if read from assessment.events.v1."""
+    """A hand-built record of ``envelope`` as if read from its event's topic."""
     key, value = envelope.subject.encode(), envelope.to_bytes()
     return ConsumerRecord(
-        topic=ASSESSMENT_EVENTS.name,
+        topic=envelope.event().topic,
         partition=partition,
         offset=offset,
         timestamp=0,

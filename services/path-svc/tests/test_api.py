@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -33,6 +34,17 @@ async def eventually_ok(client: httpx.AsyncClient, url: str, timeout: float = 30
             await asyncio.sleep(0.2)
 
 
+async def eventually(
+    client: httpx.AsyncClient, url: str, ready: Callable[[Any], bool], timeout: float = 30
+) -> Any:
+    async with asyncio.timeout(timeout):
+        while True:
+            response = await client.get(url, headers=bearer("teacher"))
+            if response.status_code == 200 and ready(response.json()):
+                return response.json()
+            await asyncio.sleep(0.2)
+
+
 async def test_path_mastery_and_framework_over_http(
     database: Callable[[], str], kafka_bootstrap: str
 ) -> None:
@@ -55,7 +67,11 @@ async def test_path_mastery_and_framework_over_http(
             kafka_bootstrap,
             [*(recorded(student, n) for n in range(4)), guardian_linked(student, guardian)],
         )
-        path = (await eventually_ok(client, f"/v1/students/{student}/path")).json()
+        path = await eventually(
+            client,
+            f"/v1/students/{student}/path",
+            lambda body: all(s["competency_id"] != "3.OA.A.1" for s in body["steps"]),
+        )
         mastery = (await eventually_ok(client, f"/v1/students/{student}/mastery")).json()
         # The guardian link travels on another topic and may land a moment later.
         async with asyncio.timeout(30):
@@ -78,7 +94,7 @@ async def test_path_mastery_and_framework_over_http(
         framework = await client.get("/v1/framework", headers=bearer("service"))
 
     assert path["student_id"] == student and path["version"] >= 1
-    assert 1 <= len(path["steps"]) <= 5
+    assert 1 <= len(path["steps"]) <= 3
     assert all(step["competency_id"] != "3.OA.A.1" for step in path["steps"])
     [estimate] = mastery["competencies"]
     assert estimate["competency_id"] == "3.OA.A.1" and estimate["attempts"] == 4
@@ -92,3 +108,82 @@ async def test_path_mastery_and_framework_over_http(
     assert framework.status_code == 200 and framework.json()["name"] == "grade3-math"
     by_code = {c["code"]: c for c in framework.json()["competencies"]}
     assert by_code["3.OA.C.7"]["prerequisites"] == ["3.OA.B.5", "3.OA.B.6"]
+
+
+async def test_teachers_override_and_students_choose_over_http(
+    database: Callable[[], str], kafka_bootstrap: str
+) -> None:
+    tag = secrets.token_hex(4)
+    student = f"s-{tag}"
+    settings = ServiceSettings(
+        DATABASE_URL=database(),
+        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+        PATHWISE_AUTH_DEV_SECRET=SECRET,
+        SERVICE_NAME=f"path-svc-test-{tag}",
+        OUTBOX_POLL_INTERVAL_S=0.2,
+    )
+    app = create_app(SPEC, settings)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://path-svc") as client,
+    ):
+        await produce(kafka_bootstrap, [recorded(student, 0, score=0.0)])
+        url = f"/v1/students/{student}/path"
+        await eventually(client, url, lambda body: body["version"] >= 1)
+        teacher = bearer("teacher", sub="t-1")
+        bad = await client.post(
+            f"{url}/overrides", json={"action": "pin", "competency_id": "9.X.Y.1"}, headers=teacher
+        )
+        missing = await client.post(
+            f"{url}/overrides", json={"action": "move", "competency_id": "3.G.A.2"}, headers=teacher
+        )
+        pinned = await client.post(
+            f"{url}/overrides",
+            json={"action": "pin", "competency_id": "3.G.A.2", "note": "class project week"},
+            headers=teacher,
+        )
+        assert pinned.status_code == 202, pinned.text
+        path = await eventually(
+            client, url, lambda b: any(s["competency_id"] == "3.G.A.2" for s in b["steps"])
+        )
+        [step] = [s for s in path["steps"] if s["competency_id"] == "3.G.A.2"]
+        assert step["overridden"] and "placed by a teacher" in step["reason"]
+
+        other = next(m for m in step["options"] if m != step["modality"])
+        as_other = await client.post(
+            f"{url}/steps/3.G.A.2/choice", json={"modality": other}, headers=bearer("student")
+        )
+        chosen = await client.post(
+            f"{url}/steps/3.G.A.2/choice",
+            json={"modality": other},
+            headers=bearer("student", sub=student),
+        )
+        assert chosen.status_code == 202, chosen.text
+        await eventually(
+            client,
+            url,
+            lambda b: any(
+                s["competency_id"] == "3.G.A.2" and s["modality"] == other for s in b["steps"]
+            ),
+        )
+        lifted = await client.delete(
+            f"{url}/overrides/{pinned.json()['override_id']}", headers=teacher
+        )
+        assert lifted.status_code == 202
+        await eventually(
+            client, url, lambda b: all(s["competency_id"] != "3.G.A.2" for s in b["steps"])
+        )
+        history = (await client.get(f"{url}/history", headers=teacher)).json()
+        again = await client.delete(
+            f"{url}/overrides/{pinned.json()['override_id']}", headers=teacher
+        )
+
+    assert bad.status_code == 422 and "competency_id" in bad.json()["detail"]
+    assert (
+        missing.status_code == 422 and "position" in bad.json()["detail"] + missing.json()["detail"]
+    )
+    assert as_other.status_code == 403
+    reasons = [r["reason"] for r in history["replans"]]
+    assert len(reasons) >= 4 and "a teacher lifted the pin of 3.G.A.2" in reasons[0]
+    assert again.status_code == 404

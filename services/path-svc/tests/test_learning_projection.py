@@ -9,8 +9,10 @@ from typing import Any
 import asyncpg
 import pytest
 from aiokafka import ConsumerRecord
-from path_support import record, recorded, voided
+from path_support import START, record, recorded, voided
 
+from path_svc.domain.framework import Framework
+from path_svc.domain.learner import Learner
 from path_svc.main import SPEC
 from path_svc.projections import LearningProjection
 from pathwise_contracts import (
@@ -25,6 +27,7 @@ from pathwise_runtime.service import open_pool, prepare_database
 
 pytestmark = pytest.mark.integration
 SOURCE = "urn:pathwise:path-svc"
+FRAMEWORK = Framework.load_default()
 
 
 @pytest.fixture
@@ -47,7 +50,9 @@ async def state(pool: asyncpg.Pool) -> dict[str, list[Any]]:
     async with pool.acquire() as conn:
         return {
             "mastery": [tuple(r) for r in await conn.fetch("SELECT * FROM mastery ORDER BY 1, 2")],
-            "paths": [tuple(r) for r in await conn.fetch("SELECT * FROM paths ORDER BY 1")],
+            "evidence": [
+                tuple(r) for r in await conn.fetch("SELECT * FROM evidence ORDER BY 1, 2")
+            ],
             # Trace context differs between runs by design; the fact itself must not.
             "outbox": [
                 (r["event_id"], r["topic"], r["key"], _untraced(bytes(r["payload"])))
@@ -77,7 +82,7 @@ def numbered(envelopes: Sequence[Envelope]) -> list[ConsumerRecord[bytes, bytes]
     return [record(e, offset) for offset, e in enumerate(envelopes, start=1)]
 
 
-async def test_correct_answers_master_the_competency_and_replan_once(
+async def test_correct_answers_master_the_competency_and_a_void_is_retraced(
     pool: asyncpg.Pool, kafka_bootstrap: str
 ) -> None:
     evidence = [recorded("s-1", n) for n in range(5)]
@@ -88,27 +93,41 @@ async def test_correct_answers_master_the_competency_and_replan_once(
     events = await emitted(pool)
     updates = [e for e in events if isinstance(e, MasteryUpdated)]
     mastered = [e for e in events if isinstance(e, CompetencyMastered)]
-    replans = [e for e in events if isinstance(e, PathReplanned)]
-    assert len(updates) == 5
-    assert [u.p_mastery for u in updates] == sorted(u.p_mastery for u in updates)
+    assert not [e for e in events if isinstance(e, PathReplanned)]  # planning's job
+    assert len(updates) == 6
+    assert [u.p_mastery for u in updates[:5]] == sorted(u.p_mastery for u in updates[:5])
+    assert [u.attempts for u in updates] == [1, 2, 3, 4, 5, 4]
     assert len(mastered) == 1 and mastered[0].competency_id == "3.OA.A.1"
     assert mastered[0].evidence_id in {uuid_of(e) for e in evidence}
-    assert replans and [r.version for r in replans] == list(range(1, len(replans) + 1))
-    assert replans[0].cause_event_id == evidence[0].id
+    assert updates[-1].evidence_id == uuid_of(evidence[0])
 
     async with pool.acquire() as conn:
         row = await conn.fetchrow("SELECT * FROM mastery WHERE student_id = 's-1'")
-        path = await conn.fetchrow("SELECT * FROM paths WHERE student_id = 's-1'")
-    assert row["attempts"] == 5 and row["mastered"] and row["updated_at"] == evidence[-1].time
-    assert path["version"] == replans[-1].version
-    assert [s["competency_id"] for s in json.loads(path["steps"])] == [
-        s.competency_id for s in replans[-1].steps
-    ]
+        voids = await conn.fetch("SELECT voided FROM evidence WHERE student_id = 's-1'")
+    assert row["attempts"] == 4 and row["updated_at"] == voided(evidence[0]).time
+    assert sorted(v["voided"] for v in voids) == [False] * 4 + [True]
+    assert row["p_mastery"] == pytest.approx(updates[3].p_mastery)  # 4 right answers either way
 
     before = await state(pool)
     await run.apply(records)
     assert await state(pool) == before
     assert run.stats.skipped == len(records)
+
+
+async def test_a_void_in_a_later_batch_retraces_the_stored_evidence(
+    pool: asyncpg.Pool, kafka_bootstrap: str
+) -> None:
+    evidence = [recorded("s-9", n, score=float(n % 2)) for n in range(6)]
+    run = applier(pool, kafka_bootstrap)
+    await run.apply(numbered(evidence))
+    await run.apply([record(voided(evidence[1]), 50), record(voided(evidence[1]), 51)])
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT * FROM mastery WHERE student_id = 's-9'")
+    assert row["attempts"] == 5
+    learner = Learner("x")
+    for n in (0, 2, 3, 4, 5):
+        learner.record(FRAMEWORK, "3.OA.A.1", n % 2, 1, START)
+    assert row["p_mastery"] == pytest.approx(learner.estimates["3.OA.A.1"].p_mastery)
 
 
 async def test_unknown_competency_is_dead_lettered_and_the_rest_applied(

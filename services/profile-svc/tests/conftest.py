@@ -12,13 +12,14 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from pathwise_contracts import PROFILE_EVENTS, Envelope
+from pathwise_contracts import PATH_EVENTS, PROFILE_EVENTS, Envelope, Topic
 from pathwise_devstack.devtoken import mint_token
 from pathwise_devstack.stack import Infrastructure
 from pathwise_runtime import replay
 from pathwise_runtime.service import Runtime, create_app, open_pool, prepare_database
 from pathwise_runtime.settings import ServiceSettings
 from profile_svc.main import SPEC
+from profile_svc.mastery import MasteryProjection
 from profile_svc.projections import ProfilesProjection
 
 SECRET = "x" * 32
@@ -121,32 +122,34 @@ def replayed(
 
     async def check(dsn: str, filled: Sequence[str]) -> None:
         bootstrap = infrastructure.bootstrap_servers
-        horizon = await _log_ends(bootstrap, PROFILE_EVENTS.name)
+        horizon = await _log_ends(bootstrap, PROFILE_EVENTS)
+        horizon |= await _log_ends(bootstrap, PATH_EVENTS)
         await prepare_database(dsn, SPEC.migrations)
         pool = await open_pool(dsn, min_size=1, max_size=2)
         try:
-            await replay.rebuild(ProfilesProjection(), pool, bootstrap, horizon)
-            for table in ProfilesProjection.tables:
-                diff = await replay.compare(service.runtime.pool, pool, table)
-                assert diff.equal, diff
-                assert diff.live_rows or table not in filled, diff
+            for projection in (ProfilesProjection(), MasteryProjection()):
+                await replay.rebuild(projection, pool, bootstrap, horizon)
+                for table in projection.tables:
+                    diff = await replay.compare(service.runtime.pool, pool, table)
+                    assert diff.equal, diff
+                    assert diff.live_rows or table not in filled, diff
         finally:
             await pool.close()
 
     return check
 
 
-async def _log_ends(bootstrap: str, topic: str) -> dict[tuple[str, int], int]:
+async def _log_ends(bootstrap: str, topic: Topic) -> dict[tuple[str, int], int]:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        tps = [TopicPartition(topic, p) for p in range(PROFILE_EVENTS.partitions)]
+        tps = [TopicPartition(topic.name, p) for p in range(topic.partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
-        ends = {(topic, p): 0 for p in range(PROFILE_EVENTS.partitions)}
+        ends = {(topic.name, p): 0 for p in range(topic.partitions)}
         while fetched := await consumer.getmany(timeout_ms=1000):
             for tp, records in fetched.items():
-                ends[(topic, tp.partition)] = records[-1].offset + 1
+                ends[(topic.name, tp.partition)] = records[-1].offset + 1
         return ends
     finally:
         await consumer.stop()

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from pathwise_contracts.events.base import Event
+from pathwise_contracts.events.base import EncryptedValue, Event
 from pathwise_contracts.topics import ASSESSMENT_EVENTS
 
 
@@ -46,3 +46,78 @@ class AssessmentVoided(Event):
         description="Reason code such as 'entered_in_error'; never free text, which is "
         "personal data.",
     )
+
+
+class ResultSubmitted(Event):
+    """A result from another system (xAPI, OneRoster, Ed-Fi, Caliper, the ingest topic)
+    whose student is named by an external identity.
+
+    assessment-svc resolves the identity against enrolled students and then records
+    ``AssessmentRecorded``; until the student is enrolled the result is parked, not lost.
+    ``student_id`` is ``ext:<identity>`` here, so one source's results stay in order.
+    """
+
+    type = "org.pathwise.assessment.ResultSubmitted.v1"
+    topic = ASSESSMENT_EVENTS.name
+
+    assessment_id: UUID = Field(description="Id the recorded assessment will have.")
+    identity: str = Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the external identity (scheme and id), never the id itself.",
+    )
+    competency_id: str | None = Field(
+        default=None, min_length=1, description="Mapped competency; null when unmapped."
+    )
+    activity: str = Field(
+        min_length=1, description="What was assessed in the source, e.g. 'xapi:<activity IRI>'."
+    )
+    score: float = Field(ge=0, description="Points earned.")
+    max_score: float = Field(gt=0, description="Points possible.")
+    occurred_at: AwareDatetime = Field(description="When the student was assessed.")
+    source: str = Field(min_length=1, description="Standard the result came in, e.g. 'xapi'.")
+    source_id: str = Field(min_length=1, description="The result's id in the source.")
+
+    @model_validator(mode="after")
+    def _score_within_max(self) -> Self:
+        if self.score > self.max_score:
+            raise ValueError("score must not exceed max_score")
+        return self
+
+
+class SubmissionVoided(Event):
+    """A submitted result was withdrawn at its source (e.g. an xAPI voiding statement)."""
+
+    type = "org.pathwise.assessment.SubmissionVoided.v1"
+    topic = ASSESSMENT_EVENTS.name
+
+    assessment_id: UUID = Field(description="Id of the withdrawn result.")
+    reason: str = Field(
+        max_length=64, pattern=r"^[a-z][a-z0-9_]*$", description="Reason code, never free text."
+    )
+
+
+class StatementStored(Event):
+    """An xAPI statement accepted by the LRS; the statement itself is encrypted.
+
+    The clear fields are what the Statement Resource filters on; agents appear only
+    as SHA-256 digests of their identifier.
+    """
+
+    type = "org.pathwise.assessment.StatementStored.v1"
+    topic = ASSESSMENT_EVENTS.name
+
+    statement_id: UUID = Field(description="The statement's id.")
+    statement: EncryptedValue = Field(description="The stored statement JSON, encrypted.")
+    verb: str = Field(min_length=1, description="Verb IRI.")
+    activity: str | None = Field(default=None, description="Object activity IRI, if any.")
+    agent: str = Field(pattern=r"^[0-9a-f]{64}$", description="Digest of the actor.")
+    related_agents: list[str] = Field(
+        default_factory=list, description="Digests of every agent the statement names."
+    )
+    related_activities: list[str] = Field(
+        default_factory=list, description="Every activity IRI the statement names."
+    )
+    registration: UUID | None = Field(default=None, description="context.registration.")
+    voids: UUID | None = Field(default=None, description="Statement this one voids.")
+    stored: AwareDatetime = Field(description="When the LRS stored it.")
+    timestamp: AwareDatetime = Field(description="The statement's timestamp.")

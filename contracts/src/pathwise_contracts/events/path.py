@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pathwise_contracts.events.base import Event
+from pathwise_contracts.events.base import EncryptedValue, Event
 from pathwise_contracts.topics import PATH_EVENTS
 
 
@@ -58,6 +58,32 @@ class MasteryUpdated(Event):
     level: MasteryLevel | None = Field(
         default=None, description="Readable band of the estimate after the evidence."
     )
+    attempts: int | None = Field(
+        default=None, ge=0, description="Evidence counted on the competency after this update."
+    )
+
+
+class LearnerProfileChanged(Event):
+    """What path planning uses from a learner's profile changed (full new state).
+
+    path-svc derives it from ``profile.events.v1`` so that its planner reads
+    every input from one ordered log; it carries ids and tags, never free text.
+    """
+
+    type = "org.pathwise.path.LearnerProfileChanged.v1"
+    topic = PATH_EVENTS.name
+
+    goals: list[str] = Field(
+        default_factory=list, description="Competency ids of active goals, most urgent first."
+    )
+    interests: list[str] = Field(default_factory=list, description="Interest tags.")
+    requirements: list[str] = Field(
+        default_factory=list, description="Instructional requirements of the student's plans."
+    )
+    preferred: list[Modality] = Field(default_factory=list, description="Preferred modalities.")
+    avoided: list[Modality] = Field(default_factory=list, description="Modalities to avoid.")
+    section_ids: list[str] = Field(default_factory=list, description="Class sections.")
+    cause_event_id: UUID = Field(description="Id of the profile event that changed it.")
 
 
 class CompetencyMastered(Event):
@@ -153,6 +179,9 @@ class StepOverridden(Event):
     modality: Modality | None = Field(default=None, description="For modality: how to teach.")
     lifts: UUID | None = Field(default=None, description="For lift: the override it ends.")
     teacher_id: str = Field(min_length=1, description="Who overrode (an id, not a name).")
+    note: EncryptedValue | None = Field(
+        default=None, description="The teacher's note, encrypted with the student's key."
+    )
 
 
 class StepChosen(Event):

@@ -248,3 +248,38 @@ class SubjectErased(ProfileEvent):
     subject_id: str = Field(min_length=1, description="The erased person.")
     kind: Literal["student", "guardian"] = Field(description="What the erased person was.")
     erased_at: datetime = Field(description="When the keys were destroyed.")
+
+
+class EnrollmentChanged(ProfileEvent):
+    """The student's enrollment facts changed, e.g. from a roster sync (full new state).
+
+    Carries school, grade, sections, name and external ids as they now are, so
+    a consumer that keeps any of them replaces what it had.
+    """
+
+    type = "org.pathwise.profile.EnrollmentChanged.v1"
+    topic = PROFILE_EVENTS.name
+
+    school_id: str | None = Field(default=None, description="School, if known.")
+    grade: str | None = Field(default=None, description="Grade level, e.g. '5' or 'K'.")
+    section_ids: list[str] = Field(description="Class sections the student is now in.")
+    display_name: EncryptedValue | None = Field(
+        default=None, description="The student's name, encrypted with the student's key."
+    )
+    external_ids: dict[str, str] = Field(
+        default_factory=dict, description="Ids in other systems (full new set)."
+    )
+
+
+class GuardianUnlinked(ProfileEvent):
+    """A guardian is no longer linked to the student (e.g. removed from the roster).
+
+    Unlike erasure, nothing is destroyed: the guardian simply stops being
+    someone to inform about this student.
+    """
+
+    type = "org.pathwise.profile.GuardianUnlinked.v1"
+    topic = PROFILE_EVENTS.name
+
+    guardian_id: str = Field(min_length=1, description="The guardian.")
+    reason: Literal["roster", "admin"] = Field(description="Who removed the link.")

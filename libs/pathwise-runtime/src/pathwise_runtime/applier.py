@@ -19,7 +19,7 @@ import asyncpg
 from aiokafka import ConsumerRecord
 
 from pathwise_contracts import Envelope
-from pathwise_runtime import outbox, telemetry, topics, watermarks
+from pathwise_runtime import metrics, outbox, telemetry, topics, watermarks
 from pathwise_runtime.dlq import dlq_message
 from pathwise_runtime.projection import Delivered, Projection
 
@@ -42,12 +42,42 @@ class ApplierStats:
 class BatchApplier:
     """Runs one projection over batches of raw Kafka records."""
 
-    def __init__(self, projection: Projection, pool: asyncpg.Pool, bootstrap_servers: str) -> None:
+    def __init__(
+        self,
+        projection: Projection,
+        pool: asyncpg.Pool,
+        bootstrap_servers: str,
+        *,
+        service: str = "pathwise",
+    ) -> None:
         self.projection = projection
+        self.service = service
         self._pool = pool
         self._bootstrap = bootstrap_servers
         self._verified: set[tuple[str, int]] = set()
         self.stats = ApplierStats()
+        labels = (service, projection.name)
+        self._batch_records = metrics.BATCH_RECORDS.labels(*labels)
+        self._batch_seconds = metrics.BATCH_SECONDS.labels(*labels)
+        self._outcomes = {
+            o: metrics.RECORDS.labels(*labels, o) for o in ("applied", "skipped", "dead_lettered")
+        }
+        self._emitted = metrics.EMITTED.labels(*labels)
+
+    async def watermarks(self, partitions: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        """The last applied offset of each of these partitions that has one."""
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                """SELECT topic, partition, last_offset FROM pathwise_watermarks
+                    WHERE projection = $1""",
+                self.projection.name,
+            )
+        wanted = set(partitions)
+        return {
+            (r["topic"], r["partition"]): r["last_offset"]
+            for r in rows
+            if (r["topic"], r["partition"]) in wanted
+        }
 
     def forget_assignment(self) -> None:
         """Partitions handed to us again are checked against the broker again."""
@@ -55,52 +85,84 @@ class BatchApplier:
 
     async def apply(self, records: Sequence[Record]) -> None:
         started = time.perf_counter()
+        started_ns = time.time_ns()
         name = self.projection.name
         markers: dict[tuple[str, int], str] = {}
         partitions = sorted({(r.topic, r.partition) for r in records})
         await self._verify(partitions, records)
-        with telemetry.span(f"{name} apply", {"messaging.batch.message_count": len(records)}):
-            async with self._pool.acquire() as conn, conn.transaction():
-                marks = await watermarks.load(conn, name, partitions)
-                for record in records:  # a new incarnation starts below the watermark
-                    incarnation = topics.marker_incarnation(record)
-                    if incarnation is not None:
-                        _check_marker(record, incarnation, marks)
-                        markers[(record.topic, record.partition)] = incarnation
-                fresh = watermarks.unapplied(records, marks)
-                delivered: list[Delivered] = []
-                dead: list[outbox.OutboxMessage] = []
-                for record in fresh:
-                    if topics.is_control(record):
-                        continue
-                    try:
-                        envelope = Envelope.from_bytes(record.value or b"")
-                        event = envelope.event()
-                    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-                        dead.append(dlq_message(record, name, exc))
-                        continue
-                    delivered.append(
-                        Delivered(envelope, event, record.topic, record.partition, record.offset)
+        tracing = telemetry.exporting()
+        with telemetry.span(
+            f"{name} apply", {"messaging.batch.message_count": len(records)}
+        ) as batch:
+            spans = telemetry.RecordSpans(name, batch, started_ns)
+            try:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    marks = await watermarks.load(conn, name, partitions)
+                    for record in records:  # a new incarnation starts below the watermark
+                        incarnation = topics.marker_incarnation(record)
+                        if incarnation is not None:
+                            _check_marker(record, incarnation, marks)
+                            markers[(record.topic, record.partition)] = incarnation
+                    fresh = watermarks.unapplied(records, marks)
+                    delivered, dead = self._decode(fresh, spans if tracing else None)
+                    delivered = await self._first_deliveries(conn, delivered)
+                    with telemetry.deriving_from_causes():
+                        emitted, poisoned = await self._apply_isolating_poison(conn, delivered)
+                    emitted = spans.reparent(emitted)
+                    dead.extend(dlq_message(_record_of(d, records), name, e) for d, e in poisoned)
+                    await self._forget(conn, [d for d, _ in poisoned])
+                    await outbox.add(
+                        conn, [outbox.message_for(outbox.topic_of(e), e) for e in emitted]
                     )
-                delivered = await self._first_deliveries(conn, delivered)
-                emitted, poisoned = await self._apply_isolating_poison(conn, delivered)
-                dead.extend(dlq_message(_record_of(d, records), name, e) for d, e in poisoned)
-                await self._forget(conn, [d for d, _ in poisoned])
-                await outbox.add(conn, [outbox.message_for(outbox.topic_of(e), e) for e in emitted])
-                await outbox.add(conn, dead)
-                high = watermarks.advance(marks, fresh)
-                await watermarks.store(conn, name, high, markers)
+                    await outbox.add(conn, dead)
+                    high = watermarks.advance(marks, fresh)
+                    await watermarks.store(conn, name, high, markers)
+            except BaseException as exc:
+                spans.end(error=exc)
+                raise
+            spans.end({d.envelope.id: e for d, e in poisoned})
         self._count(
             len(records), len(fresh), len(delivered) - len(poisoned), len(dead), len(emitted)
         )
         for (topic, partition), offset in high.items():
             self.stats.positions[f"{topic}[{partition}]"] = offset
-        self.stats.last_batch_ms = (time.perf_counter() - started) * 1000
+        elapsed = time.perf_counter() - started
+        self.stats.last_batch_ms = elapsed * 1000
+        self._batch_records.observe(len(records))
+        self._batch_seconds.observe(elapsed)
         for message in dead:
+            headers = dict(message.headers)
+            metrics.DEAD_LETTERS.labels(self.service, name, headers["dlq.original.topic"]).inc()
+            # The reason stays on the DLQ record: a validation error quotes the input.
             log.error(
                 "dead-lettered",
-                extra={"projection": name, "headers": dict(message.headers)},
+                extra={
+                    "projection": name,
+                    "headers": {k: v for k, v in headers.items() if k != "dlq.reason"},
+                },
             )
+
+    def _decode(
+        self, fresh: Sequence[Record], spans: telemetry.RecordSpans | None
+    ) -> tuple[list[Delivered], list[outbox.OutboxMessage]]:
+        """Typed events of the records to apply; undecodable ones become dead letters."""
+        delivered: list[Delivered] = []
+        dead: list[outbox.OutboxMessage] = []
+        for record in fresh:
+            if topics.is_control(record):
+                continue
+            try:
+                envelope = Envelope.from_bytes(record.value or b"")
+                event = envelope.event()
+            except ValueError as exc:  # pydantic's ValidationError is a ValueError
+                dead.append(dlq_message(record, self.projection.name, exc))
+                continue
+            delivered.append(
+                Delivered(envelope, event, record.topic, record.partition, record.offset)
+            )
+            if spans is not None:
+                spans.open(envelope, record, *_incoming_trace(record, envelope))
+        return delivered, dead
 
     def _count(self, total: int, fresh: int, applied: int, dead: int, emitted: int) -> None:
         self.stats.batches += 1
@@ -108,6 +170,10 @@ class BatchApplier:
         self.stats.applied += applied
         self.stats.dead_lettered += dead
         self.stats.emitted += emitted
+        self._outcomes["skipped"].inc(total - fresh)
+        self._outcomes["applied"].inc(applied)
+        self._outcomes["dead_lettered"].inc(dead)
+        self._emitted.inc(emitted)
 
     async def _first_deliveries(
         self, conn: asyncpg.Connection, delivered: list[Delivered]
@@ -208,3 +274,16 @@ def _record_of(item: Delivered, records: Sequence[Record]) -> Record:
         ):
             return record
     raise LookupError(f"{item.topic}[{item.partition}]@{item.offset} not in batch")
+
+
+def _incoming_trace(record: Record, envelope: Envelope) -> tuple[str | None, str | None]:
+    """The producer's trace context: Kafka headers first (any W3C producer), then the envelope."""
+    parent = state = None
+    for key, value in record.headers or ():
+        if key == "traceparent":
+            parent = value.decode("latin-1")
+        elif key == "tracestate":
+            state = value.decode("latin-1")
+    if parent is None:
+        return envelope.traceparent, envelope.tracestate
+    return parent, state

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from opentelemetry.trace import Span
 
 from pathwise_contracts import EVENT_TYPES, Envelope, UnknownEventType
-from pathwise_runtime import telemetry
+from pathwise_runtime import metrics, telemetry
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +80,23 @@ def topic_of(envelope: Envelope) -> str:
 
 
 async def add_events(conn: asyncpg.Connection, envelopes: Sequence[Envelope]) -> int:
-    """Queue CloudEvents on the topic their event type belongs to."""
+    """Queue CloudEvents on the topic their event type belongs to.
+
+    An event without trace context takes the current span's (the HTTP request
+    that commands it), so its trace continues through every consumer.
+    """
+    trace = telemetry.current_trace_headers()
+    if trace:
+        envelopes = [_traced(e, trace) for e in envelopes]
     return await add(conn, [message_for(topic_of(e), e) for e in envelopes])
+
+
+def _traced(envelope: Envelope, trace: dict[str, str]) -> Envelope:
+    if envelope.traceparent:
+        return envelope
+    return envelope.model_copy(
+        update={"traceparent": trace["traceparent"], "tracestate": trace.get("tracestate")}
+    )
 
 
 class OutboxRelay:
@@ -93,6 +109,7 @@ class OutboxRelay:
         bootstrap_servers: str,
         *,
         enable_idempotence: bool = False,
+        service: str = "pathwise",
         batch_size: int = 500,
         poll_interval_s: float = 1.0,
         keep_published_s: float = 3600.0,
@@ -108,6 +125,7 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.published = 0
+        self._published_total = metrics.OUTBOX_PUBLISHED.labels(service)
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
@@ -177,19 +195,32 @@ class OutboxRelay:
                 await self._send(producer, rows)
             await self._mark(conn, [r["seq"] for r in rows])
         self.published += len(rows)
+        self._published_total.inc(len(rows))
         return len(rows)
 
     async def _send(self, producer: AIOKafkaProducer, rows: list[asyncpg.Record]) -> None:
-        futures = [
-            await producer.send(
-                r["topic"],
-                bytes(r["payload"]),
-                key=r["key"].encode(),
-                headers=[(k, v.encode()) for k, v in json.loads(r["headers"])],
+        tracing = telemetry.exporting()
+        spans: list[Span] = []
+        futures = []
+        for r in rows:
+            headers: list[tuple[str, str]] = [(k, v) for k, v in json.loads(r["headers"])]
+            if tracing:
+                span, headers = telemetry.publish_span(r["topic"], headers)
+                if span is not None:
+                    spans.append(span)
+            futures.append(
+                await producer.send(
+                    r["topic"],
+                    bytes(r["payload"]),
+                    key=r["key"].encode(),
+                    headers=[(k, v.encode()) for k, v in headers],
+                )
             )
-            for r in rows
-        ]
-        await asyncio.gather(*futures)
+        try:
+            await asyncio.gather(*futures)
+        finally:
+            for span in spans:
+                span.end()
 
     async def _mark(self, conn: asyncpg.Connection, seqs: list[int]) -> None:
         await conn.execute(

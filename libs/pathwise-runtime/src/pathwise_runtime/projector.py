@@ -17,6 +17,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
+from pathwise_runtime import metrics
 from pathwise_runtime.applier import BatchApplier
 from pathwise_runtime.topics import TopicIdentityError
 
@@ -48,9 +49,27 @@ class Projector:
         # hop adds when the log is quiet (some brokers do not answer early on new data).
         self._fetch_max_wait_ms = fetch_max_wait_ms
         self._failures = 0
+        self._subscriber: Any = None
         self.assigned: set[TopicPartition] = set()
         self.has_assignment = asyncio.Event()
-        self.problem: str | None = None
+        self._problem: str | None = None
+        labels = (applier.service, applier.projection.name)
+        self._halted = metrics.HALTED.labels(*labels)
+        self._assigned_gauge = metrics.ASSIGNED.labels(*labels)
+        self._halted.set(0)
+
+    @property
+    def problem(self) -> str | None:
+        """Why the projection does not advance (readiness says it), or None."""
+        return self._problem
+
+    @problem.setter
+    def problem(self, reason: str | None) -> None:
+        self._problem = reason
+        self._halted.set(0 if reason is None else 1)
+
+    def assignment_changed(self) -> None:
+        self._assigned_gauge.set(len(self.assigned))
 
     @property
     def name(self) -> str:
@@ -73,6 +92,23 @@ class Projector:
             title=f"{self.name}:consume",
         )
         subscriber(self._handle)
+        self._subscriber = subscriber
+
+    async def resume_from_watermarks(self, assigned: set[TopicPartition]) -> None:
+        """Start each assigned partition right after its watermark in Postgres.
+
+        The database, not the consumer group, says what was applied: a restored
+        backup or a rebuilt database (``pathwise replay --keep``) resumes exactly
+        where its own watermarks are, and committed offsets are only a hint.
+        """
+        consumer = getattr(self._subscriber, "consumer", None)
+        if consumer is None or not assigned:
+            return
+        marks = await self.applier.watermarks([(tp.topic, tp.partition) for tp in assigned])
+        for tp in assigned:
+            last = marks.get((tp.topic, tp.partition))
+            if last is not None:
+                consumer.seek(tp, last + 1)
 
     async def _handle(self, message: KafkaMessage) -> None:
         raw = message.raw_message
@@ -110,11 +146,14 @@ class _Assignment(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         self._projector.assigned -= set(revoked)
+        self._projector.assignment_changed()
         self._projector.applier.forget_assignment()
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         self._projector.assigned |= set(assigned)
+        self._projector.assignment_changed()
         self._projector.applier.forget_assignment()
+        await self._projector.resume_from_watermarks(set(assigned))
         self._projector.has_assignment.set()
         log.info(
             "partitions assigned",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +19,11 @@ from typing import Any
 import asyncpg
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 
-from pathwise_runtime import migrations, problems, telemetry
+from pathwise_runtime import metrics, migrations, problems, telemetry
 from pathwise_runtime.applier import BatchApplier
 from pathwise_runtime.auth import TokenVerifier
 from pathwise_runtime.outbox import OutboxRelay
@@ -43,6 +44,7 @@ class Runtime:
     relay: OutboxRelay
     projectors: list[Projector] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
+    backlog: metrics.Backlog | None = None
 
     @property
     def source(self) -> str:
@@ -88,7 +90,9 @@ def build_projectors(
     prefix = group_prefix or settings.service_name
     return [
         Projector(
-            BatchApplier(p, runtime.pool, settings.kafka_bootstrap_servers),
+            BatchApplier(
+                p, runtime.pool, settings.kafka_bootstrap_servers, service=settings.service_name
+            ),
             group_id=f"{prefix}.{p.name}",
             max_records=settings.consumer_max_records,
             batch_timeout_ms=settings.consumer_batch_timeout_ms,
@@ -104,7 +108,9 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         provider = telemetry.configure_tracing(
-            settings.service_name, settings.otel_exporter_endpoint
+            settings.service_name,
+            settings.otel_exporter_endpoint,
+            os.environ.get(telemetry.TRACE_FILE_ENV),
         )
         await prepare_database(settings.database_url, spec.migrations)
         pool = await open_pool(settings.database_url)
@@ -120,10 +126,17 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             settings.database_url,
             settings.kafka_bootstrap_servers,
             enable_idempotence=settings.kafka_enable_idempotence,
+            service=settings.service_name,
             poll_interval_s=settings.outbox_poll_interval_s,
         )
         runtime = Runtime(settings, pool, broker, relay)
         runtime.projectors = build_projectors(spec, runtime)
+        runtime.backlog = metrics.Backlog(
+            settings.service_name,
+            pool,
+            settings.kafka_bootstrap_servers,
+            {p.name: p.applier.projection.topics for p in runtime.projectors},
+        )
         for projector in runtime.projectors:
             projector.register(broker)
         app.state.runtime = runtime
@@ -142,9 +155,10 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             await pool.close()
             provider.shutdown()
 
-    app = FastAPI(title=spec.name, lifespan=lifespan)
+    app = FastAPI(title=spec.name, lifespan=lifespan, telemetry=metrics.FASTAPI_TELEMETRY)
     app.state.token_verifier = TokenVerifier(settings)
     problems.install(app)
+    app.add_middleware(metrics.HttpObserver, service=settings.service_name)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -153,6 +167,13 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     @app.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> JSONResponse:
         return readiness(request.app.state.runtime)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus(request: Request) -> Response:
+        backlog = request.app.state.runtime.backlog
+        if backlog is not None:
+            await backlog.refresh()
+        return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
 
     spec.configure_api(app)
     return app

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from assessment_svc import ingestion, queries
 from assessment_svc.domain.submission import Submission
@@ -78,7 +79,82 @@ async def of_student(
     who: Staff,
     request: Request,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    cursor: str | None = None,
 ) -> queries.StudentAssessments:
-    """The student's results, newest first (voided ones included, flagged)."""
-    found = await queries.of_student(_runtime(request).pool, student_id, who.district, limit=limit)
-    return queries.StudentAssessments(student_id=student_id, assessments=found)
+    """The student's results, newest first (voided ones included, flagged).
+
+    A full page carries ``next_cursor``; pass it as ``cursor`` for the next one.
+    """
+    try:
+        after = queries.parse_cursor(cursor) if cursor else None
+    except (ValueError, TypeError, IndexError) as exc:
+        raise Problem(400, "cursor is not one this service handed out", field="cursor") from exc
+    found = await queries.of_student(
+        _runtime(request).pool, student_id, who.district, limit=limit, after=after
+    )
+    next_cursor = queries.cursor_of(found[-1]) if len(found) == limit else None
+    return queries.StudentAssessments(
+        student_id=student_id, assessments=found, next_cursor=next_cursor
+    )
+
+
+class Batch(BaseModel):
+    """The body of ``POST /v1/assessments/batch``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    results: list[Submission] = Field(min_length=1, max_length=1000)
+
+
+class BatchReceipt(BaseModel):
+    receipts: list[Receipt | dict[str, str]]
+
+
+@router.post("/assessments/batch", response_model=BatchReceipt)
+async def record_batch(
+    body: Batch,
+    who: Staff,
+    request: Request,
+    idempotency_key: Annotated[str, Header(min_length=1, max_length=200)],
+) -> BatchReceipt:
+    """Up to 1,000 results in one transaction; the same ``Idempotency-Key`` answers the same.
+
+    Each result gets its own status (recorded, duplicate or conflict); a key reused
+    with a different body is 422.
+    """
+    runtime = _runtime(request)
+    for index, item in enumerate(body.results):
+        if item.district_id is not None and item.district_id != who.district:
+            raise Problem(403, f"results.{index}.district_id must be your district")
+    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", idempotency_key)
+        known = await conn.fetchrow(
+            """SELECT fingerprint, response FROM idempotency_keys
+                WHERE district_id = $1 AND key = $2""",
+            who.district,
+            idempotency_key,
+        )
+        if known is not None:
+            if known["fingerprint"] != digest:
+                raise Problem(
+                    422, "Idempotency-Key was used with a different body", field="Idempotency-Key"
+                )
+            return BatchReceipt.model_validate_json(known["response"])
+        receipts: list[Receipt | dict[str, str]] = []
+        for item in body.results:
+            outcome = await ingestion.record_in(
+                conn, item, district=who.district, source=runtime.source
+            )
+            status = {"recorded": "recorded", "duplicate": "duplicate"}.get(outcome, "conflict")
+            receipts.append({"assessment_id": str(item.assessment_id), "status": status})
+        answer = BatchReceipt(receipts=receipts)
+        await conn.execute(
+            """INSERT INTO idempotency_keys (district_id, key, fingerprint, response)
+               VALUES ($1, $2, $3, $4::jsonb)""",
+            who.district,
+            idempotency_key,
+            digest,
+            answer.model_dump_json(),
+        )
+    return answer

@@ -15,7 +15,7 @@ import asyncpg
 
 from assessment_svc.domain.submission import Submission
 from assessment_svc.domain.voiding import void_event
-from pathwise_contracts import Envelope
+from pathwise_contracts import Envelope, Event, SubmissionVoided, derive_event_id
 from pathwise_runtime import outbox
 
 
@@ -38,32 +38,39 @@ async def record(
     pool: asyncpg.Pool, submission: Submission, *, district: str, source: str
 ) -> Outcome:
     """Accept a result once; a re-send is a duplicate, a changed re-send a conflict."""
+    async with pool.acquire() as conn, conn.transaction():
+        return await record_in(conn, submission, district=district, source=source)
+
+
+async def record_in(
+    conn: asyncpg.Connection, submission: Submission, *, district: str, source: str
+) -> Outcome:
+    """``record`` inside the caller's transaction."""
     assessment_id = submission.assessment_id
     fingerprint = submission.fingerprint(district)
-    async with pool.acquire() as conn, conn.transaction():
-        # Concurrent re-sends wait on the primary key here, then see the winner's row.
-        new = await conn.fetchval(
-            """INSERT INTO ingested (assessment_id, student_id, district_id, fingerprint)
-               VALUES ($1, $2, $3, $4) ON CONFLICT (assessment_id) DO NOTHING
-               RETURNING true""",
-            assessment_id,
-            submission.student_id,
-            district,
-            fingerprint,
+    # Concurrent re-sends wait on the primary key here, then see the winner's row.
+    new = await conn.fetchval(
+        """INSERT INTO ingested (assessment_id, student_id, district_id, fingerprint)
+           VALUES ($1, $2, $3, $4) ON CONFLICT (assessment_id) DO NOTHING
+           RETURNING true""",
+        assessment_id,
+        submission.student_id,
+        district,
+        fingerprint,
+    )
+    if not new:
+        known = await conn.fetchval(
+            "SELECT fingerprint FROM ingested WHERE assessment_id = $1", assessment_id
         )
-        if not new:
-            known = await conn.fetchval(
-                "SELECT fingerprint FROM ingested WHERE assessment_id = $1", assessment_id
-            )
-            return Outcome.DUPLICATE if known == fingerprint else Outcome.CONFLICT
-        envelope = Envelope.wrap(
-            submission.event(),
-            id=assessment_id,
-            source=source,
-            district_id=district,
-            time=datetime.now(UTC),
-        )
-        await outbox.add_events(conn, [envelope])
+        return Outcome.DUPLICATE if known == fingerprint else Outcome.CONFLICT
+    envelope = Envelope.wrap(
+        submission.event(),
+        id=assessment_id,
+        source=source,
+        district_id=district,
+        time=datetime.now(UTC),
+    )
+    await outbox.add_events(conn, [envelope])
     return Outcome.RECORDED
 
 
@@ -81,7 +88,15 @@ async def void(pool: asyncpg.Pool, target: Ingested, reason: str, *, source: str
     The flag lives in ``ingested`` rather than relying on the outbox's id check,
     because the outbox forgets published rows after a while.
     """
+    event: Event
     event_id, event = void_event(target.assessment_id, target.student_id, reason)
+    if target.student_id.startswith("ext:"):
+        # A result from a standard: its student is resolved downstream, so the
+        # withdrawal travels the same way (and follows the result on its key).
+        event_id = derive_event_id(target.assessment_id, "submission-void")
+        event = SubmissionVoided(
+            student_id=target.student_id, assessment_id=target.assessment_id, reason=reason
+        )
     envelope = Envelope.wrap(
         event, id=event_id, source=source, district_id=target.district_id, time=datetime.now(UTC)
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import datetime
 from uuid import UUID
 
@@ -29,6 +31,20 @@ class AssessmentView(BaseModel):
 class StudentAssessments(BaseModel):
     student_id: str
     assessments: list[AssessmentView]
+    next_cursor: str | None = None
+
+
+def cursor_of(view: AssessmentView) -> str:
+    raw = json.dumps(
+        [view.occurred_at.isoformat(), view.recorded_at.isoformat(), str(view.assessment_id)]
+    )
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def parse_cursor(text: str) -> tuple[datetime, datetime, UUID]:
+    """Raises ValueError for anything this service did not hand out."""
+    raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    return datetime.fromisoformat(raw[0]), datetime.fromisoformat(raw[1]), UUID(raw[2])
 
 
 async def one(pool: asyncpg.Pool, assessment_id: UUID, district: str) -> AssessmentView | None:
@@ -41,16 +57,26 @@ async def one(pool: asyncpg.Pool, assessment_id: UUID, district: str) -> Assessm
 
 
 async def of_student(
-    pool: asyncpg.Pool, student_id: str, district: str, *, limit: int
+    pool: asyncpg.Pool,
+    student_id: str,
+    district: str,
+    *,
+    limit: int,
+    after: tuple[datetime, datetime, UUID] | None = None,
 ) -> list[AssessmentView]:
-    """Newest first by when the student was assessed."""
+    """Newest first by when the student was assessed; ``after`` continues a page."""
+    keyset = ""
+    args: list[object] = [student_id, district, limit]
+    if after is not None:
+        # Descending on the times, ascending on the id: compare piecewise.
+        keyset = """AND (occurred_at < $4 OR (occurred_at = $4 AND (recorded_at < $5
+                     OR (recorded_at = $5 AND assessment_id > $6))))"""
+        args.extend(after)
     rows = await pool.fetch(
         f"""SELECT {_COLUMNS} FROM assessments
-             WHERE student_id = $1 AND district_id = $2
+             WHERE student_id = $1 AND district_id = $2 {keyset}
              ORDER BY occurred_at DESC, recorded_at DESC, assessment_id
              LIMIT $3""",
-        student_id,
-        district,
-        limit,
+        *args,
     )
     return [AssessmentView(**r) for r in rows]

@@ -7,23 +7,33 @@ mid-send leaves evidence: such a row is never sent again (the family might get
 the mail twice) but closed as 'unknown'. Claimed rows a crash left behind were
 never tried and simply go back in the queue. Every outcome is recorded together
 with the event that tells the log about it, in one transaction.
+
+A row may also be 'held' until a time the sender's clock decides (quiet hours,
+the daily digest, a scheduled summary); due held rows of one guardian are
+claimed together so a digest is one message. Times that schedule work come
+from the sender's clock (``now``), never from the database's.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 import asyncpg
 
 from notify_svc.domain.redaction import scrub
+from notify_svc.domain.schedule import Preferences
+from notify_svc.domain.templates import Item
 from pathwise_contracts import (
     Channel,
     EncryptedValue,
     Envelope,
     NotificationFailed,
     NotificationSent,
+    NotificationSuppressed,
     derive_event_id,
 )
 from pathwise_runtime import outbox
@@ -79,6 +89,16 @@ class Job:
     language: str
     competency_id: str | None
     evidence_id: str | None
+    kind: str = "competency_mastered"
+    item: Item | None = None
+    planned_at: datetime | None = None
+    preferences: Preferences | None = None
+    hold_reason: str | None = None
+
+    @property
+    def group(self) -> tuple[str, str, str]:
+        """Whose digest this belongs to."""
+        return (self.target.student_id, self.target.guardian_id, self.target.channel)
 
 
 _CLAIM_NEW = """
@@ -105,17 +125,37 @@ _CLAIM_DUE = """
                           next_attempt_at = NULL, updated_at = now()
      WHERE notification_id IN (
            SELECT notification_id FROM deliveries
-            WHERE state = 'failed' AND next_attempt_at <= now()
+            WHERE state = 'failed' AND next_attempt_at <= $2
             ORDER BY next_attempt_at
             LIMIT $1
               FOR UPDATE SKIP LOCKED)
     RETURNING notification_id
 """
 
+# Held rows that are due, all of a guardian's at once (one digest, not several).
+_CLAIM_HELD = """
+    UPDATE deliveries SET state = 'claimed', next_attempt_at = NULL, updated_at = now()
+     WHERE notification_id IN (
+           SELECT d.notification_id FROM deliveries d
+             JOIN (SELECT DISTINCT student_id, guardian_id, channel FROM deliveries
+                    WHERE state = 'held' AND next_attempt_at <= $2
+                    ORDER BY student_id, guardian_id, channel
+                    LIMIT $1) k USING (student_id, guardian_id, channel)
+            WHERE d.state = 'held' AND d.next_attempt_at <= $2
+              FOR UPDATE OF d SKIP LOCKED)
+    RETURNING notification_id
+"""
+
 _JOBS = """
     SELECT d.notification_id, d.attempts, d.student_id, d.district_id, d.guardian_id,
            d.channel, d.cause_event_id, n.notification_id IS NOT NULL AS planned,
-           g.email, g.language, c.competency_id, c.evidence_id
+           g.email, g.language, c.competency_id, c.evidence_id, c.kind, c.detail,
+           n.planned_at, g.time_zone, g.quiet_hours, g.frequency, d.hold_reason,
+           (SELECT count(*) FROM causes m
+             WHERE c.kind = 'weekly_summary' AND m.student_id = c.student_id
+               AND m.kind = 'competency_mastered'
+               AND m.occurred_at >= c.occurred_at - interval '7 days'
+               AND m.occurred_at < c.occurred_at) AS week_mastered
       FROM deliveries d
       LEFT JOIN notifications n ON n.notification_id = d.notification_id
       LEFT JOIN guardians g ON g.student_id = d.student_id AND g.guardian_id = d.guardian_id
@@ -125,17 +165,35 @@ _JOBS = """
 """
 
 
-async def claim(pool: asyncpg.Pool, limit: int) -> list[Job]:
+async def claim(pool: asyncpg.Pool, limit: int, now: datetime, default_zone: str) -> list[Job]:
     """Mark up to ``limit`` new and due notifications 'claimed' and commit that first."""
     async with pool.acquire() as conn, conn.transaction():
         ids = [r["notification_id"] for r in await conn.fetch(_CLAIM_NEW, limit)]
-        ids += [r["notification_id"] for r in await conn.fetch(_CLAIM_DUE, limit)]
+        ids += [r["notification_id"] for r in await conn.fetch(_CLAIM_DUE, limit, now)]
+        ids += [r["notification_id"] for r in await conn.fetch(_CLAIM_HELD, limit, now)]
         rows = await conn.fetch(_JOBS, ids) if ids else []
-    return [_job(r) for r in rows]
+    return [_job(r, default_zone) for r in rows]
 
 
-def _job(row: asyncpg.Record) -> Job:
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _preferences(row: asyncpg.Record, default_zone: str) -> Preferences:
+    quiet = _json(row["quiet_hours"]) or {}
+    frequency = (_json(row["frequency"]) or {}).get(row["channel"], "instant")
+    return Preferences(
+        time_zone=row["time_zone"] or default_zone,
+        frequency=frequency,
+        quiet_start=time.fromisoformat(quiet["start"]) if quiet else None,
+        quiet_end=time.fromisoformat(quiet["end"]) if quiet else None,
+    )
+
+
+def _job(row: asyncpg.Record, default_zone: str) -> Job:
     email = row["email"]
+    detail = _json(row["detail"]) or {}
+    kind = row["kind"] or "competency_mastered"
     return Job(
         target=Target.of(row),
         attempt=row["attempts"],
@@ -144,24 +202,82 @@ def _job(row: asyncpg.Record) -> Job:
         language=row["language"] or "en",
         competency_id=row["competency_id"],
         evidence_id=str(row["evidence_id"]) if row["evidence_id"] else None,
+        kind=kind,
+        item=Item(
+            kind=kind,
+            code=row["competency_id"] or "",
+            codes=tuple(detail.get("codes", ())),
+            count=int(row["week_mastered"] or 0),
+            week=str(detail.get("week", "")),
+        ),
+        planned_at=row["planned_at"],
+        preferences=_preferences(row, default_zone),
+        hold_reason=row["hold_reason"],
     )
 
 
-async def record_sent(pool: asyncpg.Pool, target: Target, template: str, source: str) -> None:
-    """The server took the mail: say so in the table and on the log, together.
+async def record_held(
+    pool: asyncpg.Pool, target: Target, until: datetime, reason: str, source: str
+) -> None:
+    """Not now: wait until ``until`` (quiet hours, digest, schedule); say why on the log."""
+    event = NotificationSuppressed(**target.fields(), reason=_logged_reason(reason))
+    event_id = derive_event_id(target.notification_id, "held", reason, until.isoformat())
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            """UPDATE deliveries SET state = 'held', hold_reason = $2, next_attempt_at = $3,
+                                     updated_at = now()
+                WHERE notification_id = $1 AND state = 'claimed'""",
+            uuid.UUID(target.notification_id),
+            reason,
+            until,
+        )
+        await outbox.add_events(conn, [_wrap(event, event_id, target, source)])
+
+
+def _logged_reason(reason: str) -> Any:
+    # A scheduled summary waits for its time like a digest does: no message yet, one later.
+    return "digest" if reason == "scheduled" else reason
+
+
+async def record_suppressed(pool: asyncpg.Pool, target: Target, reason: str, source: str) -> None:
+    """Never sent (e.g. the guardian turned this channel off); final."""
+    event = NotificationSuppressed(**target.fields(), reason=reason)
+    event_id = derive_event_id(target.notification_id, "suppressed", reason)
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            """UPDATE deliveries SET state = 'suppressed', last_error = $2, updated_at = now()
+                WHERE notification_id = $1 AND state = 'claimed'""",
+            uuid.UUID(target.notification_id),
+            reason,
+        )
+        await outbox.add_events(conn, [_wrap(event, event_id, target, source)])
+
+
+async def record_sent(
+    pool: asyncpg.Pool, targets: Target | list[Target], template: str, source: str
+) -> None:
+    """The server took the mail (one, or a digest of several): table and log, together.
 
     A row already closed as 'unknown' is corrected to 'sent' too: the truth
     arrived late, and the log's later event supersedes the earlier guess.
     """
-    event = NotificationSent(**target.fields(), template=template)
-    envelope = _wrap(event, uuid.UUID(target.notification_id), target, source)
+    many = targets if isinstance(targets, list) else [targets]
+    envelopes = [
+        _wrap(
+            NotificationSent(**t.fields(), template=template),
+            uuid.UUID(t.notification_id),
+            t,
+            source,
+        )
+        for t in many
+    ]
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(
             """UPDATE deliveries SET state = 'sent', last_error = NULL, updated_at = now()
-                WHERE notification_id = $1 AND state IN ('sending', 'unknown')""",
-            target.notification_id,
+                WHERE notification_id = ANY($1::uuid[]) AND state IN ('sending', 'unknown')""",
+            [uuid.UUID(t.notification_id) for t in many],
         )
-        await outbox.add_events(conn, [envelope])
+        await outbox.add_events(conn, envelopes)
 
 
 async def record_failed(
@@ -172,33 +288,44 @@ async def record_failed(
     source: str,
     *,
     retry_in: timedelta | None,
+    now: datetime | None = None,
 ) -> None:
-    """A failed attempt: 'failed' with the next try, or 'dead' when ``retry_in`` is None."""
+    """A failed attempt: 'failed' with the next try, or 'dead' when ``retry_in`` is None.
+
+    The next try is at ``now`` (the sender's clock) plus ``retry_in``.
+    """
     text = scrub(error)
     final = retry_in is None
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(
             """UPDATE deliveries
                   SET state = $2, last_error = $3, updated_at = now(),
-                      next_attempt_at = now() + $4::interval
-                WHERE notification_id = $1 AND state = 'sending'""",
-            target.notification_id,
+                      next_attempt_at = $5::timestamptz + $4::interval
+                WHERE notification_id = $1 AND state IN ('sending', 'claimed')""",
+            uuid.UUID(target.notification_id),
             "dead" if final else "failed",
             text,
             retry_in,
+            now or datetime.now(UTC),
         )
         await outbox.add_events(conn, [_failure(target, attempt, text, final, source)])
 
 
 async def begin_send(pool: asyncpg.Pool, notification_id: str) -> bool:
     """Commit 'sending' right before the mail goes out; False if the claim was lost."""
+    return bool(await begin_send_many(pool, [notification_id]))
+
+
+async def begin_send_many(pool: asyncpg.Pool, notification_ids: list[str]) -> set[str]:
+    """Commit 'sending' for one message's notifications; returns those still claimed."""
     async with pool.acquire() as conn:
-        status = await conn.execute(
+        rows = await conn.fetch(
             """UPDATE deliveries SET state = 'sending', updated_at = now()
-                WHERE notification_id = $1 AND state = 'claimed'""",
-            uuid.UUID(str(notification_id)),
+                WHERE notification_id = ANY($1::uuid[]) AND state = 'claimed'
+            RETURNING notification_id""",
+            [uuid.UUID(str(n)) for n in notification_ids],
         )
-    return bool(status.endswith(" 1"))
+    return {str(r["notification_id"]) for r in rows}
 
 
 async def release_abandoned(pool: asyncpg.Pool, older_than: timedelta) -> int:
@@ -249,7 +376,10 @@ def _failure(target: Target, attempt: int, error: str, final: bool, source: str)
 
 
 def _wrap(
-    event: NotificationSent | NotificationFailed, event_id: uuid.UUID, target: Target, source: str
+    event: NotificationSent | NotificationFailed | NotificationSuppressed,
+    event_id: uuid.UUID,
+    target: Target,
+    source: str,
 ) -> Envelope:
     return Envelope.wrap(
         event, id=event_id, source=source, district_id=target.district_id, time=datetime.now(UTC)

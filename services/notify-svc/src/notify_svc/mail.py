@@ -25,6 +25,7 @@ class Addressed:
     evidence_id: str
     student_id: str
     to: str
+    unsubscribe: str | None = None
 
 
 class SendFailed(Exception):
@@ -50,6 +51,10 @@ def compose(mail: Addressed, rendered: Rendered, sender: str) -> EmailMessage:
     message["X-Pathwise-Student-Id"] = mail.student_id
     message["X-Pathwise-Template"] = rendered.template
     message["Auto-Submitted"] = "auto-generated"
+    if mail.unsubscribe:
+        # RFC 2369 + RFC 8058: mail clients show an unsubscribe button that POSTs the link.
+        message["List-Unsubscribe"] = f"<{mail.unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     return message

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi import FastAPI
+
+from notify_svc import unsubscribe
 from notify_svc.api import router
 from notify_svc.projections import DeliveryLogProjection, PlanningProjection
 from notify_svc.sender import start_sender
 from pathwise_runtime.service import ServiceSpec
 
+
+def _routes(app: FastAPI) -> None:
+    app.include_router(router)
+    app.include_router(unsubscribe.router)
+
+
 SPEC = ServiceSpec(
     name="notify-svc",
     migrations=Path(__file__).resolve().parents[2] / "migrations",
     projections=lambda _rt: [PlanningProjection(), DeliveryLogProjection()],
-    configure_api=lambda app: app.include_router(router),
+    configure_api=lambda app: _routes(app),
     workers=[start_sender],
 )

@@ -4,6 +4,11 @@ It wakes when the planning projection announces new rows (LISTEN/NOTIFY) and
 polls as a fallback, claims work by committing 'sending' first, sends, then
 records the outcome and its event together. Sending lives here rather than in
 a projection because a projection must be replayable; a mail cannot be unsent.
+
+Before sending, each message meets the rules (``rules.json``) and the
+guardian's schedule at the sender's clock: held for quiet hours, the daily
+digest or its scheduled time (never dropped), suppressed when the channel is
+off, or sent; due digest items of one guardian go out as one mail.
 """
 
 from __future__ import annotations
@@ -12,17 +17,27 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 
 from notify_svc import deliveries
+from notify_svc.clock import Clock, system_clock
+from notify_svc.contacts import ContactGone, ContactOpener, LookupFailed, ServiceCredentials
 from notify_svc.deliveries import NO_LONGER_PLANNED, Job
-from notify_svc.domain.templates import competency_mastered
+from notify_svc.domain.rules import Rules
+from notify_svc.domain.rules import load as load_rules
+from notify_svc.domain.schedule import Decision, decide
+from notify_svc.domain.templates import Item, Rendered, render, render_digest
 from notify_svc.mail import Addressed, SendFailed, compose, deliver
 from notify_svc.projections import PLANNED_CHANNEL
 from notify_svc.settings import NotifySettings
+from notify_svc.unsubscribe import Subscription, signing_key
+from notify_svc.unsubscribe import link as unsubscribe_link
+from pathwise_contracts import derive_event_id
+from pathwise_runtime import telemetry
 from pathwise_runtime.pii import Keyring
 from pathwise_runtime.service import Runtime
 
@@ -41,13 +56,20 @@ class Sender:
         keyring: Keyring,
         source: str,
         rng: random.Random | None = None,
+        clock: Clock = system_clock,
+        rules: Rules | None = None,
+        contacts: ContactOpener | None = None,
+        unsubscribe_key: bytes | None = None,
     ) -> None:
         self._pool = pool
         self._dsn = dsn
         self._settings = settings
-        self._keyring = keyring
+        self._contacts = contacts or ContactOpener(keyring)
+        self._unsubscribe_key = unsubscribe_key
         self._source = source
         self._rng = rng or random.Random()
+        self._clock = clock
+        self._rules = rules or load_rules()
         self._backoff = settings.backoff
         self._limit = asyncio.Semaphore(settings.concurrency)
         # Longer than any send can take, so only abandoned 'sending' rows look stale.
@@ -59,6 +81,8 @@ class Sender:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.sent = 0
+        # Requested language -> messages sent in English because it had no translation.
+        self.fallbacks: Counter[str] = Counter()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="notify-sender")
@@ -83,66 +107,151 @@ class Sender:
         return closed
 
     async def run_once(self) -> int:
-        """Claim one batch of new and due notifications and attempt each; returns how many."""
-        jobs = await deliveries.claim(self._pool, self._settings.batch_size)
-        await asyncio.gather(*(self._attempt(job) for job in jobs))
+        """Claim one batch of new and due notifications and act on each; returns how many."""
+        now = self._clock()
+        jobs = await deliveries.claim(
+            self._pool, self._settings.batch_size, now, self._rules.default_time_zone
+        )
+        singles: list[Job] = []
+        digests: dict[tuple[str, str, str], list[Job]] = {}
+        for job in jobs:
+            if not job.planned or job.email is None or job.item is None:
+                await deliveries.record_failed(
+                    self._pool,
+                    job.target,
+                    job.attempt,
+                    NO_LONGER_PLANNED,
+                    self._source,
+                    retry_in=None,
+                )
+                continue
+            decision = self._decide(job, now)
+            if decision.action == "hold":
+                assert decision.until is not None and decision.reason is not None
+                await deliveries.record_held(
+                    self._pool, job.target, decision.until, decision.reason, self._source
+                )
+            elif decision.action == "suppress":
+                await deliveries.record_suppressed(
+                    self._pool, job.target, str(decision.reason), self._source
+                )
+            elif decision.digest:
+                digests.setdefault(job.group, []).append(job)
+            else:
+                singles.append(job)
+        await asyncio.gather(
+            *(self._attempt([job]) for job in singles),
+            *(self._attempt(group) for group in digests.values()),
+        )
         return len(jobs)
 
-    async def _attempt(self, job: Job) -> None:
+    def _decide(self, job: Job, now: datetime) -> Decision:
+        assert job.preferences is not None and job.planned_at is not None
+        return decide(
+            self._rules[job.kind],
+            job.preferences,
+            planned_at=job.planned_at,
+            now=now,
+            digest_at=self._rules.digest_at,
+            previous_hold=job.hold_reason,
+        )
+
+    def _unsubscribe(self, job: Job) -> str | None:
+        if self._unsubscribe_key is None:
+            return None
         target = job.target
-        if not job.planned or job.email is None or job.competency_id is None:
-            await deliveries.record_failed(
-                self._pool, target, job.attempt, NO_LONGER_PLANNED, self._source, retry_in=None
+        who = Subscription(target.district_id, target.student_id, target.guardian_id, "email")
+        return unsubscribe_link(self._settings, self._unsubscribe_key, who)
+
+    def _render(self, jobs: list[Job], unsubscribe: str | None) -> Rendered:
+        items: list[Item] = [job.item for job in jobs if job.item is not None]
+        language = jobs[0].language
+        rendered = (
+            render_digest(items, language, unsubscribe)
+            if len(jobs) > 1
+            else render(items[0], language, unsubscribe)
+        )
+        if rendered.fallback_from is not None:
+            self.fallbacks[rendered.fallback_from] += 1
+            log.warning(
+                "translation missing; sent in English",
+                extra={"language": rendered.fallback_from, "template": rendered.template},
             )
-            return
+        return rendered
+
+    async def _attempt(self, jobs: list[Job]) -> None:
+        """Send one mail about ``jobs`` (one notification, or a digest of several)."""
+        jobs = sorted(jobs, key=lambda j: (j.planned_at, j.target.notification_id))
+        first = jobs[0]
         try:
-            rendered = competency_mastered(job.competency_id, job.language)
-            address = self._keyring.decrypt(job.email)
-        except Exception as exc:  # an erased key: the address is gone for good
-            await deliveries.record_failed(
-                self._pool,
-                target,
-                job.attempt,
-                f"contact details unreadable ({type(exc).__name__})",
-                self._source,
-                retry_in=None,
-            )
+            unsubscribe = self._unsubscribe(first)
+            rendered = self._render(jobs, unsubscribe)
+            assert first.email is not None
+            address = await self._contacts.open(first.email, first.target.district_id)
+        except LookupFailed as exc:  # profile-svc not reachable now: try again later
+            await self._failed(jobs, str(exc), permanent=False)
             return
+        except Exception as exc:  # an erased key: the address is gone for good
+            error = str(exc) if isinstance(exc, ContactGone) else type(exc).__name__
+            await self._failed(jobs, f"contact details unreadable ({error})", permanent=True)
+            return
+        ids = [job.target.notification_id for job in jobs]
+        message_id = ids[0] if len(ids) == 1 else str(derive_event_id("digest", *sorted(ids)))
         message = compose(
             Addressed(
-                notification_id=target.notification_id,
-                cause_event_id=target.cause_event_id,
-                evidence_id=job.evidence_id or "",
-                student_id=target.student_id,
+                notification_id=message_id,
+                cause_event_id=first.target.cause_event_id if len(jobs) == 1 else "digest",
+                evidence_id=first.evidence_id or "",
+                student_id=first.target.student_id,
                 to=address,
+                unsubscribe=unsubscribe,
             ),
             rendered,
             self._settings.mail_from,
         )
         try:
             async with self._limit:
-                if not await deliveries.begin_send(self._pool, target.notification_id):
+                taken = await deliveries.begin_send_many(self._pool, ids)
+                jobs = [job for job in jobs if job.target.notification_id in taken]
+                if not jobs:
                     return  # released after a stall and claimed again elsewhere
-                await deliver(message, self._settings)
+                with telemetry.span_after(
+                    first.target.cause_event_id,
+                    "email send",
+                    {"messaging.system": "smtp", "pathwise.notifications": len(jobs)},
+                ):
+                    await deliver(message, self._settings)
         except SendFailed as exc:
-            give_up = exc.permanent or self._backoff.exhausted(job.attempt)
-            retry_in = (
-                None if give_up else timedelta(seconds=self._backoff.delay(job.attempt, self._rng))
-            )
             log.warning(
                 "send failed",
-                extra={
-                    "notification_id": target.notification_id,
-                    "attempt": job.attempt,
-                    "final": give_up,
-                },
+                extra={"notification_id": message_id, "attempt": jobs[0].attempt},
             )
-            await deliveries.record_failed(
-                self._pool, target, job.attempt, str(exc), self._source, retry_in=retry_in
-            )
+            await self._failed(jobs, str(exc), permanent=exc.permanent)
             return
-        await deliveries.record_sent(self._pool, target, rendered.template, self._source)
+        await deliveries.record_sent(
+            self._pool, [job.target for job in jobs], rendered.template, self._source
+        )
         self.sent += 1
+
+    async def _failed(self, jobs: list[Job], error: str, *, permanent: bool) -> None:
+        """Record a failed attempt for every notification of one message, with one retry time.
+
+        One delay for all keeps a digest's notifications due together, so the
+        retry is still one mail.
+        """
+        attempt = max(job.attempt for job in jobs)
+        give_up = permanent or self._backoff.exhausted(attempt)
+        retry_in = None if give_up else timedelta(seconds=self._backoff.delay(attempt, self._rng))
+        for job in jobs:
+            await deliveries.record_failed(
+                self._pool,
+                job.target,
+                job.attempt,
+                error,
+                self._source,
+                retry_in=retry_in,
+                now=self._clock(),
+            )
 
     async def _run(self) -> None:
         while not self._stopping.is_set():
@@ -175,12 +284,21 @@ class Sender:
 
 async def start_sender(runtime: Runtime) -> Callable[[], Awaitable[None]]:
     """ServiceSpec worker: run a Sender for the service's lifetime; returns its stop."""
+    settings = NotifySettings()
+    keyring = Keyring.from_settings(runtime.settings)
+    secret = settings.service_token.get_secret_value() if settings.service_token else None
     sender = Sender(
         runtime.pool,
         runtime.settings.database_url,
-        settings=NotifySettings(),
-        keyring=Keyring.from_settings(runtime.settings),
+        settings=settings,
+        keyring=keyring,
         source=runtime.source,
+        contacts=ContactOpener(
+            keyring,
+            profile_url=settings.profile_url,
+            credentials=ServiceCredentials(runtime.settings, secret),
+        ),
+        unsubscribe_key=signing_key(runtime.settings),
     )
     await sender.start()
     runtime.extras["sender"] = sender

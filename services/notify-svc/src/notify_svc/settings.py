@@ -1,4 +1,4 @@
-"""Settings only notify-svc reads: the mail server and the retry schedule.
+"""Settings only notify-svc reads: the mail server, the retry schedule, profile-svc.
 
 Kept apart from the runtime's ServiceSettings so the shared runtime does not
 grow knobs for one service; names follow what mail operators already use.
@@ -6,7 +6,7 @@ grow knobs for one service; names follow what mail operators already use.
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from notify_svc.domain.backoff import Backoff
@@ -32,6 +32,14 @@ class NotifySettings(BaseSettings):
     retry_base_s: float = Field(5.0, validation_alias="NOTIFY_RETRY_BASE_S", gt=0)
     retry_cap_s: float = Field(900.0, validation_alias="NOTIFY_RETRY_CAP_S", gt=0)
     retries: int = Field(5, validation_alias="NOTIFY_RETRIES", ge=0)
+    profile_url: str | None = Field(None, validation_alias="PROFILE_URL")
+    service_token: SecretStr | None = Field(None, validation_alias="NOTIFY_SERVICE_TOKEN")
+    # Where families' unsubscribe links point; the stack's own URL for the service otherwise.
+    public_url: str = Field(
+        "http://127.0.0.1:8104",
+        validation_alias=AliasChoices("NOTIFY_PUBLIC_URL", "NOTIFY_URL"),
+        min_length=1,
+    )
 
     @property
     def backoff(self) -> Backoff:

@@ -1,14 +1,16 @@
 """HTTP queries of path-svc: the framework, a student's path and mastery.
 
 Reads only: everything path-svc knows comes from the log through its
-projections, so there are no commands here. Reads are scoped to the caller's
-district, and a guardian sees only students they hold educational rights for.
+projections (teachers' and students' commands are in ``steering``). Reads
+are scoped to the caller's district, and a guardian sees only students they
+hold educational rights for.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from uuid import UUID
 
 import asyncpg
 from fastapi import APIRouter, Path, Request
@@ -22,6 +24,7 @@ from pathwise_runtime.problems import Problem
 
 READERS = ("teacher", "admin", "service", "guardian")
 _STEPS = TypeAdapter(list[PathStep])
+_CODES = TypeAdapter(list[str])
 
 router = APIRouter(prefix="/v1", tags=["path"])
 StudentId = Annotated[str, Path(min_length=1, max_length=128, description="The student's id.")]
@@ -45,6 +48,21 @@ class PathOut(BaseModel):
     version: int = Field(description="Incremented each time the path is replanned.")
     steps: list[PathStep]
     updated_at: datetime = Field(description="Time of the evidence that last changed the path.")
+
+
+class ReplanOut(BaseModel):
+    version: int
+    steps: list[PathStep]
+    added: list[str]
+    removed: list[str]
+    reason: str
+    cause_event_id: UUID
+    replanned_at: datetime
+
+
+class HistoryOut(BaseModel):
+    student_id: str
+    replans: list[ReplanOut] = Field(description="Newest first.")
 
 
 class EstimateOut(BaseModel):
@@ -95,6 +113,39 @@ async def get_path(student_id: StudentId, who: CurrentPrincipal, request: Reques
         version=row["version"],
         steps=_STEPS.validate_json(row["steps"]),
         updated_at=row["updated_at"],
+    )
+
+
+@router.get("/students/{student_id}/path/history")
+async def get_history(student_id: StudentId, who: CurrentPrincipal, request: Request) -> HistoryOut:
+    """Every version of the student's path, with why it changed."""
+    async with _pool(request).acquire() as conn:
+        await _authorize(conn, who, student_id)
+        rows = await conn.fetch(
+            """SELECT h.version, h.steps::text AS steps, h.added::text AS added,
+                      h.removed::text AS removed, h.reason, h.cause_event_id, h.replanned_at
+                 FROM path_history h JOIN paths p USING (student_id)
+                WHERE h.student_id = $1 AND p.district_id = $2
+                ORDER BY h.version DESC""",
+            student_id,
+            who.district,
+        )
+    if not rows:
+        raise Problem(404, f"no learning path for student {student_id!r} in your district")
+    return HistoryOut(
+        student_id=student_id,
+        replans=[
+            ReplanOut(
+                version=r["version"],
+                steps=_STEPS.validate_json(r["steps"]),
+                added=_CODES.validate_json(r["added"]),
+                removed=_CODES.validate_json(r["removed"]),
+                reason=r["reason"],
+                cause_event_id=r["cause_event_id"],
+                replanned_at=r["replanned_at"],
+            )
+            for r in rows
+        ],
     )
 
 

@@ -7,19 +7,26 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from path_svc.api import router
-from path_svc.projections import GuardianshipProjection, LearningProjection
+from path_svc.projections import IntakeProjection, PlanningProjection
 from path_svc.publishing import router as publishing
+from path_svc.steering import router as steering
 from pathwise_runtime.service import ServiceSpec
 
 
 def _configure(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(publishing)
+    app.include_router(steering)
 
 
 SPEC = ServiceSpec(
     name="path-svc",
     migrations=Path(__file__).resolve().parents[2] / "migrations",
-    projections=lambda rt: [LearningProjection(source=rt.source), GuardianshipProjection()],
+    # intake before planning: replay rebuilds in this order, so tombstones of
+    # erased students exist before the planning tables that must skip them.
+    projections=lambda rt: [
+        IntakeProjection(source=rt.source),
+        PlanningProjection(source=rt.source),
+    ],
     configure_api=_configure,
 )

@@ -57,3 +57,20 @@ async def export(
 
 async def forget(conn: asyncpg.Connection, student_id: str) -> None:
     await conn.execute("DELETE FROM access_log WHERE student_id = $1", student_id)
+
+
+async def record_many(
+    conn: asyncpg.Connection, viewer: Viewer, student_ids: list[str], action: str
+) -> None:
+    """One entry per student shown, e.g. in a search result."""
+    if not student_ids:
+        return
+    await conn.execute(
+        """INSERT INTO access_log (district_id, actor, role, student_id, action)
+           SELECT $1, $2, $3, unnest($4::text[]), $5""",
+        viewer.district,
+        viewer.subject,
+        viewer.role,
+        student_ids,
+        action,
+    )

@@ -7,13 +7,17 @@ is why a replay of the whole log ends without a trace of them.
 
 from __future__ import annotations
 
+import json
+
 import asyncpg
 
 from pathwise_contracts import (
     AccommodationsChanged,
     ConsentChanged,
     EncryptedValue,
+    EnrollmentChanged,
     GoalSet,
+    GuardianUnlinked,
     InterestsChanged,
     ModalityPreferencesChanged,
     ReflectionRecorded,
@@ -84,6 +88,24 @@ async def apply(conn: asyncpg.Connection, item: Delivered) -> None:
         await _reflection(conn, event, item)
     elif isinstance(event, ConsentChanged):
         await _consent(conn, event, item)
+    elif isinstance(event, EnrollmentChanged):
+        await _set(
+            conn,
+            event.student_id,
+            event.version,
+            school_id=event.school_id,
+            grade=event.grade,
+            section_ids=event.section_ids,
+            display_name=_sealed(event.display_name),
+            external_ids=json.dumps(event.external_ids, sort_keys=True),
+        )
+    elif isinstance(event, GuardianUnlinked):
+        await conn.execute(
+            "DELETE FROM guardians WHERE student_id = $1 AND guardian_id = $2",
+            event.student_id,
+            event.guardian_id,
+        )
+        await _set(conn, event.student_id, event.version)
     elif isinstance(event, SubjectErased):
         await _erase(conn, event)
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from pathwise_contracts import EncryptedValue
 from profile_svc.domain.access import StudentFacts, Viewer, sees
+from profile_svc.mastery import MasterySummary, summary
 from profile_svc.personal import PersonalData, Vault
 
 
@@ -77,6 +78,8 @@ class StudentView(BaseModel):
     accommodation_plans: list[dict[str, Any]] = []
     goals: list[GoalView] = []
     reflections: list[ReflectionView] = []
+    mastery: MasterySummary = MasterySummary()
+    """Current mastery per competency, from path.events.v1."""
 
 
 def _sealed(raw: str | None) -> EncryptedValue | None:
@@ -141,7 +144,8 @@ async def student(
         | _kids(reflections, "text")
     )
     vault = await personal.vault(conn, kids=kids)
-    return _view(row, guardians, goals, reflections, vault)
+    view = _view(row, guardians, goals, reflections, vault)
+    return view.model_copy(update={"mastery": await summary(conn, student_id)})
 
 
 def _view(

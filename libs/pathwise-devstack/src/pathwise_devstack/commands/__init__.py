@@ -16,4 +16,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pathwise_devstack.commands.bench",
     "pathwise_devstack.commands.dlq",
     "pathwise_devstack.commands.mastery",
+    "pathwise_devstack.commands.roster",
 )

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pathwise_devstack import simulation
+from pathwise_devstack import ingest_demo, notify_demo, roster_demo, simulation
 from pathwise_devstack.platform import Platform
 from pathwise_devstack.services import SERVICES
 from pathwise_devstack.verification import replay_service
@@ -103,9 +103,12 @@ async def _demo(platform: Platform, args: argparse.Namespace, console: Console) 
                 rate=args.rate,
                 progress=lambda n: bar.advance(task, n),
             )
+            roster = await roster_demo.demo_step(client, platform)
+            ingest = await ingest_demo.demo_step(client, platform)
             wait = bar.add_task("services catching up", total=None)
             await platform.wait_caught_up(timeout=300)
             bar.update(wait, total=1, completed=1)
+        notifications = await notify_demo.demo_step(client, platform)
         elapsed = time.monotonic() - started
     counts = await platform.event_counts()
     mails = platform.mails()
@@ -125,6 +128,9 @@ async def _demo(platform: Platform, args: argparse.Namespace, console: Console) 
             "notifications_failed": counts["NotificationFailed"],
             "emails_in_sink": len(mails),
         },
+        "roster": roster,
+        "ingest": ingest,
+        "notifications": notifications,
         "seconds": round(elapsed, 2),
         "latency_ms": {
             "measured": len(latencies),
@@ -173,6 +179,9 @@ def _print(console: Console, summary: dict[str, Any]) -> None:
     table.add_column("count", justify="right")
     for key, value in summary["counts"].items():
         table.add_row(key.replace("_", " "), str(value))
+    for section in ("roster", "ingest"):
+        for key, value in summary.get(section, {}).items():
+            table.add_row(key.replace("_", " "), str(value))
     lat = summary["latency_ms"]
     table.add_row("HTTP ingest → email p50 (ms)", str(lat["p50"]))
     table.add_row("HTTP ingest → email p99 (ms)", str(lat["p99"]))

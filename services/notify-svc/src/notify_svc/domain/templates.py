@@ -1,17 +1,35 @@
-"""What a guardian reads when their student masters a competency.
+"""Rendering a message (or a day's digest of them) in the guardian's language.
 
-Messages carry no personal data: the competency code is the only fact, and the
-guardian's own address appears only in the mail envelope. Wording is chosen by
-the guardian's preferred language, falling back to English.
+The words live in ``wording``. The language is picked from the guardian's
+BCP 47 tag; when it, or one message in it, is missing, the message falls back
+to English and ``Rendered.fallback_from`` names what was asked for, so the
+sender can count and log it (a district sees which translations families miss).
+Arabic HTML is laid out right to left.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from html import escape
+
+from notify_svc.domain.wording import CLOSING, MESSAGES, RTL, UNSUBSCRIBE
 
 COMPETENCY_MASTERED = "competency_mastered"
 FALLBACK_LANGUAGE = "en"
+SUPPORTED = ("en", "es", "zh-Hans", "vi", "ar")
+_CHINESE_SIMPLIFIED = {"zh", "zh-hans", "zh-cn", "zh-sg", "zh-my"}
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One fact to tell: its kind and the (non-personal) values its words need."""
+
+    kind: str
+    code: str = ""
+    codes: tuple[str, ...] = ()
+    count: int = 0
+    week: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,56 +41,94 @@ class Rendered:
     subject: str
     text: str
     html: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Wording:
-    subject: str
-    headline: str
-    body: str
-    closing: str
-
-
-_MASTERED: dict[str, _Wording] = {
-    "en": _Wording(
-        subject="Competency mastered: {code}",
-        headline="Good news from Pathwise",
-        body="Your student has mastered the competency {code}.",
-        closing="You receive this because you asked to be told about learning progress.",
-    ),
-    "es": _Wording(
-        subject="Competencia dominada: {code}",
-        headline="Buenas noticias de Pathwise",
-        body="Su estudiante ha dominado la competencia {code}.",
-        closing="Recibe este mensaje porque pidió estar al tanto del progreso de aprendizaje.",
-    ),
-}
+    fallback_from: str | None = None
+    kinds: tuple[str, ...] = field(default=())
 
 
 def language_of(tag: str) -> str:
     """The supported language a BCP 47 tag asks for ('es-MX' -> 'es'), else English."""
-    primary = tag.split("-", 1)[0].lower()
-    return primary if primary in _MASTERED else FALLBACK_LANGUAGE
+    lowered = tag.lower()
+    if lowered in _CHINESE_SIMPLIFIED or lowered.startswith("zh-hans-"):
+        return "zh-Hans"
+    primary = lowered.split("-", 1)[0]
+    return primary if primary in SUPPORTED and primary != "zh" else FALLBACK_LANGUAGE
+
+
+def _words(kind: str, tag: str) -> tuple[str, tuple[str, str, str], str | None]:
+    lang = language_of(tag)
+    asked = tag if lang == FALLBACK_LANGUAGE and not tag.lower().startswith("en") else None
+    by_language = MESSAGES[kind]
+    if lang not in by_language:
+        asked, lang = lang, FALLBACK_LANGUAGE
+    return lang, by_language[lang], asked
+
+
+def _fill(pattern: str, item: Item, quote: bool) -> str:
+    wrap = (lambda s: f"<strong>{escape(s)}</strong>") if quote else (lambda s: s)
+    text = escape(pattern) if quote else pattern
+    return text.format(
+        code=wrap(item.code),
+        codes=", ".join(wrap(c) for c in item.codes),
+        count=item.count,
+        week=escape(item.week) if quote else item.week,
+    )
+
+
+def _page(lang: str, headline: str, paragraphs: Sequence[str], unsubscribe: str | None) -> str:
+    direction = ' dir="rtl"' if lang in RTL else ""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    link = (
+        f'<p><small><a href="{escape(unsubscribe)}">{escape(UNSUBSCRIBE[lang])}</a></small></p>'
+        if unsubscribe
+        else ""
+    )
+    return (
+        f'<!doctype html><html lang="{lang}"{direction}><body>'
+        f"<h1>{escape(headline)}</h1>{body}"
+        f"<p><small>{escape(CLOSING[lang])}</small></p>{link}"
+        "</body></html>"
+    )
+
+
+def _text(headline: str, paragraphs: Sequence[str], lang: str, unsubscribe: str | None) -> str:
+    tail = f"\n{UNSUBSCRIBE[lang]}: {unsubscribe}\n" if unsubscribe else ""
+    return f"{headline}\n\n" + "\n\n".join(paragraphs) + f"\n\n{CLOSING[lang]}\n{tail}"
+
+
+def render(item: Item, language: str, unsubscribe: str | None = None) -> Rendered:
+    """One fact as its own message."""
+    lang, (subject, headline, body), asked = _words(item.kind, language)
+    return Rendered(
+        template=f"{item.kind}.{lang}",
+        language=lang,
+        subject=_fill(subject, item, quote=False),
+        text=_text(headline, [_fill(body, item, quote=False)], lang, unsubscribe),
+        html=_page(lang, headline, [_fill(body, item, quote=True)], unsubscribe),
+        fallback_from=asked,
+        kinds=(item.kind,),
+    )
+
+
+def render_digest(items: Sequence[Item], language: str, unsubscribe: str | None = None) -> Rendered:
+    """Several facts in one message, each in the digest's language (English if it lacks one)."""
+    lang, (subject, headline, _), asked = _words("digest", language)
+    plain, marked = [], []
+    for item in items:
+        item_lang, (_, _, body), missing = _words(item.kind, lang)
+        asked = asked or missing
+        plain.append(_fill(MESSAGES[item.kind][item_lang][2], item, quote=False))
+        marked.append(_fill(body, item, quote=True))
+    return Rendered(
+        template=f"digest.{lang}",
+        language=lang,
+        subject=subject,
+        text=_text(headline, plain, lang, unsubscribe),
+        html=_page(lang, headline, marked, unsubscribe),
+        fallback_from=asked,
+        kinds=tuple(item.kind for item in items),
+    )
 
 
 def competency_mastered(competency_id: str, language: str) -> Rendered:
     """The 'competency mastered' message in the guardian's language."""
-    lang = language_of(language)
-    words = _MASTERED[lang]
-    code = competency_id
-    body = words.body.format(code=code)
-    text = f"{words.headline}\n\n{body}\n\n{words.closing}\n"
-    html = (
-        f'<!doctype html><html lang="{lang}"><body>'
-        f"<h1>{escape(words.headline)}</h1>"
-        f"<p>{escape(words.body).format(code=f'<strong>{escape(code)}</strong>')}</p>"
-        f"<p><small>{escape(words.closing)}</small></p>"
-        "</body></html>"
-    )
-    return Rendered(
-        template=f"{COMPETENCY_MASTERED}.{lang}",
-        language=lang,
-        subject=words.subject.format(code=code),
-        text=text,
-        html=html,
-    )
+    return render(Item(COMPETENCY_MASTERED, code=competency_id), language)

@@ -1,19 +1,20 @@
-"""One student's learning state and how a piece of evidence changes it.
+"""One student's mastery estimates and how evidence, or its retraction, changes them.
 
-The projection loads a ``Learner`` per student, feeds it the batch's evidence
-in log order and writes back what changed; every decision is made here, on
-plain values, so it is the same on a live run and on replay.
+The ``learning`` projection loads a ``Learner`` per student, feeds it the
+batch's evidence in log order and writes back what changed. Planning is not
+done here: it reads the resulting ``MasteryUpdated`` events from path-svc's
+own topic, where they are ordered with profile changes and teachers'
+overrides, so one log decides every path.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from path_svc.domain.framework import Framework
-from path_svc.domain.mastery import MASTERED, Level, fraction, level, observe
-from path_svc.domain.planner import diff, replan
-from pathwise_contracts import PathStep
+from path_svc.domain.mastery import MASTERED, Level, fraction, level, observe, retrace
 
 
 @dataclass(slots=True)
@@ -27,24 +28,14 @@ class Estimate:
 
 
 @dataclass(frozen=True, slots=True)
-class Replan:
-    version: int
-    steps: list[PathStep]
-    added: list[str]
-    removed: list[str]
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
 class Change:
-    """What one observation did: the new estimate and, when they happened,
-    the first crossing of the mastery threshold and a new path."""
+    """What one observation (or retraction) did to a competency's estimate."""
 
     competency_id: str
     previous: float
     p_mastery: float
+    attempts: int
     newly_mastered: bool
-    replan: Replan | None
     level: Level = "familiar"
 
 
@@ -52,11 +43,7 @@ class Change:
 class Learner:
     student_id: str
     estimates: dict[str, Estimate] = field(default_factory=dict)
-    path_version: int = 0
-    steps: list[PathStep] = field(default_factory=list)
-    path_updated_at: datetime | None = None
     changed_competencies: set[str] = field(default_factory=set)
-    path_changed: bool = False
 
     def record(
         self,
@@ -66,7 +53,7 @@ class Learner:
         max_score: float,
         at: datetime,
     ) -> Change:
-        """Apply one scored observation; raises ValueError for an unknown competency."""
+        """Apply one scored observation in O(1); raises ValueError for an unknown competency."""
         if competency_id not in framework:
             raise ValueError(f"competency {competency_id!r} is not in framework {framework.name!r}")
         params = framework[competency_id].params
@@ -82,37 +69,32 @@ class Learner:
             competency_id,
             previous,
             estimate.p_mastery,
+            estimate.attempts,
             newly_mastered,
-            self._replan(framework, competency_id, newly_mastered, at),
             level(estimate.p_mastery, estimate.attempts),
         )
 
-    def _replan(
-        self, framework: Framework, cause: str, newly_mastered: bool, at: datetime
-    ) -> Replan | None:
-        steps = replan(
-            framework,
-            {c: e.p_mastery for c, e in self.estimates.items()},
-            {c: e.attempts for c, e in self.estimates.items()},
-        )
-        if steps == self.steps:
-            return None
-        added, removed = diff(self.steps, steps)
-        self.path_version += 1
-        self.steps = steps
-        self.path_updated_at = at
-        self.path_changed = True
-        return Replan(
-            self.path_version, steps, added, removed, _why(cause, newly_mastered, added, removed)
-        )
+    def recompute(
+        self, framework: Framework, competency_id: str, remaining: Sequence[float], at: datetime
+    ) -> Change:
+        """Replace a competency's estimate by the trace of its ``remaining`` evidence.
 
-
-def _why(cause: str, newly_mastered: bool, added: list[str], removed: list[str]) -> str:
-    what = f"{cause} was mastered" if newly_mastered else f"new evidence on {cause}"
-    parts = [
-        f"{label} {', '.join(codes)}"
-        for label, codes in (("added", added), ("removed", removed))
-        if codes
-    ]
-    changes = "; ".join(parts) or "steps reordered or teaching changed"
-    return f"Replanned after {what}: {changes}."
+        Used when a result is voided: BKT's update cannot be undone, but the
+        remaining evidence, kept per assessment, re-runs in the original order
+        to exactly the estimate the online updates would have reached without it.
+        """
+        params = framework[competency_id].params
+        estimate = self.estimates.setdefault(competency_id, Estimate(params.p_init))
+        previous = estimate.p_mastery
+        estimate.p_mastery, estimate.mastered = retrace(remaining, params)
+        estimate.attempts = len(remaining)
+        estimate.updated_at = at
+        self.changed_competencies.add(competency_id)
+        return Change(
+            competency_id,
+            previous,
+            estimate.p_mastery,
+            estimate.attempts,
+            False,
+            level(estimate.p_mastery, estimate.attempts),
+        )

@@ -8,6 +8,7 @@ the mix of the "correct" and "incorrect" posteriors weighted by the fraction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -72,3 +73,14 @@ def _ratio(numerator: float, denominator: float, fallback: float) -> float:
     # A zero denominator means the observation was impossible under the model:
     # it carries no information, so the estimate stays where it was.
     return numerator / denominator if denominator > 0 else fallback
+
+
+def retrace(fractions: Iterable[float], params: BktParams) -> tuple[float, bool]:
+    """The estimate after ``fractions`` in order from the prior, and whether it ever
+    reached the threshold: what the online updates would have given without the
+    evidence that is no longer in the list (a voided result)."""
+    p, mastered = params.p_init, False
+    for f in fractions:
+        p = observe(p, f, params)
+        mastered = mastered or p >= MASTERED
+    return p, mastered

@@ -1,74 +1,274 @@
 """Which competencies a student works on next, and how each is taught.
 
-The path is the *frontier* of the prerequisite graph: competencies not yet
-mastered whose prerequisites all are. Weakest first, because that is where
-help pays off most; ties go by code so the same estimates always give the
-same path (replay compares paths row for row).
+The candidates are the *frontier* of the prerequisite graph: competencies not
+yet mastered whose prerequisites all are ("ready to learn"). They are ordered
+by the student's goals, then by how many goal competencies each unlocks, then
+by how many interest tags it matches, then work already started before new
+work, then the framework's own order, so equal inputs always give the same
+path (replay compares paths row for row). Teachers' overrides then shape the
+first ``PATH_LENGTH`` of them, and each step gets a modality (see
+``modality``) and a reason a teacher can read.
 """
 
 from __future__ import annotations
 
 import functools
+import random
+import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
+from path_svc.domain import contexts
 from path_svc.domain.framework import Framework
 from path_svc.domain.mastery import MASTERED
+from path_svc.domain.modality import (
+    LABELS,
+    STUCK_ATTEMPTS,
+    STUCK_BELOW,
+    Allowed,
+    Gains,
+    allowed,
+    complies,
+    options,
+    sample,
+)
 from pathwise_contracts import Modality, PathStep
 
-PATH_LENGTH = 5
-STUCK_ATTEMPTS = 4
-"""Attempts after which persistently low mastery calls for a tutor."""
-STUCK_BELOW = 0.4
-NEW_BELOW = 0.3
-PRACTICE_FROM = 0.7
-
-_REASONS = {
-    Modality.ONE_ON_ONE_TUTORING: (
-        "Several attempts have not moved mastery much; one-on-one tutoring can find "
-        "what is blocking progress."
-    ),
-    Modality.TEACHER_LED_INSTRUCTION: (
-        "Mastery is still low and there is little evidence yet; teacher-led instruction "
-        "introduces the idea."
-    ),
-    Modality.SMALL_GROUP_PROJECT: (
-        "Mastery is developing; a small-group project builds understanding by applying it."
-    ),
-    Modality.INDEPENDENT_PRACTICE: ("Mastery is close; independent practice consolidates it."),
-}
+PATH_LENGTH = 3
 
 
-def modality(p_mastery: float, attempts: int) -> Modality:
-    """How to teach a competency at this estimate and amount of evidence."""
-    if attempts >= STUCK_ATTEMPTS and p_mastery < STUCK_BELOW:
-        return Modality.ONE_ON_ONE_TUTORING
-    if p_mastery < NEW_BELOW:
-        return Modality.TEACHER_LED_INSTRUCTION
-    if p_mastery < PRACTICE_FROM:
-        return Modality.SMALL_GROUP_PROJECT
-    return Modality.INDEPENDENT_PRACTICE
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """The planner's copy of one estimate (from MasteryUpdated)."""
+
+    p: float
+    attempts: int = 0
 
 
-def frontier(framework: Framework, mastery: Mapping[str, float]) -> list[str]:
-    """Unmastered competencies whose prerequisites are all mastered, weakest first."""
-    p = {c.code: mastery.get(c.code, c.params.p_init) for c in framework.competencies}
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A teacher's standing instruction about one competency, until lifted."""
+
+    action: str  # pin | skip | move | modality
+    competency_id: str
+    position: int | None = None
+    modality: Modality | None = None
+
+
+@dataclass(slots=True)
+class Inputs:
+    """Everything a plan depends on besides the framework."""
+
+    estimates: Mapping[str, Standing] = field(default_factory=dict)
+    goals: Sequence[str] = ()
+    interests: Sequence[str] = ()
+    requirements: Sequence[str] = ()
+    preferred: Sequence[Modality] = ()
+    avoided: Sequence[Modality] = ()
+    gains: Mapping[Modality, Gains] = field(default_factory=dict)
+    overrides: Sequence[Override] = ()
+    choices: Mapping[str, Modality] = field(default_factory=dict)
+    current: Sequence[PathStep] = ()
+
+
+def _p(framework: Framework, inputs: Inputs, code: str) -> float:
+    s = inputs.estimates.get(code)
+    return s.p if s is not None else framework[code].params.p_init
+
+
+def _mastered(framework: Framework, inputs: Inputs, code: str) -> bool:
+    return _p(framework, inputs, code) >= MASTERED
+
+
+def frontier(framework: Framework, inputs: Inputs) -> list[str]:
+    """Unmastered competencies whose prerequisites are all mastered, in priority order."""
     ready = [
         c.code
         for c in framework.competencies
-        if p[c.code] < MASTERED and all(p[q] >= MASTERED for q in c.prerequisites)
+        if not _mastered(framework, inputs, c.code)
+        and all(_mastered(framework, inputs, q) for q in c.prerequisites)
     ]
-    return sorted(ready, key=lambda code: (p[code], code))
+    return sorted(ready, key=lambda code: _priority(framework, inputs, code))
 
 
-def replan(
-    framework: Framework, mastery: Mapping[str, float], attempts: Mapping[str, int]
-) -> list[PathStep]:
-    """The student's next steps (at most ``PATH_LENGTH``) given their estimates."""
-    steps = []
-    for code in frontier(framework, mastery)[:PATH_LENGTH]:
-        p = mastery.get(code, framework[code].params.p_init)
-        steps.append(_step(framework, code, modality(p, attempts.get(code, 0))))
-    return steps
+def _priority(framework: Framework, inputs: Inputs, code: str) -> tuple[int, int, int, int, int]:
+    goals = list(inputs.goals)
+    goal_rank = goals.index(code) if code in goals else len(goals)
+    started = inputs.estimates.get(code)
+    return (
+        goal_rank,
+        -unlocks(framework, inputs, code),
+        -len(contexts.tags(code) & set(inputs.interests)),
+        0 if started is not None and started.attempts > 0 else 1,
+        _position(framework)[code],
+    )
+
+
+def unlocks(framework: Framework, inputs: Inputs, code: str) -> int:
+    """How many unmastered goal competencies need ``code`` first (directly or not)."""
+    return sum(
+        1
+        for goal in inputs.goals
+        if goal in framework
+        and code in _ancestors(framework)[goal]
+        and not _mastered(framework, inputs, goal)
+    )
+
+
+@functools.cache
+def _ancestors(framework: Framework) -> dict[str, frozenset[str]]:
+    out: dict[str, frozenset[str]] = {}
+    for c in framework.competencies:  # prerequisites first, so theirs are known
+        out[c.code] = frozenset(c.prerequisites).union(*(out[q] for q in c.prerequisites))
+    return out
+
+
+@functools.cache
+def _position(framework: Framework) -> dict[str, int]:
+    return {c.code: i for i, c in enumerate(framework.competencies)}
+
+
+def rng_for(cause: uuid.UUID | str, code: str) -> random.Random:
+    """The generator for one step's draw: seeded by the causing event and the competency."""
+    return random.Random(uuid.uuid5(uuid.NAMESPACE_OID, f"{cause}|{code}").int)
+
+
+def plan(framework: Framework, inputs: Inputs, cause: uuid.UUID | str) -> list[PathStep]:
+    """The student's next steps given everything known, drawn deterministically from ``cause``."""
+    skipped = {o.competency_id for o in inputs.overrides if o.action == "skip"}
+    pinned = [
+        o.competency_id
+        for o in inputs.overrides
+        if o.action == "pin"
+        and o.competency_id in framework
+        and o.competency_id not in skipped
+        and not _mastered(framework, inputs, o.competency_id)
+    ]
+    pinned = list(dict.fromkeys(pinned))
+    ready = [c for c in frontier(framework, inputs) if c not in skipped and c not in pinned]
+    codes = pinned + ready[: max(0, PATH_LENGTH - len(pinned))]
+    moved: set[str] = set()
+    for o in inputs.overrides:
+        if o.action == "move" and o.competency_id in codes and o.position is not None:
+            codes.remove(o.competency_id)
+            codes.insert(min(o.position, len(codes)), o.competency_id)
+            moved.add(o.competency_id)
+    previous = {s.competency_id: s for s in inputs.current}
+    return [
+        _step(framework, inputs, code, previous.get(code), code in pinned or code in moved, cause)
+        for code in codes
+    ]
+
+
+def _step(
+    framework: Framework,
+    inputs: Inputs,
+    code: str,
+    before: PathStep | None,
+    placed: bool,
+    cause: uuid.UUID | str,
+) -> PathStep:
+    p = _p(framework, inputs, code)
+    standing = inputs.estimates.get(code)
+    attempts = standing.attempts if standing is not None else 0
+    permitted = allowed(p, attempts, inputs.requirements, inputs.avoided)
+    how, why_how, overridden = _modality(inputs, code, permitted, before, cause)
+    reason = "; ".join(
+        [_ready(framework, code, placed), *_priority_reasons(framework, inputs, code), why_how]
+    )
+    return PathStep(
+        competency_id=code,
+        modality=how,
+        reason=reason,
+        options=options(how, permitted.modalities),
+        overridden=overridden or placed,
+    )
+
+
+def _modality(
+    inputs: Inputs,
+    code: str,
+    permitted: Allowed,
+    before: PathStep | None,
+    cause: uuid.UUID | str,
+) -> tuple[Modality, str, bool]:
+    """The step's modality, why, and whether a teacher set it."""
+    label = LABELS
+    forced = [
+        o.modality
+        for o in inputs.overrides
+        if o.action == "modality" and o.competency_id == code and o.modality is not None
+    ]
+    if forced:
+        how = forced[-1]
+        if complies(how, inputs.requirements):
+            return how, f"{label[how]}: set by a teacher", True
+    if permitted.required_by is not None:
+        how = permitted.modalities[0]
+        note = " (a teacher's other choice cannot override it)" if forced else ""
+        return how, f"{label[how]}: required by the student's plan{note}", False
+    chosen = inputs.choices.get(code)
+    if chosen is not None and chosen in permitted.modalities:
+        return chosen, f"{label[chosen]}: chosen by the student", False
+    if permitted.situation == "stuck":
+        standing = inputs.estimates.get(code)
+        attempts = standing.attempts if standing is not None else STUCK_ATTEMPTS
+        tutoring = permitted.modalities[0]
+        why = f"{attempts} attempts below {STUCK_BELOW:.0%}"
+        if before is not None and before.modality in permitted.modalities:
+            return before.modality, f"{label[before.modality]}: {why}", False
+        return tutoring, f"{label[tutoring]}: {why}", False
+    if before is not None and before.modality in permitted.modalities:
+        how = before.modality
+    else:
+        how = sample(permitted.modalities, inputs.gains, inputs.preferred, rng_for(cause, code))
+    return how, f"{label[how]}: {_evidence(permitted, inputs.gains.get(how))}", False
+
+
+def _evidence(permitted: Allowed, gains: Gains | None) -> str:
+    where = {
+        "new": "new to the student",
+        "developing": "developing",
+        "near": "close to mastery",
+        "stuck": "stuck",
+    }[permitted.situation]
+    if gains is None or gains.steps == 0:
+        return f"{where}; no record yet of how this works for the student"
+    return (
+        f"{where}; mastery rose after {gains.alpha - 1:.0f} of {gains.steps} steps taught this way"
+    )
+
+
+def _ready(framework: Framework, code: str, placed: bool) -> str:
+    if placed:
+        return "placed by a teacher"
+    prerequisites = framework.prerequisites(code)
+    if not prerequisites:
+        return "ready: no prerequisites"
+    return f"ready: prerequisites {', '.join(prerequisites)} mastered"
+
+
+def _priority_reasons(framework: Framework, inputs: Inputs, code: str) -> list[str]:
+    out = []
+    if code in inputs.goals:
+        out.append("a goal")
+    n = unlocks(framework, inputs, code)
+    if n:
+        out.append(f"unlocks {n} goal competenc{'y' if n == 1 else 'ies'}")
+    matched = sorted(contexts.tags(code) & set(inputs.interests))
+    if matched:
+        out.append(f"matches interests: {', '.join(matched)}")
+    return out
+
+
+def shape(step: PathStep) -> tuple[str, Modality, tuple[Modality, ...], bool]:
+    """What makes a step different for the student (the reason's wording does not)."""
+    return (step.competency_id, step.modality, tuple(step.options), step.overridden)
+
+
+def changed(old: Sequence[PathStep], new: Sequence[PathStep]) -> bool:
+    """Whether the path differs in anything but the wording of reasons."""
+    return [shape(s) for s in old] != [shape(s) for s in new]
 
 
 def diff(old: Sequence[PathStep], new: Sequence[PathStep]) -> tuple[list[str], list[str]]:
@@ -80,14 +280,16 @@ def diff(old: Sequence[PathStep], new: Sequence[PathStep]) -> tuple[list[str], l
     return added, removed
 
 
-@functools.cache
-def _step(framework: Framework, code: str, how: Modality) -> PathStep:
-    # Steps are immutable and few (competency x modality); building them once
-    # keeps a replan per event cheap.
-    prerequisites = framework.prerequisites(code)
-    ready = (
-        f"Its prerequisites ({', '.join(prerequisites)}) are mastered."
-        if prerequisites
-        else "It has no prerequisites."
-    )
-    return PathStep(competency_id=code, modality=how, reason=f"{ready} {_REASONS[how]}")
+__all__ = [
+    "PATH_LENGTH",
+    "STUCK_ATTEMPTS",
+    "Inputs",
+    "Override",
+    "Standing",
+    "changed",
+    "diff",
+    "frontier",
+    "plan",
+    "shape",
+    "unlocks",
+]

@@ -15,9 +15,11 @@ from pathwise_contracts import (
     Channel,
     ContactPreferencesChanged,
     EncryptedValue,
+    EnrollmentChanged,
     Event,
     Frequency,
     GuardianLinked,
+    GuardianUnlinked,
     QuietHours,
     StudentEnrolled,
     StudentWithdrawn,
@@ -64,13 +66,26 @@ class StreamState(BaseModel):
     status: Literal["enrolled", "withdrawn", "erased"] = "enrolled"
     section_ids: list[str] = []
     guardians: dict[str, GuardianState] = {}
+    # Enrollment facts, so a roster sync can tell what changed without the projection.
+    school_id: str | None = None
+    grade: str | None = None
+    display_name: EncryptedValue | None = None
+    external_ids: dict[str, str] = {}
 
 
 def evolve(state: StreamState, events: Iterable[Event]) -> StreamState:
     """The state after ``events``, in order."""
     for event in events:
-        if isinstance(event, StudentEnrolled):
-            state = state.model_copy(update={"section_ids": list(event.section_ids)})
+        if isinstance(event, StudentEnrolled | EnrollmentChanged):
+            state = state.model_copy(
+                update={
+                    "section_ids": list(event.section_ids),
+                    "school_id": event.school_id,
+                    "grade": event.grade,
+                    "display_name": event.display_name,
+                    "external_ids": dict(event.external_ids),
+                }
+            )
         elif isinstance(event, GuardianLinked):
             guardian = GuardianState(
                 relationship=event.relationship,
@@ -95,6 +110,9 @@ def evolve(state: StreamState, events: Iterable[Event]) -> StreamState:
                 }
             )
             state = _with_guardian(state, event.guardian_id, changed)
+        elif isinstance(event, GuardianUnlinked):
+            rest = {g: v for g, v in state.guardians.items() if g != event.guardian_id}
+            state = state.model_copy(update={"guardians": rest})
         elif isinstance(event, StudentWithdrawn):
             state = state.model_copy(update={"status": "withdrawn"})
         elif isinstance(event, SubjectErased):

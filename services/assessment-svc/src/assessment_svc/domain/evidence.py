@@ -1,0 +1,82 @@
+"""A result from any standard, normalised: who (an identity), what (an activity), how well.
+
+Every input format (xAPI, OneRoster, Ed-Fi, Caliper) is parsed into ``Evidence``;
+from here on the path to ``ResultSubmitted`` is the same for all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from pathwise_contracts import ResultSubmitted, derive_event_id
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One score of one student on one assessed thing."""
+
+    source: str  # the standard: "xapi", "oneroster", "edfi", "caliper"
+    source_id: str  # unique within the source
+    identity: str  # identity digest (see domain.identity)
+    activity: str  # "<kind>:<ref>", the key of the competency mapping
+    score: float
+    max_score: float
+    occurred_at: datetime
+    competency_id: str | None = None  # set when the input names it (CASE ids)
+
+    @property
+    def assessment_id(self) -> UUID:
+        return derive_event_id(self.source, self.source_id)
+
+    @property
+    def event_id(self) -> UUID:
+        """Id of the ResultSubmitted event (not the assessment's, which it will record)."""
+        return derive_event_id("submitted", self.source, self.source_id)
+
+    @property
+    def mapping_kind(self) -> str:
+        return self.activity.split(":", 1)[0]
+
+    @property
+    def mapping_ref(self) -> str:
+        return self.activity.split(":", 1)[1]
+
+    def fingerprint(self, district: str) -> str:
+        content = {
+            "district": district,
+            "identity": self.identity,
+            "activity": self.activity,
+            "competency_id": self.competency_id,
+            "score": float(self.score),
+            "max_score": float(self.max_score),
+            "occurred_at": self.occurred_at.astimezone(UTC).isoformat(),
+        }
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def event(self, competency_id: str | None) -> ResultSubmitted:
+        return ResultSubmitted(
+            student_id=f"ext:{self.identity}",
+            assessment_id=self.assessment_id,
+            identity=self.identity,
+            competency_id=competency_id,
+            activity=self.activity,
+            score=self.score,
+            max_score=self.max_score,
+            occurred_at=self.occurred_at,
+            source=self.source,
+            source_id=self.source_id,
+        )
+
+
+class Invalid(ValueError):
+    """A document that is not valid in its standard; ``field`` says where."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(f"{field}: {detail}")
+        self.field = field
+        self.detail = detail

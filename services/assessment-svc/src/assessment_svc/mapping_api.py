@@ -1,0 +1,125 @@
+"""The competency mapping districts load, and the report of what it does not cover."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assessment_svc.domain.evidence import Invalid
+from assessment_svc.standards_api import invalid
+from pathwise_runtime.auth import Principal, require_role
+from pathwise_runtime.problems import Problem
+from pathwise_runtime.service import Runtime
+
+router = APIRouter(prefix="/v1", tags=["competency mapping"])
+Admin = Annotated[Principal, require_role("admin", "service")]
+Staff = Annotated[Principal, require_role("teacher", "admin", "service")]
+
+Kind = Literal[
+    "xapi_activity",
+    "oneroster_line_item",
+    "edfi_assessment",
+    "edfi_objective",
+    "caliper_assessment",
+]
+
+
+class Mapping(BaseModel):
+    """``ref`` is the activity IRI, line item sourcedId, ``namespace#assessmentIdentifier``
+    (Ed-Fi; objectives add ``#identificationCode``) or the Caliper assessment IRI."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Kind
+    ref: str = Field(min_length=1, max_length=1000)
+    competency_id: str = Field(min_length=1, max_length=128)
+    max_score: float | None = Field(default=None, gt=0)
+
+
+class Mappings(BaseModel):
+    mappings: list[Mapping] = Field(max_length=10_000)
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+async def _store(request: Request, district: str, mappings: list[Mapping]) -> int:
+    await _runtime(request).pool.executemany(
+        """INSERT INTO competency_map (district_id, kind, ref, competency_id, max_score)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (district_id, kind, ref) DO UPDATE
+             SET competency_id = excluded.competency_id, max_score = excluded.max_score""",
+        [(district, m.kind, m.ref, m.competency_id, m.max_score) for m in mappings],
+    )
+    return len(mappings)
+
+
+@router.put("/competency-mappings")
+async def put_mappings(body: Mappings, who: Admin, request: Request) -> dict[str, int]:
+    """Add or replace mappings; results arriving afterwards use them."""
+    return {"stored": await _store(request, who.district, body.mappings)}
+
+
+@router.post("/competency-mappings.csv")
+async def import_mappings(who: Admin, request: Request) -> dict[str, int]:
+    """CSV with columns kind, ref, competency_id[, max_score]: all rows or none."""
+    try:
+        reader = csv.DictReader(io.StringIO((await request.body()).decode("utf-8-sig")))
+        rows = [
+            Mapping.model_validate({k: v for k, v in row.items() if v not in (None, "")})
+            for row in reader
+        ]
+    except UnicodeDecodeError as exc:
+        raise Problem(400, "the CSV must be UTF-8", field="body") from exc
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise invalid(Invalid(f"line {reader.line_num}: {field}", err["msg"])) from exc
+    return {"stored": await _store(request, who.district, rows)}
+
+
+@router.get("/competency-mappings", response_model=Mappings)
+async def get_mappings(who: Staff, request: Request) -> Mappings:
+    rows = await _runtime(request).pool.fetch(
+        """SELECT kind, ref, competency_id, max_score FROM competency_map
+            WHERE district_id = $1 ORDER BY kind, ref""",
+        who.district,
+    )
+    return Mappings(mappings=[Mapping(**r) for r in rows])
+
+
+class UnmappedActivity(BaseModel):
+    activity: str
+    results: int
+    first_seen: str
+    last_seen: str
+
+
+@router.get("/unmapped-results", response_model=list[UnmappedActivity])
+async def unmapped(
+    who: Staff, request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[UnmappedActivity]:
+    """Results that reached no competency, grouped by what they assessed."""
+    rows = await _runtime(request).pool.fetch(
+        """SELECT activity, count(*) AS results, min(occurred_at) AS first_seen,
+                  max(occurred_at) AS last_seen
+             FROM unmapped WHERE district_id = $1 AND NOT voided
+            GROUP BY activity ORDER BY count(*) DESC, activity LIMIT $2""",
+        who.district,
+        limit,
+    )
+    return [
+        UnmappedActivity(
+            activity=r["activity"],
+            results=r["results"],
+            first_seen=r["first_seen"].isoformat(),
+            last_seen=r["last_seen"].isoformat(),
+        )
+        for r in rows
+    ]

@@ -1,0 +1,209 @@
+"""Projection "intake": external identities meet enrolled students; parked results wait.
+
+A ``ResultSubmitted`` names its student by an identity digest. If an enrolled
+student answers to it, the result becomes ``AssessmentRecorded``; if not, it is
+parked and released by the ``StudentEnrolled`` that introduces the identity.
+Both paths emit the same event (id = the assessment id, time = the submission's),
+so the rows and events are the same whichever topic a replay reads first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from assessment_svc.domain import identity
+from pathwise_contracts import (
+    ASSESSMENT_EVENTS,
+    PROFILE_EVENTS,
+    AssessmentRecorded,
+    AssessmentVoided,
+    Envelope,
+    ResultSubmitted,
+    StudentEnrolled,
+    SubmissionVoided,
+    derive_event_id,
+)
+from pathwise_runtime.projection import Delivered
+
+
+class IntakeProjection:
+    """Identities, parked and unmapped results; emits the recorded and voided results."""
+
+    name: str = "intake"
+    topics: tuple[str, ...] = (ASSESSMENT_EVENTS.name, PROFILE_EVENTS.name)
+    tables: tuple[str, ...] = ("identities", "parked", "resolved", "unmapped")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    async def apply(
+        self, conn: asyncpg.Connection, batch: Sequence[Delivered]
+    ) -> Sequence[Envelope]:
+        out: list[Envelope] = []
+        enrolled = [d for d in batch if isinstance(d.event, StudentEnrolled)]
+        for item in enrolled:  # identities first: a result in the same batch resolves
+            assert isinstance(item.event, StudentEnrolled)
+            await self._enroll(conn, item.event, item.envelope.districtid or "")
+        for item in batch:
+            if isinstance(item.event, ResultSubmitted):
+                out.extend(await self._submitted(conn, item.event, item.envelope))
+            elif isinstance(item.event, SubmissionVoided):
+                out.extend(await self._voided(conn, item.event, item.envelope))
+        for item in enrolled:
+            assert isinstance(item.event, StudentEnrolled)
+            out.extend(await self._release(conn, item.event, item.envelope.districtid or ""))
+        return out
+
+    async def _enroll(
+        self, conn: asyncpg.Connection, event: StudentEnrolled, district: str
+    ) -> None:
+        digests = sorted(set(identity.of_student(event.student_id, event.external_ids)))
+        await conn.execute(
+            """INSERT INTO identities (district_id, identity, student_id)
+               SELECT $1, unnest($2::text[]), $3 ON CONFLICT DO NOTHING""",
+            event.district_id or district,
+            digests,
+            event.student_id,
+        )
+
+    async def _student(self, conn: asyncpg.Connection, district: str, who: str) -> str | None:
+        # Two students claiming one identity: the smallest id wins, in any replay order.
+        found: str | None = await conn.fetchval(
+            "SELECT min(student_id) FROM identities WHERE district_id = $1 AND identity = $2",
+            district,
+            who,
+        )
+        return found
+
+    async def _submitted(
+        self, conn: asyncpg.Connection, event: ResultSubmitted, envelope: Envelope
+    ) -> list[Envelope]:
+        district = envelope.districtid or ""
+        if event.competency_id is None:
+            await conn.execute(
+                """INSERT INTO unmapped (assessment_id, district_id, source, source_id, activity,
+                                         occurred_at, submitted_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING""",
+                event.assessment_id,
+                district,
+                event.source,
+                event.source_id,
+                event.activity,
+                event.occurred_at,
+                envelope.time,
+            )
+            return []
+        student = await self._student(conn, district, event.identity)
+        if student is None:
+            await conn.execute(
+                """INSERT INTO parked (assessment_id, district_id, identity, result, submitted_at)
+                   VALUES ($1, $2, $3, $4::jsonb, $5) ON CONFLICT DO NOTHING""",
+                event.assessment_id,
+                district,
+                event.identity,
+                event.model_dump_json(),
+                envelope.time,
+            )
+            return []
+        return await self._record(conn, event, student, district, envelope.time)
+
+    async def _record(
+        self,
+        conn: asyncpg.Connection,
+        event: ResultSubmitted,
+        student: str,
+        district: str,
+        time: datetime,
+        void: tuple[str, datetime] | None = None,
+    ) -> list[Envelope]:
+        new = await conn.fetchval(
+            """INSERT INTO resolved (assessment_id, student_id) VALUES ($1, $2)
+               ON CONFLICT DO NOTHING RETURNING true""",
+            event.assessment_id,
+            student,
+        )
+        if not new:
+            return []
+        assert event.competency_id is not None
+        recorded = AssessmentRecorded(
+            assessment_id=event.assessment_id,
+            student_id=student,
+            competency_id=event.competency_id,
+            score=event.score,
+            max_score=event.max_score,
+            occurred_at=event.occurred_at,
+            source=event.source,
+            source_id=event.source_id,
+        )
+        out = [
+            Envelope.wrap(
+                recorded,
+                id=event.assessment_id,
+                source=self.source,
+                district_id=district,
+                time=time,
+            )
+        ]
+        if void is not None:
+            out.append(self._void(event.assessment_id, student, district, *void))
+        return out
+
+    def _void(
+        self, assessment_id: UUID, student: str, district: str, reason: str, time: datetime
+    ) -> Envelope:
+        event = AssessmentVoided(assessment_id=assessment_id, student_id=student, reason=reason)
+        return Envelope.wrap(
+            event,
+            id=derive_event_id(assessment_id, "void"),
+            source=self.source,
+            district_id=district,
+            time=time,
+        )
+
+    async def _voided(
+        self, conn: asyncpg.Connection, event: SubmissionVoided, envelope: Envelope
+    ) -> list[Envelope]:
+        student = await conn.fetchval(
+            "SELECT student_id FROM resolved WHERE assessment_id = $1", event.assessment_id
+        )
+        district = envelope.districtid or ""
+        if student is not None:
+            return [self._void(event.assessment_id, student, district, event.reason, envelope.time)]
+        await conn.execute(
+            """UPDATE parked SET void_reason = $2, voided_at = $3
+                WHERE assessment_id = $1 AND void_reason IS NULL""",
+            event.assessment_id,
+            event.reason,
+            envelope.time,
+        )
+        await conn.execute(
+            "UPDATE unmapped SET voided = true WHERE assessment_id = $1", event.assessment_id
+        )
+        return []
+
+    async def _release(
+        self, conn: asyncpg.Connection, event: StudentEnrolled, district: str
+    ) -> list[Envelope]:
+        district = event.district_id or district
+        digests = sorted(set(identity.of_student(event.student_id, event.external_ids)))
+        rows = await conn.fetch(
+            """DELETE FROM parked WHERE district_id = $1 AND identity = ANY($2::text[])
+               RETURNING assessment_id, identity, result, submitted_at, void_reason, voided_at""",
+            district,
+            digests,
+        )
+        out: list[Envelope] = []
+        for row in sorted(rows, key=lambda r: (r["submitted_at"], r["assessment_id"])):
+            student = await self._student(conn, district, row["identity"])
+            assert student is not None
+            result = ResultSubmitted.model_validate(json.loads(row["result"]))
+            void = (row["void_reason"], row["voided_at"]) if row["void_reason"] else None
+            out.extend(
+                await self._record(conn, result, student, district, row["submitted_at"], void)
+            )
+        return out

@@ -1,0 +1,65 @@
+"""Projection "statements": the LRS's stored statements, rebuilt from ``StatementStored``.
+
+A statement is voided when a voiding statement names it; both may arrive in
+either order (they are keyed by different actors), so ``voided`` is computed
+from the table, never from arrival order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from pathwise_contracts import ASSESSMENT_EVENTS, Envelope, StatementStored
+from pathwise_runtime.projection import Delivered
+
+
+class StatementsProjection:
+    name: str = "statements"
+    topics: tuple[str, ...] = (ASSESSMENT_EVENTS.name,)
+    tables: tuple[str, ...] = ("statements",)
+
+    async def apply(
+        self, conn: asyncpg.Connection, batch: Sequence[Delivered]
+    ) -> Sequence[Envelope]:
+        rows = [(d, d.event) for d in batch if isinstance(d.event, StatementStored)]
+        if not rows:
+            return ()
+        await conn.executemany(
+            """INSERT INTO statements (statement_id, district_id, statement, verb, activity, agent,
+                                       related_agents, related_activities, registration, voids,
+                                       stored, "timestamp")
+               VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+               ON CONFLICT (statement_id) DO NOTHING""",
+            [
+                (
+                    e.statement_id,
+                    d.envelope.districtid or "",
+                    e.statement.model_dump_json(),
+                    e.verb,
+                    e.activity,
+                    e.agent,
+                    e.related_agents,
+                    e.related_activities,
+                    e.registration,
+                    e.voids,
+                    e.stored,
+                    e.timestamp,
+                )
+                for d, e in rows
+                if isinstance(e, StatementStored)
+            ],
+        )
+        ids = [e.statement_id for _, e in rows if isinstance(e, StatementStored)]
+        await conn.execute(
+            """UPDATE statements AS s SET voided = true
+                WHERE NOT s.voided AND s.verb <> 'http://adlnet.gov/expapi/verbs/voided'
+                  AND EXISTS (SELECT 1 FROM statements v
+                               WHERE v.voids = s.statement_id AND v.district_id = s.district_id)
+                  AND (s.statement_id = ANY($1::uuid[])
+                       OR s.statement_id IN (SELECT voids FROM statements
+                                              WHERE statement_id = ANY($1::uuid[])))""",
+            ids,
+        )
+        return ()

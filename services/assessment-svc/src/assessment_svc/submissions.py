@@ -1,0 +1,207 @@
+"""The Kafka front door: ``assessment.submissions.v1`` in any supported format.
+
+Bulk producers write documents in a standard's own format and name it in the
+``content-type`` header. Each batch is admitted in one transaction together
+with the consumer's watermarks (so a redelivery is skipped and nothing is
+admitted twice); a record that cannot be admitted goes to the DLQ with the
+reason, in the same transaction, and the stream goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from pydantic import ValidationError
+
+from assessment_svc import admission, ingestion
+from assessment_svc.domain import standards, xapi
+from assessment_svc.domain.evidence import Invalid
+from assessment_svc.domain.submission import Submission
+from pathwise_contracts import ASSESSMENT_SUBMISSIONS
+from pathwise_runtime import outbox, topics, watermarks
+from pathwise_runtime.dlq import dlq_message
+from pathwise_runtime.pii import Keyring
+from pathwise_runtime.service import Runtime
+
+log = logging.getLogger(__name__)
+CONSUMER = "ingest"
+DISTRICT_HEADER = "pathwise-district"
+
+NATIVE = "application/vnd.pathwise.assessment+json"
+XAPI = "application/vnd.xapi.statement+json"
+ONEROSTER = "application/vnd.oneroster.result+json"
+EDFI = "application/vnd.edfi.student-assessment+json"
+CALIPER = "application/vnd.caliper.envelope+json"
+FORMATS = (NATIVE, XAPI, ONEROSTER, EDFI, CALIPER)
+
+
+class Refused(ValueError):
+    """Why a submission record was not admitted (becomes ``dlq.reason``)."""
+
+
+def _header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key.lower() == name:
+            return bytes(value).decode("utf-8", "replace")
+    return None
+
+
+async def admit_record(
+    conn: asyncpg.Connection,
+    record: ConsumerRecord[bytes, bytes],
+    *,
+    district: str,
+    source: str,
+    keyring: Keyring,
+) -> int:
+    """Admit one record in the caller's transaction; raises Refused with the reason."""
+    content_type = (_header(record, "content-type") or "").split(";")[0].strip().lower()
+    if content_type not in FORMATS:
+        raise Refused(f"content-type must be one of {', '.join(FORMATS)}; got {content_type!r}")
+    try:
+        body: Any = json.loads(record.value or b"")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise Refused(f"body: not JSON ({exc})") from exc
+    district = _header(record, DISTRICT_HEADER) or district
+    try:
+        if content_type == NATIVE:
+            submission = Submission.model_validate(body)
+            outcome = await ingestion.record_in(conn, submission, district=district, source=source)
+            if outcome is ingestion.Outcome.CONFLICT:
+                raise Refused(f"source_id: {submission.source_id!r} recorded with other content")
+            return 1
+        if content_type == XAPI:
+            statements = xapi.parse(body)
+            ids = [s.id or str(uuid.uuid4()) for s in statements]
+            lrs = admission.Lrs(
+                keyring=keyring,
+                source=source,
+                district=district,
+                authority={
+                    "objectType": "Agent",
+                    "account": {"homePage": "urn:pathwise:lrs", "name": "kafka"},
+                },
+            )
+            await admission.store_statements_in(conn, statements, lrs, ids=ids)
+            return len(statements)
+        if content_type == ONEROSTER:
+            sourced_id = (
+                (body.get("result") or {}).get("sourcedId") if isinstance(body, dict) else None
+            )
+            if not isinstance(sourced_id, str) or not sourced_id:
+                raise Invalid("result.sourcedId", "required on the ingest topic")
+            items = standards.oneroster(sourced_id, body)
+        elif content_type == EDFI:
+            items = standards.edfi(body)
+        else:
+            items, _ = standards.caliper(body)
+        await admission.admit(conn, items, district=district, source=source)
+        return len(items)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise Refused(f"{field}: {first['msg']}") from exc
+    except xapi.StatementError as exc:
+        raise Refused(str(exc)) from exc
+    except (Invalid, admission.Conflict, admission.InvalidVoid) as exc:
+        raise Refused(str(exc)) from exc
+
+
+async def apply_batch(
+    pool: asyncpg.Pool,
+    records: list[ConsumerRecord[bytes, bytes]],
+    *,
+    district: str,
+    source: str,
+    keyring: Keyring,
+) -> tuple[int, int]:
+    """Admit a batch exactly once; returns (admitted records, dead-lettered records)."""
+    partitions = sorted({(r.topic, r.partition) for r in records})
+    admitted = dead = 0
+    async with pool.acquire() as conn, conn.transaction():
+        marks = await watermarks.load(conn, CONSUMER, partitions)
+        markers: dict[tuple[str, int], str] = {}
+        fresh = watermarks.unapplied(records, marks)
+        for record in fresh:
+            incarnation = topics.marker_incarnation(record)
+            if incarnation is not None:
+                markers[(record.topic, record.partition)] = incarnation
+            if topics.is_control(record):
+                continue
+            try:
+                async with conn.transaction():
+                    await admit_record(
+                        conn, record, district=district, source=source, keyring=keyring
+                    )
+                admitted += 1
+            except Refused as exc:
+                await outbox.add(conn, [dlq_message(record, CONSUMER, exc)])
+                dead += 1
+        await watermarks.store(conn, CONSUMER, watermarks.advance(marks, fresh), markers)
+    return admitted, dead
+
+
+async def start_ingest(runtime: Runtime) -> Callable[[], Awaitable[None]]:
+    """Worker: consume the submissions topic until stopped."""
+    settings = runtime.settings
+    consumer = AIOKafkaConsumer(
+        ASSESSMENT_SUBMISSIONS.name,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=f"{settings.service_name}.{CONSUMER}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+    )
+    keyring = Keyring.from_settings(settings)
+    runtime.extras["keyring"] = keyring
+    stats = runtime.extras.setdefault("ingest", {"admitted": 0, "dead_lettered": 0})
+
+    async def run() -> None:
+        while True:
+            try:
+                batches = await consumer.getmany(
+                    timeout_ms=1000, max_records=settings.consumer_max_records
+                )
+                records = [r for rs in batches.values() for r in rs]
+                if not records:
+                    continue
+                admitted, dead = await apply_batch(
+                    runtime.pool,
+                    records,
+                    district=settings.district_id,
+                    source=runtime.source,
+                    keyring=keyring,
+                )
+                stats["admitted"] += admitted
+                stats["dead_lettered"] += dead
+                await consumer.commit()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("ingest batch failed; retrying from the last commit")
+                await asyncio.sleep(1)
+                for tp in consumer.assignment():
+                    committed = await consumer.committed(tp)
+                    if committed is None:
+                        await consumer.seek_to_beginning(tp)
+                    else:
+                        consumer.seek(tp, committed)
+
+    await consumer.start()
+    task = asyncio.create_task(run(), name="assessment-ingest")
+
+    async def stop() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await consumer.stop()
+
+    return stop

@@ -1,0 +1,364 @@
+"""xAPI 1.0.3 Statement Resource at ``/xapi``: store, void and query statements.
+
+Every request must declare ``X-Experience-API-Version: 1.0.x`` and every
+response carries ``X-Experience-API-Version: 1.0.3`` (the middleware in
+``install``). Statements are answered from the ``statements`` projection, and
+``X-Experience-API-Consistent-Through`` says up to when that is complete.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+import asyncpg
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from assessment_svc import admission
+from assessment_svc.domain import xapi
+from assessment_svc.lrs_auth import Client, LrsSettings
+from pathwise_contracts import EncryptedValue
+from pathwise_runtime.pii import Keyring
+from pathwise_runtime.problems import Problem, problem_response
+from pathwise_runtime.service import Runtime
+
+router = APIRouter(prefix="/xapi", tags=["xAPI"])
+HEADER = "X-Experience-API-Version"
+MAX_LIMIT = 500
+
+
+class _Versioned(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        if not request.url.path.startswith("/xapi"):
+            return await call_next(request)
+        asked = request.headers.get(HEADER)
+        if request.url.path != "/xapi/about" and (asked is None or not asked.startswith("1.0")):
+            response: Response = problem_response(
+                400,
+                f"the {HEADER} header must name version 1.0.x",
+                slug="xapi-version",
+                field=HEADER,
+            )
+        else:
+            response = await call_next(request)
+        response.headers[HEADER] = xapi.VERSION
+        return response
+
+
+def install(app: FastAPI) -> None:
+    app.add_middleware(_Versioned)
+    app.state.lrs_clients = LrsSettings().clients()
+    app.include_router(router)
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _keyring(runtime: Runtime) -> Keyring:
+    keyring = runtime.extras.get("keyring")
+    if keyring is None:
+        keyring = runtime.extras["keyring"] = Keyring.from_settings(runtime.settings)
+    assert isinstance(keyring, Keyring)
+    return keyring
+
+
+async def _body(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise Problem(400, f"the body is not JSON: {exc}", field="body") from exc
+
+
+def _refused(exc: xapi.StatementError) -> Problem:
+    return Problem(400, str(exc), slug="invalid-statement", errors=exc.errors)
+
+
+async def _store(
+    request: Request, who: Any, statements: list[xapi.Statement], ids: list[str]
+) -> list[str]:
+    runtime = _runtime(request)
+    lrs = admission.Lrs(
+        keyring=_keyring(runtime),
+        source=runtime.source,
+        district=who.district,
+        authority={
+            "objectType": "Agent",
+            "account": {"homePage": "urn:pathwise:lrs", "name": who.subject},
+        },
+    )
+    try:
+        return await admission.store_statements(runtime.pool, statements, lrs, ids=ids)
+    except admission.Conflict as exc:
+        raise Problem(409, str(exc), slug="statement-conflict") from exc
+    except admission.InvalidVoid as exc:
+        raise Problem(400, str(exc), slug="invalid-statement", field="object.id") from exc
+
+
+@router.get("/about")
+async def about() -> dict[str, Any]:
+    return {"version": [xapi.VERSION]}
+
+
+@router.put("/statements", status_code=204)
+async def put_statement(
+    who: Client, request: Request, statementId: Annotated[str, Query()]
+) -> Response:
+    """Store one statement under the given id; the same content again is accepted."""
+    try:
+        statement_id = xapi._uuid(statementId)
+    except ValueError as exc:
+        raise Problem(400, "statementId must be a UUID", field="statementId") from exc
+    body = await _body(request)
+    if isinstance(body, list):
+        raise Problem(400, "PUT takes one statement, not a list", field="body")
+    try:
+        [statement] = xapi.parse(body)
+    except xapi.StatementError as exc:
+        raise _refused(exc) from exc
+    if statement.id is not None and statement.id != statement_id:
+        raise Problem(400, "the statement's id differs from statementId", field="id")
+    await _store(request, who, [statement], [statement_id])
+    return Response(status_code=204)
+
+
+@router.post("/statements")
+async def post_statements(who: Client, request: Request) -> list[str]:
+    """Store one statement or a list; answers their ids in order."""
+    try:
+        statements = xapi.parse(await _body(request))
+    except xapi.StatementError as exc:
+        raise _refused(exc) from exc
+    ids = [s.id or str(uuid.uuid4()) for s in statements]
+    return await _store(request, who, statements, ids)
+
+
+def _cursor(stored: datetime, statement_id: uuid.UUID) -> str:
+    raw = f"{stored.isoformat()}|{statement_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _uncursor(text: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+        stored, _, sid = raw.partition("|")
+        return datetime.fromisoformat(stored), uuid.UUID(sid)
+    except ValueError as exc:
+        raise Problem(400, "cursor is not one this LRS gave out", field="cursor") from exc
+
+
+def _when(name: str, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return xapi.to_datetime(xapi._timestamp(value))
+    except ValueError as exc:
+        raise Problem(400, f"{name} must be an ISO 8601 timestamp", field=name) from exc
+
+
+def _agent_digest(value: str) -> str:
+    try:
+        agent = json.loads(value)
+        actor = (
+            xapi.Group.model_validate(agent)
+            if isinstance(agent, dict) and agent.get("objectType") == "Group"
+            else xapi.Agent.model_validate(agent)
+        )
+    except ValueError as exc:
+        raise Problem(
+            400, f"agent must be an Agent or identified Group: {exc}", field="agent"
+        ) from exc
+    digest = actor.identity()
+    if digest is None:
+        raise Problem(400, "agent must be identified", field="agent")
+    return digest
+
+
+async def _consistent_through(pool: asyncpg.Pool, district: str) -> datetime:
+    pending = await pool.fetchval(
+        """SELECT min(i.stored) FROM xapi_ingested i
+            WHERE i.district_id = $1
+              AND NOT EXISTS (SELECT 1 FROM statements s WHERE s.statement_id = i.statement_id)""",
+        district,
+    )
+    return (pending - timedelta(microseconds=1)) if pending else datetime.now(UTC)
+
+
+@router.get("/statements")
+async def get_statements(
+    who: Client,
+    request: Request,
+    statementId: str | None = None,
+    voidedStatementId: str | None = None,
+    agent: str | None = None,
+    verb: str | None = None,
+    activity: str | None = None,
+    registration: str | None = None,
+    related_activities: bool = False,
+    related_agents: bool = False,
+    since: str | None = None,
+    until: str | None = None,
+    limit: Annotated[int, Query(ge=0)] = 0,
+    format: Literal["ids", "exact", "canonical"] = "exact",
+    attachments: bool = False,
+    ascending: bool = False,
+    cursor: str | None = None,
+) -> Response:
+    """A statement by id, or a page of statements with ``more`` for the next page."""
+    pool = _runtime(request).pool
+    keyring = _keyring(_runtime(request))
+    consistent = await _consistent_through(pool, who.district)
+    headers = {"X-Experience-API-Consistent-Through": consistent.isoformat()}
+    languages = _languages(request.headers.get("accept-language", ""))
+    single = statementId or voidedStatementId
+    if single is not None:
+        if statementId and voidedStatementId:
+            raise Problem(
+                400, "use statementId or voidedStatementId, not both", field="statementId"
+            )
+        others = [agent, verb, activity, registration, since, until, cursor]
+        if any(v is not None for v in others) or limit or related_agents or related_activities:
+            raise Problem(400, "statementId takes no other filter", field="statementId")
+        name = "statementId" if statementId else "voidedStatementId"
+        try:
+            wanted = uuid.UUID(single)
+        except ValueError as exc:
+            raise Problem(400, f"{name} must be a UUID", field=name) from exc
+        row = await pool.fetchrow(
+            """SELECT statement FROM statements
+                WHERE statement_id = $1 AND district_id = $2 AND voided = $3""",
+            wanted,
+            who.district,
+            voidedStatementId is not None,
+        )
+        if row is None:
+            raise Problem(404, f"no statement {single}", field=name)
+        body = _render(keyring, row["statement"], format, languages)
+        return JSONResponse(body, headers=headers | _last_modified(body))
+    clauses = ["district_id = $1", "NOT voided"]
+    args: list[Any] = [who.district]
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if agent is not None:
+        digest = _agent_digest(agent)
+        column = (
+            f"{arg(digest)} = ANY(related_agents)" if related_agents else f"agent = {arg(digest)}"
+        )
+        clauses.append(column)
+    if verb is not None:
+        clauses.append(f"verb = {arg(verb)}")
+    if activity is not None:
+        clauses.append(
+            f"{arg(activity)} = ANY(related_activities)"
+            if related_activities
+            else f"activity = {arg(activity)}"
+        )
+    if registration is not None:
+        try:
+            clauses.append(f"registration = {arg(uuid.UUID(registration))}")
+        except ValueError as exc:
+            raise Problem(400, "registration must be a UUID", field="registration") from exc
+    if (after := _when("since", since)) is not None:
+        clauses.append(f"stored > {arg(after)}")
+    if (before := _when("until", until)) is not None:
+        clauses.append(f"stored <= {arg(before)}")
+    clauses.append(f"stored <= {arg(consistent)}")
+    if cursor is not None:
+        at, sid = _uncursor(cursor)
+        op = ">" if ascending else "<"
+        clauses.append(f"(stored, statement_id) {op} ({arg(at)}, {arg(sid)})")
+    page = MAX_LIMIT if limit == 0 else min(limit, MAX_LIMIT)
+    order = "ASC" if ascending else "DESC"
+    rows = await pool.fetch(
+        f"""SELECT statement_id, stored, statement FROM statements
+             WHERE {" AND ".join(clauses)}
+             ORDER BY stored {order}, statement_id {order} LIMIT {arg(page + 1)}""",
+        *args,
+    )
+    more = ""
+    if len(rows) > page:
+        rows = rows[:page]
+        last = rows[-1]
+        params = {k: v for k, v in request.query_params.items() if k != "cursor"}
+        params["cursor"] = _cursor(last["stored"], last["statement_id"])
+        more = "/xapi/statements?" + "&".join(f"{k}={_quote(v)}" for k, v in sorted(params.items()))
+    statements = [_render(keyring, r["statement"], format, languages) for r in rows]
+    return JSONResponse({"statements": statements, "more": more}, headers=headers)
+
+
+def _quote(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="")
+
+
+def _last_modified(body: dict[str, Any]) -> dict[str, str]:
+    stored = body.get("stored")
+    if not isinstance(stored, str):
+        return {}
+    when = xapi.to_datetime(stored).astimezone(UTC)
+    return {"Last-Modified": when.strftime("%a, %d %b %Y %H:%M:%S GMT")}
+
+
+def _languages(header: str) -> list[str]:
+    return [part.split(";")[0].strip() for part in header.split(",") if part.strip()]
+
+
+def _render(keyring: Keyring, stored: str, format: str, languages: list[str]) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(
+        keyring.decrypt(EncryptedValue.model_validate_json(stored))
+    )
+    if format == "ids":
+        shaped: dict[str, Any] = _ids_only(document)
+        return shaped
+    if format == "canonical":
+        shaped = _canonical(document, languages)
+        return shaped
+    return document
+
+
+_AGENT_KEYS = ("objectType", "mbox", "mbox_sha1sum", "openid", "account", "member")
+
+
+def _ids_only(value: Any, key: str = "") -> Any:
+    """``format=ids``: agents by their identifier, activities and verbs by id."""
+    if isinstance(value, list):
+        return [_ids_only(v, key) for v in value]
+    if not isinstance(value, dict):
+        return value
+    kind = value.get("objectType")
+    if key in ("actor", "instructor", "team", "authority", "member") or kind in ("Agent", "Group"):
+        return {k: _ids_only(v, "member") for k, v in value.items() if k in _AGENT_KEYS}
+    if key == "verb" or (
+        key in ("object", "parent", "grouping", "category", "other") and kind in (None, "Activity")
+    ):
+        return {k: v for k, v in value.items() if k in ("id", "objectType")}
+    return {k: _ids_only(v, k) for k, v in value.items()}
+
+
+_LANGUAGE_MAPS = {"display", "name", "description"}
+
+
+def _canonical(value: Any, languages: list[str], key: str = "") -> Any:
+    """``format=canonical``: each language map reduced to the caller's language."""
+    if isinstance(value, list):
+        return [_canonical(v, languages, key) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if key in _LANGUAGE_MAPS and value and all(isinstance(v, str) for v in value.values()):
+        for wanted in languages:
+            for tag, text in value.items():
+                if tag.lower() == wanted.lower() or tag.lower().startswith(wanted.lower() + "-"):
+                    return {tag: text}
+        first = next(iter(value))
+        return {first: value[first]}
+    return {k: _canonical(v, languages, k) for k, v in value.items()}

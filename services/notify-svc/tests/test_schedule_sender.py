@@ -1,0 +1,180 @@
+"""The sender's clock decides: quiet hours hold then deliver, digests batch, off suppresses."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import asyncpg
+import pytest
+
+from notify_svc.clock import ManualClock
+from notify_svc.projections import DeliveryLogProjection, PlanningProjection
+from notify_svc.sender import Sender
+from notify_svc.settings import NotifySettings
+from notify_svc.unsubscribe import Subscription, verify
+from pathwise_contracts import Envelope, NotificationSent, NotificationSuppressed
+from pathwise_devstack.smtp_sink import SmtpSink
+from pathwise_runtime.applier import BatchApplier
+
+pytestmark = pytest.mark.integration
+
+S = "s-1"
+CHICAGO = "America/Chicago"
+# 22:30 in Chicago (CDT, UTC-5) on the evening of the facts.
+LATE_EVENING = datetime(2026, 9, 15, 3, 30, tzinfo=UTC)
+
+Plan = Callable[..., Awaitable[None]]
+KEY = b"u" * 32
+
+
+@pytest.fixture
+def plan(
+    pool: tuple[str, asyncpg.Pool], kafka_bootstrap: str, log: Any, support: ModuleType
+) -> Plan:
+    """A consenting guardian with the given schedule, then ``facts`` mastered competencies."""
+    _, db = pool
+    applier = BatchApplier(PlanningProjection(), db, kafka_bootstrap)
+    t0, hour = support.T0, support.HOUR
+
+    async def apply(facts: int = 1, **schedule: Any) -> None:
+        await applier.apply(
+            [
+                log.record(support.linked(S, "g-1"), time=t0 - 2 * hour),
+                log.record(support.scheduled(S, "g-1", **schedule), time=t0 - hour),
+            ]
+        )
+        await applier.apply(
+            [
+                log.record(support.mastered(S, f"C.{i}"), time=t0 + i * timedelta(minutes=1))
+                for i in range(facts)
+            ]
+        )
+
+    return apply
+
+
+def make_sender(
+    db: asyncpg.Pool,
+    dsn: str,
+    port: int,
+    clock: ManualClock,
+    keyring: Any,
+    batch_size: int = 50,
+    unsubscribe_key: bytes | None = None,
+) -> Sender:
+    settings = NotifySettings(smtp_host="127.0.0.1", smtp_port=port, batch_size=batch_size)
+    return Sender(
+        db,
+        dsn,
+        settings=settings,
+        keyring=keyring,
+        source="urn:t",
+        clock=clock,
+        unsubscribe_key=unsubscribe_key,
+    )
+
+
+async def events(db: asyncpg.Pool) -> list[Envelope]:
+    rows = await db.fetch("SELECT payload FROM pathwise_outbox ORDER BY seq")
+    return [Envelope.from_bytes(bytes(r["payload"])) for r in rows]
+
+
+async def test_quiet_hours_hold_the_message_then_deliver_it_after(
+    pool: tuple[str, asyncpg.Pool],
+    kafka_bootstrap: str,
+    log: Any,
+    tmp_path: Path,
+    plan: Plan,
+    support: ModuleType,
+) -> None:
+    dsn, db = pool
+    await plan(time_zone=CHICAGO, quiet=("21:00", "07:00"))
+    clock = ManualClock(LATE_EVENING)
+    with SmtpSink(tmp_path / "mailbox.jsonl") as sink:
+        sender = make_sender(db, dsn, sink.port, clock, support.KEYRING)
+        assert await sender.run_once() == 1
+        assert sink.messages == []
+        held = await db.fetchrow("SELECT state, hold_reason, next_attempt_at FROM deliveries")
+        assert (held["state"], held["hold_reason"]) == ("held", "quiet_hours")
+        assert held["next_attempt_at"] == datetime(2026, 9, 15, 12, 0, tzinfo=UTC)  # 07:00 CDT
+        clock.advance(timedelta(hours=8, minutes=29))  # 06:59 local: still quiet
+        assert await sender.run_once() == 0
+        clock.advance(timedelta(minutes=1))
+        assert await sender.run_once() == 1
+        assert len(sink.messages) == 1
+    outcome = await events(db)
+    kinds = [type(e.event()).__name__ for e in outcome]
+    assert kinds == ["NotificationSuppressed", "NotificationSent"]
+    suppressed = outcome[0].event()
+    assert isinstance(suppressed, NotificationSuppressed) and suppressed.reason == "quiet_hours"
+    # The delivery log shows the hold as provisional and the send as the outcome.
+    applier = BatchApplier(DeliveryLogProjection(), db, kafka_bootstrap)
+    await applier.apply([log.wrap(outcome[0])])
+    assert await db.fetchval("SELECT final FROM delivery_log") is False
+    await applier.apply([log.wrap(outcome[1])])
+    assert await db.fetchval("SELECT status FROM delivery_log") == "sent"
+
+
+async def test_a_daily_digest_batches_the_days_facts_into_one_mail_at_six_pm(
+    pool: tuple[str, asyncpg.Pool], tmp_path: Path, plan: Plan, support: ModuleType
+) -> None:
+    dsn, db = pool
+    await plan(facts=3, time_zone=CHICAGO, frequency="daily_digest", language="es")
+    clock = ManualClock(datetime(2026, 9, 14, 20, 0, tzinfo=UTC))  # 15:00 CDT
+    with SmtpSink(tmp_path / "mailbox.jsonl") as sink:
+        # Claims smaller than the day's facts: the digest still goes out as one mail.
+        sender = make_sender(db, dsn, sink.port, clock, support.KEYRING, batch_size=2)
+        while await sender.run_once():
+            pass
+        assert sink.messages == []
+        clock.advance(timedelta(hours=2, minutes=59))
+        assert await sender.run_once() == 0
+        clock.advance(timedelta(minutes=1))  # 18:00 CDT
+        while await sender.run_once():
+            pass
+        mails = sink.messages
+    assert len(mails) == 1
+    assert mails[0]["subject"] == "Su resumen diario de Pathwise"
+    assert mails[0]["headers"]["X-Pathwise-Template"] == "digest.es"
+    sent = [e.event() for e in await events(db) if e.type.endswith("NotificationSent.v1")]
+    assert len(sent) == 3
+    assert all(isinstance(e, NotificationSent) and e.template == "digest.es" for e in sent)
+    assert await db.fetchval("SELECT count(*) FROM deliveries WHERE state = 'sent'") == 3
+
+
+async def test_a_missing_translation_is_sent_in_english_and_counted(
+    pool: tuple[str, asyncpg.Pool], tmp_path: Path, plan: Plan, support: ModuleType
+) -> None:
+    dsn, db = pool
+    await plan(language="so")
+    with SmtpSink(tmp_path / "mailbox.jsonl") as sink:
+        sender = make_sender(
+            db, dsn, sink.port, ManualClock(LATE_EVENING), support.KEYRING, unsubscribe_key=KEY
+        )
+        assert await sender.run_once() == 1
+        (mail,) = sink.messages
+    assert mail["subject"] == "Competency mastered: C.0"
+    link = mail["headers"]["List-Unsubscribe"]
+    assert link.startswith("<http://127.0.0.1:8104/v1/unsubscribe/") and link.endswith(">")
+    assert verify(KEY, link[1:-1].rsplit("/", 1)[1]) == Subscription("d1", S, "g-1", "email")
+    assert mail["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert mail["headers"]["X-Pathwise-Template"] == "competency_mastered.en"
+    assert sender.fallbacks == {"so": 1}
+
+
+async def test_a_channel_turned_off_is_suppressed_not_sent(
+    pool: tuple[str, asyncpg.Pool], tmp_path: Path, plan: Plan, support: ModuleType
+) -> None:
+    dsn, db = pool
+    await plan(frequency="off")
+    with SmtpSink(tmp_path / "mailbox.jsonl") as sink:
+        sender = make_sender(db, dsn, sink.port, ManualClock(LATE_EVENING), support.KEYRING)
+        assert await sender.run_once() == 1
+        assert await sender.run_once() == 0
+        assert sink.messages == []
+    (event,) = [e.event() for e in await events(db)]
+    assert isinstance(event, NotificationSuppressed) and event.reason == "opted_out"

@@ -1,0 +1,48 @@
+"""Erasure across path-svc's projections: drop every row about a student, then ignore them.
+
+``SubjectErased`` arrives on the profile topic, while evidence and path facts
+about the same student arrive on other topics in an order replay cannot
+reproduce. A tombstone makes the outcome order-free: rows written before the
+erasure are deleted with it, facts applied after it are skipped, so live and
+replayed tables both end without the student.
+
+The race between an erasure and a batch that is about to write rows for the
+student is closed with one table lock per batch (not one per student):
+projections that write student rows take ``SHARE`` on ``erased_students``
+before reading it; an erasure first takes ``SHARE ROW EXCLUSIVE``, which
+conflicts with both ``SHARE`` and itself, so erasures and writing batches
+serialise and two erasures cannot deadlock. A transaction that erases must
+do so before it takes ``SHARE`` (``intake`` runs the profile part first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import asyncpg
+
+STUDENT_TABLES = ("mastery", "evidence", "learners", "planners", "paths", "path_history")
+
+
+async def guard(conn: asyncpg.Connection, students: Iterable[str]) -> set[str]:
+    """Lock out concurrent erasures for this transaction; the erased among ``students``."""
+    await conn.execute("LOCK TABLE erased_students IN SHARE MODE")
+    rows = await conn.fetch(
+        "SELECT student_id FROM erased_students WHERE student_id = ANY($1::text[])",
+        sorted(set(students)),
+    )
+    return {r["student_id"] for r in rows}
+
+
+async def erase(conn: asyncpg.Connection, student_id: str, at: datetime) -> None:
+    """Tombstone first (it waits for batches in flight), then delete everywhere."""
+    await conn.execute("LOCK TABLE erased_students IN SHARE ROW EXCLUSIVE MODE")
+    await conn.execute(
+        """INSERT INTO erased_students (student_id, erased_at) VALUES ($1, $2)
+           ON CONFLICT (student_id) DO NOTHING""",
+        student_id,
+        at,
+    )
+    for table in STUDENT_TABLES:
+        await conn.execute(f"DELETE FROM {table} WHERE student_id = $1", student_id)

@@ -1,0 +1,168 @@
+"""The ``learners`` projection: what planning needs from each learner's profile.
+
+Reads ``profile.events.v1``: sections (from enrolment), active goals,
+interests, accommodations' instructional requirements and modality
+preferences. Each change is forwarded to ``path.events.v1`` as one
+``LearnerProfileChanged`` with the full planning profile, so the planner
+reads its every input from one ordered log (mixing two topics directly would
+leave the order of a profile change and a result to chance, and replay could
+not reproduce it). ``SubjectErased`` of a student removes the student from
+every path-svc table and tombstones them (see ``erasure``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from path_svc.projections import erasure
+from pathwise_contracts import (
+    PROFILE_EVENTS,
+    AccommodationsChanged,
+    Envelope,
+    Event,
+    GoalSet,
+    InterestsChanged,
+    LearnerProfileChanged,
+    ModalityPreferencesChanged,
+    StudentEnrolled,
+    SubjectErased,
+)
+from pathwise_runtime.projection import Delivered, derive
+
+EMPTY: dict[str, Any] = {
+    "sections": [],
+    "goals": {},
+    "interests": [],
+    "requirements": [],
+    "preferred": [],
+    "avoided": [],
+}
+
+
+class LearnerProjection:
+    """Planning-relevant learner profiles from ``profile.events.v1``."""
+
+    name: str = "learners"
+    topics: tuple[str, ...] = (PROFILE_EVENTS.name,)
+    tables: tuple[str, ...] = ("learners", "erased_students")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    async def apply(self, conn: asyncpg.Connection, batch: Sequence[Delivered]) -> list[Envelope]:
+        items = [d for d in batch if _relevant(d.event)]
+        if not items:
+            return []
+        students = sorted({d.envelope.subject for d in items})
+        rows = await conn.fetch(
+            "SELECT student_id, profile::text AS profile FROM learners"
+            " WHERE student_id = ANY($1::text[])",
+            students,
+        )
+        profiles: dict[str, dict[str, Any]] = {
+            r["student_id"]: json.loads(r["profile"]) for r in rows
+        }
+        gone = {
+            r["student_id"]
+            for r in await conn.fetch(
+                "SELECT student_id FROM erased_students WHERE student_id = ANY($1::text[])",
+                students,
+            )
+        }
+        changed: dict[str, tuple[str, datetime]] = {}
+        emitted: list[Envelope] = []
+        for d in items:
+            event, student = d.event, d.envelope.subject
+            if isinstance(event, SubjectErased):
+                if event.kind == "student" and event.subject_id == student:
+                    await erasure.erase(conn, student, d.envelope.time)
+                    gone.add(student)
+                    profiles.pop(student, None)
+                    changed.pop(student, None)
+                continue
+            if student in gone:
+                continue
+            profile = profiles.setdefault(student, json.loads(json.dumps(EMPTY)))
+            _fold(profile, event)
+            changed[student] = (d.envelope.districtid, d.envelope.time)
+            emitted.append(self._forward(student, profile, d.envelope))
+        if changed:
+            await conn.execute(
+                """INSERT INTO learners AS l (student_id, district_id, profile, updated_at)
+                   SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[])
+                   ON CONFLICT (student_id) DO UPDATE
+                      SET district_id = excluded.district_id, profile = excluded.profile,
+                          updated_at = excluded.updated_at""",
+                list(changed),
+                [d for d, _ in changed.values()],
+                [json.dumps(profiles[s], sort_keys=True) for s in changed],
+                [t for _, t in changed.values()],
+            )
+        return emitted
+
+    def _forward(self, student: str, profile: dict[str, Any], cause: Envelope) -> Envelope:
+        return derive(
+            LearnerProfileChanged(
+                student_id=student,
+                goals=goal_competencies(profile["goals"]),
+                interests=profile["interests"],
+                requirements=profile["requirements"],
+                preferred=profile["preferred"],
+                avoided=profile["avoided"],
+                section_ids=profile["sections"],
+                cause_event_id=cause.id,
+            ),
+            cause,
+            source=self.source,
+            parts=["profile"],
+        )
+
+
+def _relevant(event: Event) -> bool:
+    return (
+        isinstance(
+            event,
+            StudentEnrolled
+            | GoalSet
+            | InterestsChanged
+            | ModalityPreferencesChanged
+            | AccommodationsChanged
+            | SubjectErased,
+        )
+        or "section_ids" in type(event).model_fields
+    )  # enrolment facts, whatever the event
+
+
+def _fold(profile: dict[str, Any], event: Event) -> None:
+    """Apply one profile event to the stored planning profile (full-state events replace)."""
+    if isinstance(event, GoalSet):
+        if event.status == "active":
+            profile["goals"][event.goal_id] = {
+                "competencies": list(event.competency_ids),
+                "target_date": event.target_date.isoformat() if event.target_date else None,
+            }
+        else:
+            profile["goals"].pop(event.goal_id, None)
+    elif isinstance(event, InterestsChanged):
+        profile["interests"] = sorted({t.lower() for t in event.interests})
+    elif isinstance(event, ModalityPreferencesChanged):
+        profile["preferred"] = [str(m) for m in event.preferred]
+        profile["avoided"] = [str(m) for m in event.avoided]
+    elif isinstance(event, AccommodationsChanged):
+        profile["requirements"] = sorted(set(event.requirements))
+    else:  # an enrolment fact: StudentEnrolled or a later change of sections
+        profile["sections"] = sorted(set(getattr(event, "section_ids", [])))
+
+
+def goal_competencies(goals: dict[str, Any]) -> list[str]:
+    """Competencies of the active goals, the soonest target date first (undated last)."""
+    ordered = sorted(
+        goals.items(),
+        key=lambda kv: (kv[1]["target_date"] is None, kv[1]["target_date"] or "", kv[0]),
+    )
+    return list(dict.fromkeys(code for _, goal in ordered for code in goal["competencies"]))

@@ -1,0 +1,275 @@
+"""The ``learning`` projection: mastery estimates and the evidence behind them.
+
+Reads ``assessment.events.v1``. Each result updates the estimate in O(1) and
+is kept in ``evidence`` with its place in the log, so that a voided result is
+taken out by re-running the competency's remaining evidence in that order:
+the outcome is the same live and on replay. Emits ``MasteryUpdated`` (with
+the attempt count the planner needs) and ``CompetencyMastered``; planning
+happens downstream, on path-svc's own topic (see ``planning``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from path_svc.domain.framework import Framework
+from path_svc.domain.learner import Change, Estimate, Learner
+from path_svc.domain.mastery import fraction
+from path_svc.projections import erasure
+from pathwise_contracts import (
+    ASSESSMENT_EVENTS,
+    AssessmentRecorded,
+    AssessmentVoided,
+    CompetencyMastered,
+    Envelope,
+    MasteryUpdated,
+)
+from pathwise_runtime.projection import Delivered, derive
+
+_LOAD = """
+SELECT student_id, competency_id, p_mastery, attempts, mastered, updated_at
+  FROM mastery WHERE student_id = ANY($1::text[])
+"""
+
+_STORE_MASTERY = """
+INSERT INTO mastery AS m
+       (student_id, competency_id, district_id, p_mastery, attempts, mastered, updated_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::int[],
+                     $6::bool[], $7::timestamptz[])
+ON CONFLICT (student_id, competency_id) DO UPDATE
+   SET district_id = excluded.district_id, p_mastery = excluded.p_mastery,
+       attempts = excluded.attempts, mastered = excluded.mastered,
+       updated_at = excluded.updated_at
+"""
+
+_STORE_EVIDENCE = """
+INSERT INTO evidence (student_id, assessment_id, competency_id, fraction, log_partition,
+                      log_offset, recorded_at, voided)
+SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::float8[], $5::int[],
+                     $6::int8[], $7::timestamptz[], $8::bool[])
+ON CONFLICT (student_id, assessment_id) DO UPDATE SET voided = excluded.voided
+"""
+
+
+@dataclass(slots=True)
+class Evidence:
+    """One result as BKT saw it, and where in the log."""
+
+    student_id: str
+    assessment_id: UUID
+    competency_id: str
+    fraction: float
+    partition: int
+    offset: int
+    recorded_at: datetime
+    voided: bool = False
+
+    def row(self) -> tuple[str, UUID, str, float, int, int, datetime, bool]:
+        return (
+            self.student_id,
+            self.assessment_id,
+            self.competency_id,
+            self.fraction,
+            self.partition,
+            self.offset,
+            self.recorded_at,
+            self.voided,
+        )
+
+
+class LearningProjection:
+    """Mastery estimates and per-assessment evidence from ``assessment.events.v1``."""
+
+    name: str = "learning"
+    topics: tuple[str, ...] = (ASSESSMENT_EVENTS.name,)
+    tables: tuple[str, ...] = ("mastery", "evidence")
+
+    def __init__(self, source: str, framework: Framework | None = None) -> None:
+        self.source = source
+        self.framework = framework or Framework.load_default()
+
+    async def apply(self, conn: asyncpg.Connection, batch: Sequence[Delivered]) -> list[Envelope]:
+        items = [d for d in batch if isinstance(d.event, AssessmentRecorded | AssessmentVoided)]
+        for d in items:  # fail before any work; the runtime then isolates the record
+            if isinstance(d.event, AssessmentRecorded):
+                self._check(d.event.competency_id)
+        if not items:
+            return []
+        gone = await erasure.guard(conn, (d.envelope.subject for d in items))
+        items = [d for d in items if d.envelope.subject not in gone]
+        learners = await _load(conn, sorted({d.envelope.subject for d in items}))
+        known = await _evidence_of(conn, [d.event for d in items])
+        districts: dict[str, str] = {}
+        touched: dict[tuple[str, UUID], Evidence] = {}
+        emitted: list[Envelope] = []
+        for d in items:  # log order, so each student's evidence is applied in order
+            event = d.event
+            learner = learners.setdefault(event.student_id, Learner(event.student_id))
+            districts[event.student_id] = d.envelope.districtid
+            if isinstance(event, AssessmentRecorded):
+                change = learner.record(
+                    self.framework,
+                    event.competency_id,
+                    event.score,
+                    event.max_score,
+                    d.envelope.time,
+                )
+                proof = Evidence(
+                    event.student_id,
+                    event.assessment_id,
+                    event.competency_id,
+                    fraction(event.score, event.max_score),
+                    d.partition,
+                    d.offset,
+                    d.envelope.time,
+                )
+                known[(event.student_id, event.assessment_id)] = touched[
+                    (event.student_id, event.assessment_id)
+                ] = proof
+                emitted.extend(self._derive(change, event.assessment_id, d.envelope))
+            elif isinstance(event, AssessmentVoided):
+                proof_or_none = known.get((event.student_id, event.assessment_id))
+                if proof_or_none is None or proof_or_none.voided:
+                    continue  # nothing (more) to retract
+                proof_or_none.voided = True
+                touched[(event.student_id, event.assessment_id)] = proof_or_none
+                remaining = await _remaining(conn, proof_or_none, known)
+                change = learner.recompute(
+                    self.framework, proof_or_none.competency_id, remaining, d.envelope.time
+                )
+                emitted.extend(self._derive(change, event.assessment_id, d.envelope))
+        await _store(conn, learners.values(), districts, touched.values())
+        return emitted
+
+    def _check(self, competency_id: str) -> None:
+        if competency_id not in self.framework:
+            raise ValueError(
+                f"competency {competency_id!r} is not in framework {self.framework.name!r}"
+            )
+
+    def _derive(self, change: Change, evidence_id: UUID, cause: Envelope) -> list[Envelope]:
+        student, code = cause.subject, change.competency_id
+        out = [
+            derive(
+                MasteryUpdated(
+                    student_id=student,
+                    competency_id=code,
+                    p_mastery=change.p_mastery,
+                    previous=change.previous,
+                    evidence_id=evidence_id,
+                    level=change.level,
+                    attempts=change.attempts,
+                ),
+                cause,
+                source=self.source,
+                parts=["mastery", code],
+            )
+        ]
+        if change.newly_mastered:
+            out.append(
+                derive(
+                    CompetencyMastered(
+                        student_id=student,
+                        competency_id=code,
+                        p_mastery=change.p_mastery,
+                        evidence_id=evidence_id,
+                    ),
+                    cause,
+                    source=self.source,
+                    parts=["mastered", code],
+                )
+            )
+        return out
+
+
+async def _load(conn: asyncpg.Connection, students: list[str]) -> dict[str, Learner]:
+    learners = {s: Learner(s) for s in students}
+    for r in await conn.fetch(_LOAD, students):
+        learners[r["student_id"]].estimates[r["competency_id"]] = Estimate(
+            r["p_mastery"], r["attempts"], r["mastered"], r["updated_at"]
+        )
+    return learners
+
+
+async def _evidence_of(
+    conn: asyncpg.Connection, events: Iterable[object]
+) -> dict[tuple[str, UUID], Evidence]:
+    """Stored evidence for the results this batch voids (voids are rare: usually none)."""
+    wanted = [(e.student_id, e.assessment_id) for e in events if isinstance(e, AssessmentVoided)]
+    if not wanted:
+        return {}
+    rows = await conn.fetch(
+        """SELECT * FROM evidence
+            WHERE (student_id, assessment_id) IN
+                  (SELECT * FROM unnest($1::text[], $2::uuid[]))""",
+        [s for s, _ in wanted],
+        [a for _, a in wanted],
+    )
+    return {(r["student_id"], r["assessment_id"]): _evidence(r) for r in rows}
+
+
+async def _remaining(
+    conn: asyncpg.Connection, voided: Evidence, known: dict[tuple[str, UUID], Evidence]
+) -> list[float]:
+    """The competency's evidence that still counts, in log order (stored and this batch's)."""
+    rows = await conn.fetch(
+        "SELECT * FROM evidence WHERE student_id = $1 AND competency_id = $2",
+        voided.student_id,
+        voided.competency_id,
+    )
+    merged = {(r["student_id"], r["assessment_id"]): _evidence(r) for r in rows}
+    merged.update(
+        (k, e)
+        for k, e in known.items()
+        if e.student_id == voided.student_id and e.competency_id == voided.competency_id
+    )
+    live = sorted(
+        (e for e in merged.values() if not e.voided), key=lambda e: (e.partition, e.offset)
+    )
+    return [e.fraction for e in live]
+
+
+def _evidence(r: asyncpg.Record) -> Evidence:
+    return Evidence(
+        r["student_id"],
+        r["assessment_id"],
+        r["competency_id"],
+        r["fraction"],
+        r["log_partition"],
+        r["log_offset"],
+        r["recorded_at"],
+        r["voided"],
+    )
+
+
+async def _store(
+    conn: asyncpg.Connection,
+    learners: Iterable[Learner],
+    districts: dict[str, str],
+    evidence: Iterable[Evidence],
+) -> None:
+    mastery: list[tuple[str, str, str, float, int, bool, datetime | None]] = []
+    for learner in learners:
+        for code in sorted(learner.changed_competencies):
+            e = learner.estimates[code]
+            mastery.append(
+                (
+                    learner.student_id,
+                    code,
+                    districts[learner.student_id],
+                    e.p_mastery,
+                    e.attempts,
+                    e.mastered,
+                    e.updated_at,
+                )
+            )
+    rows = [e.row() for e in evidence]
+    if mastery:
+        await conn.execute(_STORE_MASTERY, *map(list, zip(*mastery, strict=True)))
+    if rows:
+        await conn.execute(_STORE_EVIDENCE, *map(list, zip(*rows, strict=True)))

@@ -1,0 +1,184 @@
+"""The ``planning`` projection: each student's path, its history and the planner's state.
+
+Reads only ``path.events.v1``: ``MasteryUpdated`` (from ``learning``),
+``LearnerProfileChanged`` (from ``learners``), ``StepOverridden`` and
+``StepChosen`` (from the API). All facts about one student sit in one
+partition of that topic in the order they were appended, so a replay applies
+them in the same order and reaches the same paths: that is why planning does
+not read the assessment and profile topics itself. Its own outputs
+(``PathReplanned``...) come back on the same topic and are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from path_svc.domain.framework import Framework
+from path_svc.domain.planner import Override
+from path_svc.domain.planning import Planner, Profile, Replan
+from path_svc.projections import erasure
+from pathwise_contracts import (
+    PATH_EVENTS,
+    Envelope,
+    Event,
+    LearnerProfileChanged,
+    MasteryUpdated,
+    PathReplanned,
+    StepChosen,
+    StepOverridden,
+)
+from pathwise_runtime.projection import Delivered, derive
+
+INPUTS = (MasteryUpdated, LearnerProfileChanged, StepOverridden, StepChosen)
+
+
+class PlanningProjection:
+    """Paths, replan history and planner state from ``path.events.v1``."""
+
+    name: str = "planning"
+    topics: tuple[str, ...] = (PATH_EVENTS.name,)
+    tables: tuple[str, ...] = ("planners", "paths", "path_history")
+
+    def __init__(self, source: str, framework: Framework | None = None) -> None:
+        self.source = source
+        self.framework = framework or Framework.load_default()
+
+    async def apply(self, conn: asyncpg.Connection, batch: Sequence[Delivered]) -> list[Envelope]:
+        items = [d for d in batch if isinstance(d.event, INPUTS)]
+        if not items:
+            return []
+        gone = await erasure.guard(conn, (d.envelope.subject for d in items))
+        items = [d for d in items if d.envelope.subject not in gone]
+        planners = await _load(conn, sorted({d.envelope.subject for d in items}))
+        touched: dict[str, tuple[str, datetime]] = {}
+        history: list[tuple[str, Replan, Envelope]] = []
+        emitted: list[Envelope] = []
+        for d in items:  # log order: one student's facts in the order they happened
+            student = d.envelope.subject
+            planner = planners.setdefault(student, Planner())
+            replan = self._decide(planner, d.event, d.envelope)
+            touched[student] = (d.envelope.districtid, d.envelope.time)
+            if replan is not None:
+                history.append((student, replan, d.envelope))
+                emitted.append(self._replanned(student, replan, d.envelope))
+        await _store(conn, planners, touched, history)
+        return emitted
+
+    def _decide(self, planner: Planner, event: Event, cause: Envelope) -> Replan | None:
+        fw = self.framework
+        if isinstance(event, MasteryUpdated):
+            if event.competency_id not in fw:
+                return None  # evidence on another framework's competency: not planned here
+            return planner.mastery(
+                fw, event.competency_id, event.p_mastery, event.attempts, cause.id
+            )
+        if isinstance(event, LearnerProfileChanged):
+            profile = Profile(
+                goals=[g for g in event.goals if g in fw],
+                interests=list(event.interests),
+                requirements=list(event.requirements),
+                preferred=list(event.preferred),
+                avoided=list(event.avoided),
+                sections=list(event.section_ids),
+            )
+            return planner.profile_changed(fw, profile, cause.id)
+        if isinstance(event, StepOverridden):
+            if event.action == "lift":
+                return planner.overridden(fw, str(event.lifts), None, cause.id)
+            if event.competency_id not in fw:
+                return None
+            override = Override(event.action, event.competency_id, event.position, event.modality)
+            return planner.overridden(fw, str(event.override_id), override, cause.id)
+        if isinstance(event, StepChosen) and event.competency_id in fw:
+            return planner.chosen(fw, event.competency_id, event.modality, cause.id)
+        return None
+
+    def _replanned(self, student: str, replan: Replan, cause: Envelope) -> Envelope:
+        return derive(
+            PathReplanned(
+                student_id=student,
+                version=replan.version,
+                steps=replan.steps,
+                added=replan.added,
+                removed=replan.removed,
+                reason=replan.reason,
+                cause_event_id=cause.id,
+            ),
+            cause,
+            source=self.source,
+            parts=["path", str(replan.version)],
+        )
+
+
+async def _load(conn: asyncpg.Connection, students: list[str]) -> dict[str, Planner]:
+    rows = await conn.fetch(
+        "SELECT student_id, state::text AS state FROM planners WHERE student_id = ANY($1::text[])",
+        students,
+    )
+    return {r["student_id"]: Planner.from_json(json.loads(r["state"])) for r in rows}
+
+
+async def _store(
+    conn: asyncpg.Connection,
+    planners: dict[str, Planner],
+    touched: dict[str, tuple[str, datetime]],
+    history: list[tuple[str, Replan, Envelope]],
+) -> None:
+    if not touched:
+        return
+    students = list(touched)
+    states = [json.dumps(planners[s].to_json(), sort_keys=True) for s in students]
+    await conn.execute(
+        """INSERT INTO planners AS p (student_id, district_id, state, updated_at)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[])
+           ON CONFLICT (student_id) DO UPDATE
+              SET district_id = excluded.district_id, state = excluded.state,
+                  updated_at = excluded.updated_at""",
+        students,
+        [touched[s][0] for s in students],
+        states,
+        [touched[s][1] for s in students],
+    )
+    if not history:
+        return
+    latest: dict[str, tuple[Replan, Envelope]] = {}
+    for student, replan, cause in history:
+        latest[student] = (replan, cause)
+    await conn.execute(
+        """INSERT INTO paths AS p (student_id, district_id, version, steps, updated_at)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[],
+                                $5::timestamptz[])
+           ON CONFLICT (student_id) DO UPDATE
+              SET district_id = excluded.district_id, version = excluded.version,
+                  steps = excluded.steps, updated_at = excluded.updated_at""",
+        list(latest),
+        [c.districtid for _, c in latest.values()],
+        [r.version for r, _ in latest.values()],
+        [_steps(r) for r, _ in latest.values()],
+        [c.time for _, c in latest.values()],
+    )
+    await conn.execute(
+        """INSERT INTO path_history (student_id, version, steps, added, removed, reason,
+                                     cause_event_id, replanned_at)
+           SELECT * FROM unnest($1::text[], $2::int[], $3::jsonb[], $4::jsonb[], $5::jsonb[],
+                                $6::text[], $7::uuid[], $8::timestamptz[])
+           ON CONFLICT (student_id, version) DO NOTHING""",
+        [s for s, _, _ in history],
+        [r.version for _, r, _ in history],
+        [_steps(r) for _, r, _ in history],
+        [json.dumps(r.added) for _, r, _ in history],
+        [json.dumps(r.removed) for _, r, _ in history],
+        [r.reason for _, r, _ in history],
+        [c.id for _, _, c in history],
+        [c.time for _, _, c in history],
+    )
+
+
+def _steps(replan: Replan) -> str:
+    body: list[dict[str, Any]] = [s.model_dump(mode="json") for s in replan.steps]
+    return json.dumps(body)
