@@ -108,11 +108,11 @@ async def test_kill_9_mid_stream_loses_nothing_and_mails_each_family_once(
     }
     mastered = await _mastered_students(platform)
     expected = sum(eligible[s] for s in mastered)
-    interrupted = await _interrupted_sends(platform)
+    interrupted = await _interrupted_sends(platform, "email")
     assert expected - interrupted <= len(mails) <= expected
-    sent = await _sent_deliveries(platform)
+    sent = await _sent_deliveries(platform, "email")
     assert sent <= len(all_mails) <= sent + interrupted
-    assert counts["NotificationSent"] == sent
+    assert counts["NotificationSent"] == await _sent_deliveries(platform, None)
 
 
 async def _mastered_students(platform: Platform) -> list[str]:
@@ -124,20 +124,28 @@ async def _mastered_students(platform: Platform) -> list[str]:
     return [r["student_id"] for r in rows]
 
 
-async def _sent_deliveries(platform: Platform) -> int:
+async def _sent_deliveries(platform: Platform, channel: str | None) -> int:
     conn = await asyncpg.connect(platform.database_url("notify-svc"))
     try:
-        return int(await conn.fetchval("SELECT count(*) FROM deliveries WHERE state = 'sent'"))
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM deliveries WHERE state = 'sent'"
+                " AND ($1::text IS NULL OR channel = $1)",
+                channel,
+            )
+        )
     finally:
         await conn.close()
 
 
-async def _interrupted_sends(platform: Platform) -> int:
+async def _interrupted_sends(platform: Platform, channel: str) -> int:
     conn = await asyncpg.connect(platform.database_url("notify-svc"))
     try:
         return int(
             await conn.fetchval(
                 "SELECT count(*) FROM deliveries WHERE state IN ('sending', 'unknown')"
+                " AND channel = $1",
+                channel,
             )
         )
     finally:
@@ -200,6 +208,86 @@ async def _read_all(bootstrap: str, topic: str, partitions: int) -> list[object]
         return out
     finally:
         await consumer.stop()
+
+
+async def test_a_voiding_xapi_statement_retracts_the_evidence_in_path_svc(
+    platform: Platform, client_headers: dict[str, str]
+) -> None:
+    assessment, path = platform.url("assessment-svc"), platform.url("path-svc")
+    xapi = {**client_headers, "X-Experience-API-Version": "1.0.3"}
+    async with httpx.AsyncClient(headers=client_headers, timeout=30) as client:
+        body = simulation.enrollment(95_001, random.Random(3))
+        student = body["student_id"]
+        assert (
+            await client.post(f"{platform.url('profile-svc')}/v1/students", json=body)
+        ).is_success
+        framework = (await client.get(f"{path}/v1/framework")).json()
+        competency = simulation.learning_order(framework)[0]
+        activity = f"urn:pathwise:e2e:activity:{competency}"
+        mapping = {"kind": "xapi_activity", "ref": activity, "competency_id": competency}
+        r = await client.put(f"{assessment}/v1/competency-mappings", json={"mappings": [mapping]})
+        assert r.is_success, r.text
+        statement_id = "9a0d5c3e-8f43-4b8e-9d0c-2f7b7c1e5a11"
+        statement = {
+            "actor": {
+                "objectType": "Agent",
+                "account": {"homePage": "urn:pathwise:students", "name": student},
+            },
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/scored", "display": {"en-US": "scored"}},
+            "object": {"id": activity},
+            "result": {"score": {"raw": 5, "min": 0, "max": 5}, "success": True},
+            "timestamp": "2026-10-02T09:00:00Z",
+        }
+        r = await client.put(
+            f"{assessment}/xapi/statements",
+            params={"statementId": statement_id},
+            json=statement,
+            headers=xapi,
+        )
+        assert r.status_code == 204, r.text
+        await platform.wait_caught_up(timeout=120)
+        before = (await client.get(f"{path}/v1/students/{student}/mastery")).json()
+        [estimate] = [c for c in before["competencies"] if c["competency_id"] == competency]
+        assert estimate["attempts"] == 1
+
+        voiding = {
+            "actor": statement["actor"],
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/voided", "display": {"en-US": "voided"}},
+            "object": {"objectType": "StatementRef", "id": statement_id},
+        }
+        r = await client.post(f"{assessment}/xapi/statements", json=voiding, headers=xapi)
+        assert r.status_code == 200, r.text
+        await platform.wait_caught_up(timeout=120)
+        after = await client.get(f"{path}/v1/students/{student}/mastery")
+        remaining = [
+            c
+            for c in (after.json().get("competencies", []) if after.is_success else [])
+            if c["competency_id"] == competency and c["attempts"] > 0
+        ]
+        assert remaining == [], "path-svc still counts the voided statement"
+
+
+async def test_no_guardian_contact_or_name_travels_in_clear_on_any_topic(
+    platform: Platform,
+) -> None:
+    """Everything the module's traffic put on Kafka, scanned for the families' details."""
+    bodies = [simulation.enrollment(n, random.Random(7)) for n in range(STUDENTS)]
+    needles = {
+        value.encode()
+        for body in bodies
+        for guardian in body["guardians"]
+        for value in (guardian["email"], guardian["phone"])
+    }
+    bootstrap = platform.infra.bootstrap_servers
+    scanned = 0
+    for topic in TOPICS:
+        for name in (topic.name, topic.dlq):
+            for record in await _read_all(bootstrap, name, topic.partitions):
+                raw = bytes(getattr(record, "value", b"") or b"")
+                scanned += 1
+                leaked = [n for n in needles if n in raw]
+                assert not leaked, f"{name}: personal data in clear: {leaked[:3]}"
+    assert scanned > 5_000
 
 
 @pytest.mark.parametrize("service", [s.name for s in SERVICES])

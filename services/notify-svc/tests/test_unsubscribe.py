@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from notify_svc import unsubscribe
+from notify_svc import consent, unsubscribe
 from notify_svc.unsubscribe import Subscription, sign, signing_key, verify
 from pathwise_runtime import problems
 from pathwise_runtime.problems import Problem
@@ -46,7 +46,7 @@ async def test_one_click_post_withdraws_email_consent_in_profile_svc(
     def client(**kwargs: Any) -> httpx.AsyncClient:
         return real_client(transport=httpx.MockTransport(profile), **kwargs)
 
-    monkeypatch.setattr(unsubscribe.httpx, "AsyncClient", client)
+    monkeypatch.setattr(consent.httpx, "AsyncClient", client)
     monkeypatch.setenv("PROFILE_URL", "http://profile")
     app = FastAPI()
     problems.install(app)

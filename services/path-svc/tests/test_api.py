@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from path_support import guardian_linked, produce, recorded
+from path_support import START, guardian_linked, produce, recorded
 
 from path_svc.main import SPEC
+from path_svc.weekly_groups import publish_week
+from pathwise_contracts import AccommodationsChanged, Envelope, GroupsSuggested, StudentEnrolled
 from pathwise_devstack.devtoken import mint_token
 from pathwise_runtime.service import create_app
 from pathwise_runtime.settings import ServiceSettings
@@ -187,3 +191,73 @@ async def test_teachers_override_and_students_choose_over_http(
     reasons = [r["reason"] for r in history["replans"]]
     assert len(reasons) >= 4 and "a teacher lifted the pin of 3.G.A.2" in reasons[0]
     assert again.status_code == 404
+
+
+async def test_section_groups_over_http(database: Callable[[], str], kafka_bootstrap: str) -> None:
+    tag = secrets.token_hex(4)
+    section = f"sec-{tag}"
+    settings = ServiceSettings(
+        DATABASE_URL=database(),
+        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+        PATHWISE_AUTH_DEV_SECRET=SECRET,
+        SERVICE_NAME=f"path-svc-test-{tag}",
+        OUTBOX_POLL_INTERVAL_S=0.2,
+    )
+    facts: list[Envelope] = []
+    for i in range(4):  # a plan requiring small-group instruction makes every step a group one
+        student = f"s-{tag}-{i}"
+        for n, event in enumerate(
+            [
+                StudentEnrolled(student_id=student, district_id="d1", section_ids=[section]),
+                AccommodationsChanged(
+                    student_id=student, version=2, requirements=["small_group_instruction"]
+                ),
+            ]
+        ):
+            facts.append(
+                Envelope.wrap(
+                    event,
+                    id=uuid.uuid5(uuid.NAMESPACE_URL, f"{student}/{n}"),
+                    source="urn:pathwise:test",
+                    district_id="d1",
+                    time=START + timedelta(minutes=n),
+                )
+            )
+    app = create_app(SPEC, settings)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://path-svc") as client,
+    ):
+        await produce(kafka_bootstrap, facts)
+        body = await eventually(
+            client,
+            f"/v1/sections/{section}/groups",
+            lambda body: sum(len(g["student_ids"]) for g in body["groups"]) == 4,
+        )
+        as_student = await client.get(f"/v1/sections/{section}/groups", headers=bearer("student"))
+        elsewhere = await client.get(
+            f"/v1/sections/{section}/groups", headers=bearer("teacher", district="d2")
+        )
+        runtime = app.state.runtime
+        monday = datetime(2026, 10, 5, 7, tzinfo=UTC)
+        first = await publish_week(runtime, monday)
+        again = await publish_week(runtime, monday + timedelta(days=3))  # same ISO week
+        async with runtime.pool.acquire() as conn:
+            payloads = await conn.fetch(
+                "SELECT payload FROM pathwise_outbox WHERE topic = 'path.events.v1'"
+                " AND headers::text LIKE '%GroupsSuggested%'"
+            )
+
+    assert (first, again) == (1, 0)
+    [weekly] = [Envelope.from_bytes(bytes(r["payload"])).event() for r in payloads]
+    assert isinstance(weekly, GroupsSuggested)
+    assert weekly.week == "2026-W41" and weekly.section_id == section
+    assert sorted(weekly.groups[0].student_ids) == sorted(f"s-{tag}-{i}" for i in range(4))
+
+    [group] = body["groups"]
+    assert group["modality"] == "small_group_instruction"
+    assert group["student_ids"] == sorted(f"s-{tag}-{i}" for i in range(4))
+    assert as_student.status_code == 403
+    assert as_student.headers["content-type"] == "application/problem+json"
+    assert elsewhere.status_code == 200 and elsewhere.json()["groups"] == []

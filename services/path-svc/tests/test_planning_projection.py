@@ -28,6 +28,8 @@ from pathwise_contracts import (
     StepOverridden,
     StudentEnrolled,
     SubjectErased,
+    SupportNeeded,
+    SupportResolved,
 )
 from pathwise_runtime.applier import BatchApplier
 from pathwise_runtime.service import open_pool, prepare_database
@@ -151,6 +153,37 @@ async def test_paths_follow_mastery_and_overrides_and_replay_identically(
     assert [r[1] for r in history] == [1, 2, 3, 4, 5]
     [path] = [r for r in state["paths"] if r[0] == "s-1"]
     assert path[2] == 5 and json.loads(path[3])[0]["competency_id"] == s1[-1].steps[0].competency_id
+
+
+async def test_support_alerts_open_once_per_episode_and_close_identically_on_replay(
+    database: Callable[[], str], kafka_bootstrap: str
+) -> None:
+    # Five flat results on the first step stall it; a sixth on another
+    # competency 20 days later finds the remaining steps inactive; a gain closes the stall.
+    log = [mastery("s-9", "3.OA.A.1", 0.3, n, n) for n in range(1, 7)]
+    log.append(mastery("s-9", "3.OA.A.2", 0.3, 1, 60 * 24 * 20))
+    log.append(mastery("s-9", "3.OA.A.1", 0.5, 7, 60 * 24 * 20 + 1))
+    results = []
+    events: list[Event] = []
+    for split in (False, True):
+        dsn = database()
+        await prepare_database(dsn, SPEC.migrations)
+        pool = await open_pool(dsn, min_size=1, max_size=2)
+        try:
+            run = BatchApplier(PlanningProjection(source=SOURCE), pool, kafka_bootstrap)
+            for batch in [[r] for r in records(log)] if split else [records(log)]:
+                await run.apply(batch)
+            events = await outbox(pool)
+            results.append((await tables(pool), [e.model_dump() for e in events]))
+        finally:
+            await pool.close()
+    assert results[0] == results[1]
+    opened = [e for e in events if isinstance(e, SupportNeeded)]
+    closed = [e for e in events if isinstance(e, SupportResolved)]
+    stalled = [e for e in opened if e.reason == "stalled"]
+    assert [(e.competency_id, e.episode) for e in stalled] == [("3.OA.A.1", 1)]
+    assert {e.reason for e in opened} == {"stalled", "inactive"}
+    assert ("3.OA.A.1", "stalled", 1) in [(e.competency_id, e.reason, e.episode) for e in closed]
 
 
 async def test_profile_changes_are_forwarded_and_erasure_drops_the_student_everywhere(

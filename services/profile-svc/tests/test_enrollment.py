@@ -8,9 +8,10 @@ import pytest
 from pydantic import ValidationError
 
 from pathwise_contracts import GuardianLinked, StudentEnrolled, derive_event_id
-from pathwise_runtime.settings import ServiceSettings
+from pathwise_runtime.pii import Keyring
 from profile_svc.domain.enrollment import Enrollment
-from profile_svc.personal import PersonalData
+from profile_svc.keystore import DataKeys
+from profile_svc.personal import Vault
 
 pytestmark = pytest.mark.unit
 KEY = b"k" * 32
@@ -48,10 +49,9 @@ def test_the_fingerprint_ignores_guardian_order_but_not_data() -> None:
 
 
 def test_events_have_derived_ids_and_sealed_personal_data() -> None:
-    personal = PersonalData(ServiceSettings(PATHWISE_AUTH_DEV_SECRET="s" * 32)).contact_vault()
-    events = Enrollment.model_validate(body()).events(
-        "d1", personal.seal_contact, personal.seal_contact
-    )
+    keys = {s: (f"dek:{s}:x", bytes([n]) * 32) for n, s in enumerate(["stu-1", "g-1", "g-2"])}
+    personal = Vault(DataKeys(keys), Keyring(b"m" * 32))
+    events = Enrollment.model_validate(body()).events("d1", personal.seal, personal.seal)
     ids = [event_id for event_id, _ in events]
     assert ids == [
         derive_event_id("enroll", "stu-1"),
@@ -69,6 +69,8 @@ def test_events_have_derived_ids_and_sealed_personal_data() -> None:
     assert enrolled.display_name is not None and "stu-1" in enrolled.display_name.kid
     assert personal.open(mother.email) == "ada.mother@example.org"
     assert mother.email is not None and "g-1" in mother.email.kid
+    # Contacts on logs written before stored keys (derived keyring) still open.
+    assert personal.open(Keyring(b"m" * 32).encrypt("g-1", "old@example.org")) == "old@example.org"
     assert (mother.educational_rights, mother.language) == (True, "en")
     assert mother.consent == {"email": True, "sms": False}
     assert personal.open(father.phone) == "+15551234567"

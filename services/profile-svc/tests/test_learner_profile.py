@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from pathwise_contracts import PROFILE_EVENTS, Envelope, StudentEnrolled, SubjectErased
+from pathwise_contracts import (
+    PROFILE_EVENTS,
+    Envelope,
+    GuardianLinked,
+    StudentEnrolled,
+    SubjectErased,
+)
 from pathwise_runtime.settings import ServiceSettings
 from profile_svc.personal import PersonalData
 
@@ -191,6 +197,44 @@ async def test_profile_commands_access_consent_and_erasure(
     log = (await client.get(f"/v1/access-log?student_id={student}", headers=admin)).json()
     assert {(e["role"], e["actor"]) for e in log} >= {("teacher", "t-1"), ("student", student)}
     assert (await client.get("/v1/access-log", headers=auth("teacher", "d1"))).status_code == 403
+
+    # Erasing a guardian: the person, so every link (here also a sibling's), and their key.
+    sibling = f"stu-{secrets.token_hex(4)}"
+    twin = {**enrollment(sibling), "guardians": enrollment(student)["guardians"][:1]}
+    assert (await client.post("/v1/students", json=twin, headers=admin)).is_success
+    mine = [r for r in await _all_records(kafka_bootstrap) if f"{student}-mum".encode() in r]
+    linked = [e.event() for e in map(Envelope.from_bytes, mine)]
+    mum_emails = [
+        g.email
+        for g in linked
+        if isinstance(g, GuardianLinked) and g.guardian_id == f"{student}-mum" and g.email
+    ]
+    assert len(mum_emails) == 2 and all(v.kid.startswith("dek:") for v in mum_emails)
+    sealed = {"values": [v.model_dump(mode="json") for v in mum_emails]}
+    service_auth = auth("service", "d1", sub="notify-svc")
+    r = await client.post("/v1/personal-data/open", json=sealed, headers=service_auth)
+    assert r.json()["values"] == ["grace.mum@example.org"] * 2
+    mum_path = f"{base}/guardians/{student}-mum"
+    assert (await client.delete(mum_path, headers=auth("teacher", "d1"))).status_code == 404
+    assert (await client.delete(mum_path, headers=admin)).status_code == 204
+    assert (await client.delete(mum_path, headers=admin)).status_code == 404
+    r = await client.post("/v1/personal-data/open", json=sealed, headers=service_auth)
+    assert r.json()["values"] == [None, None]  # the ciphertext on Kafka is noise now
+
+    async def unlinked() -> bool:
+        views = [await client.get(f"/v1/students/{s}", headers=admin) for s in (student, sibling)]
+        return all(v.is_success for v in views) and [
+            [g["relationship"] for g in v.json()["guardians"]] for v in views
+        ] == [["stepfather"], []]
+
+    await wait_until(unlinked)
+    mine = [r for r in await _all_records(kafka_bootstrap) if f"{student}-mum".encode() in r]
+    erasures = [e.event() for e in map(Envelope.from_bytes, mine)]
+    assert sorted(
+        e.student_id
+        for e in erasures
+        if isinstance(e, SubjectErased) and e.subject_id == f"{student}-mum"
+    ) == sorted([student, sibling])
 
     # Erasure: keys destroyed, SubjectErased published, rows gone, ciphertext unreadable.
     stored = [r for r in await _all_records(kafka_bootstrap) if student.encode() in r]

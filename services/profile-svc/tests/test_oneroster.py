@@ -10,7 +10,7 @@ from pathwise_contracts import EnrollmentChanged, GuardianLinked, StudentWithdra
 from pathwise_runtime.pii import Keyring
 from profile_svc import sample_district
 from profile_svc.domain.oneroster import Package, PackageError, parse, read_zip
-from profile_svc.domain.roster import changes, new_enrollment, plan
+from profile_svc.domain.roster import Patch, changes, new_enrollment, plan
 from profile_svc.domain.stream import StreamState, evolve
 from profile_svc.keystore import DataKeys
 from profile_svc.personal import Vault
@@ -63,17 +63,20 @@ def test_a_package_without_manifest_or_a_listed_file_is_refused() -> None:
         _package({k: v for k, v in files.items() if k != "roles.csv"})
 
 
-def _vault() -> Vault:
-    return Vault(DataKeys({"stu-00001": ("dek:stu-00001:x", b"k" * 32)}), Keyring(b"m" * 32))
+def _vault(patch: Patch) -> Vault:
+    """Stored keys for the student and their guardians, in memory."""
+    subjects = [patch.student_id, *(g.guardian_id for g in patch.guardians.values())]
+    keys = {s: (f"dek:{s}:x", bytes([n]) * 32) for n, s in enumerate(subjects)}
+    return Vault(DataKeys(keys), Keyring(b"m" * 32))
 
 
 def test_the_same_roster_again_changes_nothing_and_a_delta_withdraws() -> None:
     package = _package(sample_district.generate(10))
     patch = plan(package, today=TODAY).students["stu-00001"]
-    vault = _vault()
+    vault = _vault(patch)
     body = new_enrollment(patch, package.org_types)
-    state = evolve(StreamState(), [e for _, e in body.events("d1", vault.seal, vault.seal_contact)])
-    kwargs = {"orgs": package.org_types, "seal": vault.seal, "seal_contact": vault.seal_contact}
+    state = evolve(StreamState(), [e for _, e in body.events("d1", vault.seal, vault.seal)])
+    kwargs = {"orgs": package.org_types, "seal": vault.seal, "seal_contact": vault.seal}
     assert changes(patch, state, version=2, open_=vault.open, **kwargs) == []  # type: ignore[arg-type]
 
     moved = sample_district.generate(10)
@@ -94,16 +97,16 @@ def test_a_new_guardian_is_linked_and_a_changed_email_keeps_consent() -> None:
     files = sample_district.generate(10)
     package = _package(files)
     patch = plan(package, today=TODAY).students["stu-00001"]
-    vault = _vault()
+    vault = _vault(patch)
     body = new_enrollment(patch, package.org_types).model_copy(update={"guardians": []})
-    state = evolve(StreamState(), [e for _, e in body.events("d1", vault.seal, vault.seal_contact)])
+    state = evolve(StreamState(), [e for _, e in body.events("d1", vault.seal, vault.seal)])
     events = changes(
         patch,
         state,
         version=2,
         orgs=package.org_types,
         seal=vault.seal,
-        seal_contact=vault.seal_contact,
+        seal_contact=vault.seal,
         open_=vault.open,
     )
     assert {type(e) for e in events} == {GuardianLinked}

@@ -17,12 +17,13 @@ from pathwise_contracts import (
     StudentWithdrawn,
     SubjectErased,
 )
-from pathwise_runtime.settings import ServiceSettings
+from pathwise_runtime.pii import Keyring
 from profile_svc.domain.access import StudentFacts, Viewer, is_guardian, sees
 from profile_svc.domain.contact import ConsentDecision, ContactPreferences
 from profile_svc.domain.learner import Accommodations, ModalityPreferences, Reflection
 from profile_svc.domain.stream import StreamState, evolve
-from profile_svc.personal import PersonalData
+from profile_svc.keystore import DataKeys
+from profile_svc.personal import Vault
 
 pytestmark = pytest.mark.unit
 
@@ -47,6 +48,12 @@ ADA = StudentFacts("s1", "d1", frozenset({"math-5a"}), {"mum": True, "dad": Fals
 )
 def test_who_sees_a_student(viewer: Viewer, visible: bool) -> None:
     assert sees(viewer, ADA) is visible
+
+
+def _vault(*subjects: str) -> Vault:
+    """Stored keys for ``subjects`` in memory, and the derived keyring for older values."""
+    keys = {s: (f"dek:{s}:x", bytes([n]) * 32) for n, s in enumerate(subjects)}
+    return Vault(DataKeys(keys), Keyring(b"m" * 32))
 
 
 def test_a_guardian_without_rights_is_still_linked() -> None:
@@ -88,7 +95,7 @@ def test_the_stream_folds_links_changes_withdrawal_and_erasure() -> None:
 
 
 def test_contact_preferences_seal_details_and_keep_consent() -> None:
-    vault = PersonalData(ServiceSettings(PATHWISE_AUTH_DEV_SECRET="s" * 32)).contact_vault()
+    vault = _vault("mum")
     state = evolve(
         StreamState(),
         [
@@ -106,7 +113,7 @@ def test_contact_preferences_seal_details_and_keep_consent() -> None:
         time_zone="Europe/Madrid",
         frequency={Channel.SMS: Frequency.DAILY_DIGEST},
     )
-    after = body.applied(state.guardians["mum"], "mum", vault.seal_contact)
+    after = body.applied(state.guardians["mum"], "mum", vault.seal)
     event = after.preferences("s1", "mum", 2)
     assert "555" not in event.model_dump_json()
     assert vault.open(event.phone) == "+15551234567"
@@ -120,11 +127,11 @@ def test_contact_preferences_seal_details_and_keep_consent() -> None:
 
 
 def test_free_text_and_plan_details_are_sealed() -> None:
-    vault = PersonalData(ServiceSettings(PATHWISE_AUTH_DEV_SECRET="s" * 32)).contact_vault()
+    vault = _vault("s1")
     plan = Accommodations(
         requirements=["extended_time"], plans=[{"kind": "iep", "details": "Autism support"}]
-    ).event("s1", 2, vault.seal_contact)
-    note = Reflection(reflection_id="r", text="I am proud").event("s1", 3, vault.seal_contact)
+    ).event("s1", 2, vault.seal)
+    note = Reflection(reflection_id="r", text="I am proud").event("s1", 3, vault.seal)
     assert "Autism support" not in plan.model_dump_json()
     assert '"iep"' not in plan.model_dump_json()
     assert "I am proud" not in note.model_dump_json()

@@ -38,15 +38,17 @@ def student_id(n: int) -> str:
 
 
 def enrollment(n: int, rng: random.Random) -> dict[str, Any]:
-    """A student with one or two guardians; about one in ten has not consented to email."""
+    """A student with one or two guardians; about one in ten has not consented to email,
+    about three in ten have consented to text messages."""
     guardians = [
         {
             "guardian_id": f"gdn-{n:05d}-{g}",
             "relationship": "parent" if g == 1 else "guardian",
             "educational_rights": True,
             "email": f"family{n:05d}.{g}@families.example",
-            "language": rng.choice(["en", "en", "en", "es"]),
-            "consent": {"email": rng.random() > 0.1, "sms": False},
+            "phone": f"+1555{n % 10_000:04d}{g:03d}",
+            "language": rng.choice(["en", "en", "en", "es", "zh-Hans", "vi", "ar"]),
+            "consent": {"email": rng.random() > 0.1, "sms": rng.random() < 0.3},
         }
         for g in range(1, (3 if rng.random() < 0.3 else 2))
     ]

@@ -1,4 +1,4 @@
-"""The infrastructure under the services: PostgreSQL, the broker, an SMTP sink, topics.
+"""The infrastructure under the services: PostgreSQL, the broker, SMTP and SMS sinks, topics.
 
 Embedded servers by default; existing ones when `DATABASE_URL` /
 `KAFKA_BOOTSTRAP_SERVERS` are set. Usable as `with` and as `async with`.
@@ -21,6 +21,7 @@ from pathwise_devstack.devtoken import SECRET_ENV, new_dev_secret
 from pathwise_devstack.embedded import EmbeddedBroker, EmbeddedPostgres
 from pathwise_devstack.pg import dsn_with_database, ensure_database
 from pathwise_devstack.services import SERVICES, ServiceSpec, resolve_ports
+from pathwise_devstack.sms_sink import SmsSink
 from pathwise_devstack.smtp_sink import SmtpSink
 
 __all__ = [
@@ -52,6 +53,12 @@ class Infrastructure:
     embedded_postgres: bool = False
     embedded_broker: bool = False
     databases: Mapping[str, str] = field(default_factory=dict)
+    # The SMS sink (Twilio's Messages API, locally); empty URL: none running.
+    sms_url: str = ""
+    sms_account_sid: str = ""
+    sms_auth_token: str = ""
+    sms_from: str = "+15550100000"
+    sms_outbox_path: Path | None = None
 
     def database_name(self, service: ServiceSpec) -> str:
         """The service's database name, prefix included."""
@@ -84,6 +91,13 @@ def service_env(
     }
     for spec in SERVICES:
         env[spec.url_env] = spec.url(all_ports[spec.name])
+    if infra.sms_url and service.name == "notify-svc":
+        env |= {
+            "SMS_PROVIDER_URL": infra.sms_url,
+            "SMS_ACCOUNT_SID": infra.sms_account_sid,
+            "SMS_AUTH_TOKEN": infra.sms_auth_token,
+            "SMS_FROM": infra.sms_from,
+        }
     return env
 
 
@@ -144,6 +158,9 @@ class InfrastructureRun:
         mailbox = self.state_dir / "mailbox.jsonl"
         mailbox.unlink(missing_ok=True)
         sink = resources.enter_context(SmtpSink(mailbox))
+        outbox = self.state_dir / "sms.jsonl"
+        outbox.unlink(missing_ok=True)
+        sms = resources.enter_context(SmsSink(outbox))
         return Infrastructure(
             admin_dsn=admin_dsn,
             make_dsn=make_dsn,
@@ -157,6 +174,10 @@ class InfrastructureRun:
             embedded_postgres=embedded_pg,
             embedded_broker=not self._bootstrap_servers,
             databases={s.name: f"{self._prefix}{s.database}" for s in self._services},
+            sms_url=sms.url,
+            sms_account_sid=sms.account_sid,
+            sms_auth_token=sms.auth_token,
+            sms_outbox_path=outbox,
         )
 
     async def _provision(self, infra: Infrastructure) -> None:
@@ -213,7 +234,7 @@ def start_infrastructure(
     services: Iterable[ServiceSpec] = SERVICES,
     create_topics: bool = True,
 ) -> InfrastructureRun:
-    """Start PostgreSQL, the broker and the SMTP sink; create databases and topics.
+    """Start PostgreSQL, the broker and the SMTP and SMS sinks; create databases and topics.
 
     Explicit arguments win over `DATABASE_URL` / `KAFKA_BOOTSTRAP_SERVERS`; with
     neither, embedded servers run with their state under `workdir/.pathwise/`.

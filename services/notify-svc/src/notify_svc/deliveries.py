@@ -94,6 +94,12 @@ class Job:
     planned_at: datetime | None = None
     preferences: Preferences | None = None
     hold_reason: str | None = None
+    phone: EncryptedValue | None = None
+
+    @property
+    def contact(self) -> EncryptedValue | None:
+        """The sealed address on this notification's channel."""
+        return self.phone if self.target.channel == "sms" else self.email
 
     @property
     def group(self) -> tuple[str, str, str]:
@@ -149,7 +155,7 @@ _CLAIM_HELD = """
 _JOBS = """
     SELECT d.notification_id, d.attempts, d.student_id, d.district_id, d.guardian_id,
            d.channel, d.cause_event_id, n.notification_id IS NOT NULL AS planned,
-           g.email, g.language, c.competency_id, c.evidence_id, c.kind, c.detail,
+           g.email, g.phone, g.language, c.competency_id, c.evidence_id, c.kind, c.detail,
            n.planned_at, g.time_zone, g.quiet_hours, g.frequency, d.hold_reason,
            (SELECT count(*) FROM causes m
              WHERE c.kind = 'weekly_summary' AND m.student_id = c.student_id
@@ -213,6 +219,7 @@ def _job(row: asyncpg.Record, default_zone: str) -> Job:
         planned_at=row["planned_at"],
         preferences=_preferences(row, default_zone),
         hold_reason=row["hold_reason"],
+        phone=EncryptedValue.model_validate_json(row["phone"]) if row["phone"] else None,
     )
 
 
@@ -254,7 +261,12 @@ async def record_suppressed(pool: asyncpg.Pool, target: Target, reason: str, sou
 
 
 async def record_sent(
-    pool: asyncpg.Pool, targets: Target | list[Target], template: str, source: str
+    pool: asyncpg.Pool,
+    targets: Target | list[Target],
+    template: str,
+    source: str,
+    *,
+    provider_id: str | None = None,
 ) -> None:
     """The server took the mail (one, or a digest of several): table and log, together.
 
@@ -273,11 +285,24 @@ async def record_sent(
     ]
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(
-            """UPDATE deliveries SET state = 'sent', last_error = NULL, updated_at = now()
+            """UPDATE deliveries SET state = 'sent', last_error = NULL, updated_at = now(),
+                                     provider_id = coalesce($2, provider_id)
                 WHERE notification_id = ANY($1::uuid[]) AND state IN ('sending', 'unknown')""",
             [uuid.UUID(t.notification_id) for t in many],
+            provider_id,
         )
         await outbox.add_events(conn, envelopes)
+
+
+async def record_provider_status(pool: asyncpg.Pool, provider_id: str, status: str) -> bool:
+    """A provider's delivery report (e.g. 'delivered', 'failed'); False if the id is unknown."""
+    rows = await pool.fetch(
+        """UPDATE deliveries SET provider_status = $2, provider_status_at = now()
+            WHERE provider_id = $1 RETURNING 1""",
+        provider_id,
+        status,
+    )
+    return bool(rows)
 
 
 async def record_failed(

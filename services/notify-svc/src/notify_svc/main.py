@@ -1,4 +1,4 @@
-"""notify-svc put together: planning and delivery-log projections, the query API, the sender."""
+"""notify-svc put together: projections, the query API, unsubscribe and SMS webhooks, the sender."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from notify_svc import unsubscribe
+from notify_svc import sms_webhooks, unsubscribe
 from notify_svc.api import router
 from notify_svc.projections import DeliveryLogProjection, PlanningProjection
 from notify_svc.sender import start_sender
@@ -16,6 +16,7 @@ from pathwise_runtime.service import ServiceSpec
 def _routes(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(unsubscribe.router)
+    app.include_router(sms_webhooks.router)
 
 
 SPEC = ServiceSpec(

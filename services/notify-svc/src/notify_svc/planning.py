@@ -2,7 +2,7 @@
 
 It reads both topics so that the planned notifications are a function of the
 current guardians and the facts alone: a row exists for every (fact,
-reachable guardian) pair inside the fact's news window (``rules.json``),
+reachable guardian, channel) inside the fact's news window (``rules.json``),
 whatever order the two topics were interleaved in. That is what lets replay
 rebuild the table identically, and what makes a notification id (derived from
 fact, guardian and channel) name one message forever.
@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from notify_svc.domain.audience import CHANNEL, reachable_by_email
+from notify_svc.domain.audience import CHANNEL, reachable_by_email, reachable_by_sms
 from notify_svc.domain.rules import load as load_rules
 from pathwise_contracts import (
     PATH_EVENTS,
@@ -229,6 +229,7 @@ class PlanningProjection:
                        SELECT 1 FROM ({_DESIRED}) d
                         WHERE d.cause_event_id = n.cause_event_id
                           AND d.guardian_id = n.guardian_id
+                          AND d.channel = n.channel
                           AND d.planned_at = n.planned_at)""",
             students,
             guardians,
@@ -254,26 +255,29 @@ class PlanningProjection:
                SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
                                     $6::timestamptz[])
                ON CONFLICT DO NOTHING RETURNING notification_id""",
-            [notification_id(r["cause_event_id"], r["guardian_id"]) for r in desired],
+            [notification_id(r["cause_event_id"], r["guardian_id"], r["channel"]) for r in desired],
             [r["cause_event_id"] for r in desired],
             [r["student_id"] for r in desired],
             [r["guardian_id"] for r in desired],
-            [str(CHANNEL)] * len(desired),
+            [r["channel"] for r in desired],
             [r["planned_at"] for r in desired],
         )
         if inserted:
             await conn.execute(f"NOTIFY {PLANNED_CHANNEL}")
 
 
-# Every (cause, reachable guardian) pair inside the cause kind's news window.
+# Every (cause, guardian, channel) where the guardian is reachable on the channel,
+# inside the cause kind's news window.
 _DESIRED = """
-    SELECT c.cause_event_id, c.student_id, g.guardian_id,
-           greatest(c.occurred_at, g.eligible_since) AS planned_at
+    SELECT c.cause_event_id, c.student_id, g.guardian_id, e.channel,
+           greatest(c.occurred_at, e.since) AS planned_at
       FROM causes c
       JOIN unnest($3::text[], $4::interval[]) AS r(kind, news_window) ON r.kind = c.kind
       JOIN guardians g ON g.student_id = c.student_id
-     WHERE g.eligible_since IS NOT NULL
-       AND c.occurred_at >= g.eligible_since - r.news_window
+     CROSS JOIN LATERAL (VALUES ('email', g.eligible_since),
+                                ('sms', g.sms_eligible_since)) AS e(channel, since)
+     WHERE e.since IS NOT NULL
+       AND c.occurred_at >= e.since - r.news_window
 """
 
 
@@ -335,11 +339,14 @@ async def _erase(
 
 async def _link(conn: asyncpg.Connection, event: GuardianLinked, envelope: Envelope) -> None:
     reachable = reachable_by_email(event.educational_rights, event.consent, event.email is not None)
+    texted = reachable_by_sms(event.educational_rights, event.consent, event.phone is not None)
     await conn.execute(
         """INSERT INTO guardians AS g (student_id, guardian_id, relationship, educational_rights,
-                                       language, email, phone, consent, linked_at, eligible_since)
+                                       language, email, phone, consent, linked_at, eligible_since,
+                                       sms_eligible_since)
            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9,
-                   CASE WHEN $10::boolean THEN $9::timestamptz END)
+                   CASE WHEN $10::boolean THEN $9::timestamptz END,
+                   CASE WHEN $11::boolean THEN $9::timestamptz END)
            ON CONFLICT (student_id, guardian_id) DO UPDATE
               SET relationship = excluded.relationship,
                   educational_rights = excluded.educational_rights,
@@ -348,7 +355,10 @@ async def _link(conn: asyncpg.Connection, event: GuardianLinked, envelope: Envel
                   phone = excluded.phone,
                   consent = excluded.consent,
                   eligible_since = CASE WHEN $10::boolean
-                                        THEN coalesce(g.eligible_since, $9::timestamptz) END""",
+                                        THEN coalesce(g.eligible_since, $9::timestamptz) END,
+                  sms_eligible_since = CASE WHEN $11::boolean
+                                            THEN coalesce(g.sms_eligible_since,
+                                                          $9::timestamptz) END""",
         event.student_id,
         event.guardian_id,
         event.relationship,
@@ -359,6 +369,7 @@ async def _link(conn: asyncpg.Connection, event: GuardianLinked, envelope: Envel
         _consent(event.consent),
         envelope.time,
         reachable,
+        texted,
     )
 
 
@@ -368,6 +379,7 @@ async def _change_preferences(
     """Update a known link; profile-svc orders a guardian's link before their changes."""
     # Rights come from the stored link, so reachability is decided in SQL.
     consents = reachable_by_email(True, event.consent, event.email is not None)
+    texts = reachable_by_sms(True, event.consent, event.phone is not None)
     quiet = event.quiet_hours.model_dump_json() if event.quiet_hours else None
     frequency = (
         json.dumps({str(k): str(v) for k, v in event.frequency.items()})
@@ -379,6 +391,9 @@ async def _change_preferences(
               SET language = $3, email = $4::jsonb, phone = $5::jsonb, consent = $6::jsonb,
                   eligible_since = CASE WHEN educational_rights AND $7::boolean
                                         THEN coalesce(eligible_since, $8::timestamptz) END,
+                  sms_eligible_since = CASE WHEN educational_rights AND $12::boolean
+                                            THEN coalesce(sms_eligible_since,
+                                                          $8::timestamptz) END,
                   time_zone = $9, quiet_hours = $10::jsonb, frequency = $11::jsonb
             WHERE student_id = $1 AND guardian_id = $2""",
         event.student_id,
@@ -392,6 +407,7 @@ async def _change_preferences(
         event.time_zone,
         quiet,
         frequency,
+        texts,
     )
 
 
@@ -406,7 +422,12 @@ async def _change_consent(
                                          AND (CASE WHEN $3::text = $6::text THEN $4::boolean
                                                    ELSE coalesce((consent ->> $6::text)::boolean,
                                                                  false) END)
-                                        THEN coalesce(eligible_since, $5::timestamptz) END
+                                        THEN coalesce(eligible_since, $5::timestamptz) END,
+                  sms_eligible_since = CASE WHEN educational_rights AND phone IS NOT NULL
+                                         AND (CASE WHEN $3::text = $7::text THEN $4::boolean
+                                                   ELSE coalesce((consent ->> $7::text)::boolean,
+                                                                 false) END)
+                                        THEN coalesce(sms_eligible_since, $5::timestamptz) END
             WHERE student_id = $1 AND guardian_id = $2""",
         event.student_id,
         event.guardian_id,
@@ -414,4 +435,5 @@ async def _change_consent(
         event.granted,
         envelope.time,
         str(CHANNEL),
+        str(Channel.SMS),
     )

@@ -1,4 +1,4 @@
-"""The worker that mails planned notifications, once each.
+"""The worker that mails (and texts) planned notifications, once each.
 
 It wakes when the planning projection announces new rows (LISTEN/NOTIFY) and
 polls as a fallback, claims work by committing 'sending' first, sends, then
@@ -8,7 +8,9 @@ a projection because a projection must be replayable; a mail cannot be unsent.
 Before sending, each message meets the rules (``rules.json``) and the
 guardian's schedule at the sender's clock: held for quiet hours, the daily
 digest or its scheduled time (never dropped), suppressed when the channel is
-off, or sent; due digest items of one guardian go out as one mail.
+off, or sent; due digest items of one guardian go out as one mail (one text).
+Texts follow the same state machine through the ``SmsProvider`` port, carry
+no details but a link, and are never sent to a number that replied STOP.
 """
 
 from __future__ import annotations
@@ -23,17 +25,20 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from notify_svc import deliveries
+from notify_svc import deliveries, sms_numbers
 from notify_svc.clock import Clock, system_clock
 from notify_svc.contacts import ContactGone, ContactOpener, LookupFailed, ServiceCredentials
 from notify_svc.deliveries import NO_LONGER_PLANNED, Job
 from notify_svc.domain.rules import Rules
 from notify_svc.domain.rules import load as load_rules
 from notify_svc.domain.schedule import Decision, decide
+from notify_svc.domain.sms_text import render_sms
 from notify_svc.domain.templates import Item, Rendered, render, render_digest
 from notify_svc.mail import Addressed, SendFailed, compose, deliver
 from notify_svc.projections import PLANNED_CHANNEL
 from notify_svc.settings import NotifySettings
+from notify_svc.sms import Sms, SmsFailed, SmsProvider
+from notify_svc.sms_provider import provider_from
 from notify_svc.unsubscribe import Subscription, signing_key
 from notify_svc.unsubscribe import link as unsubscribe_link
 from pathwise_contracts import derive_event_id
@@ -60,12 +65,20 @@ class Sender:
         rules: Rules | None = None,
         contacts: ContactOpener | None = None,
         unsubscribe_key: bytes | None = None,
+        sms: SmsProvider | None = None,
+        number_key: bytes | None = None,
     ) -> None:
         self._pool = pool
         self._dsn = dsn
         self._settings = settings
         self._contacts = contacts or ContactOpener(keyring)
         self._unsubscribe_key = unsubscribe_key
+        self._sms = sms
+        if number_key is None and unsubscribe_key is not None:
+            number_key = sms_numbers.number_key(unsubscribe_key)
+        if sms is not None and number_key is None:
+            raise ValueError("texting needs a key for number hashes (number_key)")
+        self._number_key = number_key or b""
         self._source = source
         self._rng = rng or random.Random()
         self._clock = clock
@@ -81,6 +94,7 @@ class Sender:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.sent = 0
+        self.texts = 0
         # Requested language -> messages sent in English because it had no translation.
         self.fallbacks: Counter[str] = Counter()
 
@@ -115,7 +129,7 @@ class Sender:
         singles: list[Job] = []
         digests: dict[tuple[str, str, str], list[Job]] = {}
         for job in jobs:
-            if not job.planned or job.email is None or job.item is None:
+            if not job.planned or job.contact is None or job.item is None:
                 await deliveries.record_failed(
                     self._pool,
                     job.target,
@@ -183,6 +197,9 @@ class Sender:
         """Send one mail about ``jobs`` (one notification, or a digest of several)."""
         jobs = sorted(jobs, key=lambda j: (j.planned_at, j.target.notification_id))
         first = jobs[0]
+        if first.target.channel == "sms":
+            await self._attempt_sms(jobs)
+            return
         try:
             unsubscribe = self._unsubscribe(first)
             rendered = self._render(jobs, unsubscribe)
@@ -232,6 +249,77 @@ class Sender:
             self._pool, [job.target for job in jobs], rendered.template, self._source
         )
         self.sent += 1
+
+    async def _attempt_sms(self, jobs: list[Job]) -> None:
+        """Send one text about ``jobs``, through the same claim -> sending -> outcome steps."""
+        first = jobs[0]
+        if self._sms is None:
+            await self._failed(
+                jobs, "no SMS provider configured (SMS_PROVIDER_URL)", permanent=True
+            )
+            return
+        kinds = [job.kind for job in jobs]
+        text = render_sms(kinds, first.language, self._settings.sms_link, self._max_segments)
+        if text.fallback_from is not None:
+            self.fallbacks[text.fallback_from] += 1
+        try:
+            assert first.phone is not None
+            number = await self._contacts.open(first.phone, first.target.district_id)
+        except LookupFailed as exc:
+            await self._failed(jobs, str(exc), permanent=False)
+            return
+        except Exception as exc:
+            error = str(exc) if isinstance(exc, ContactGone) else type(exc).__name__
+            await self._failed(jobs, f"contact details unreadable ({error})", permanent=True)
+            return
+        phone_hash = sms_numbers.number_hash(self._number_key, number)
+        if await sms_numbers.stopped(self._pool, phone_hash):
+            for job in jobs:
+                await deliveries.record_suppressed(
+                    self._pool, job.target, "opted_out", self._source
+                )
+            return
+        target = first.target
+        await sms_numbers.remember(
+            self._pool,
+            phone_hash,
+            sms_numbers.Recipient(target.district_id, target.student_id, target.guardian_id),
+        )
+        ids = [job.target.notification_id for job in jobs]
+        try:
+            async with self._limit:
+                taken = await deliveries.begin_send_many(self._pool, ids)
+                jobs = [job for job in jobs if job.target.notification_id in taken]
+                if not jobs:
+                    return
+                with telemetry.span_after(
+                    target.cause_event_id,
+                    "sms send",
+                    {"messaging.system": "sms", "pathwise.notifications": len(jobs)},
+                ):
+                    accepted = await self._sms.send(
+                        Sms(
+                            to=number,
+                            body=text.text,
+                            status_callback=self._settings.sms_status_url,
+                        )
+                    )
+        except SmsFailed as exc:
+            log.warning("sms failed", extra={"notification_id": ids[0], "attempt": first.attempt})
+            await self._failed(jobs, str(exc), permanent=exc.permanent)
+            return
+        await deliveries.record_sent(
+            self._pool,
+            [job.target for job in jobs],
+            text.template,
+            self._source,
+            provider_id=accepted.provider_id,
+        )
+        self.texts += 1
+
+    @property
+    def _max_segments(self) -> int:
+        return self._settings.sms_max_segments
 
     async def _failed(self, jobs: list[Job], error: str, *, permanent: bool) -> None:
         """Record a failed attempt for every notification of one message, with one retry time.
@@ -287,6 +375,7 @@ async def start_sender(runtime: Runtime) -> Callable[[], Awaitable[None]]:
     settings = NotifySettings()
     keyring = Keyring.from_settings(runtime.settings)
     secret = settings.service_token.get_secret_value() if settings.service_token else None
+    sms = provider_from(settings)
     sender = Sender(
         runtime.pool,
         runtime.settings.database_url,
@@ -299,7 +388,9 @@ async def start_sender(runtime: Runtime) -> Callable[[], Awaitable[None]]:
             credentials=ServiceCredentials(runtime.settings, secret),
         ),
         unsubscribe_key=signing_key(runtime.settings),
+        sms=sms,
     )
     await sender.start()
     runtime.extras["sender"] = sender
+    runtime.extras["sms"] = sms
     return sender.stop

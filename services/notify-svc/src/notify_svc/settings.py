@@ -1,10 +1,12 @@
-"""Settings only notify-svc reads: the mail server, the retry schedule, profile-svc.
+"""Settings only notify-svc reads: the mail server, the SMS provider, retries, profile-svc.
 
 Kept apart from the runtime's ServiceSettings so the shared runtime does not
 grow knobs for one service; names follow what mail operators already use.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +42,30 @@ class NotifySettings(BaseSettings):
         validation_alias=AliasChoices("NOTIFY_PUBLIC_URL", "NOTIFY_URL"),
         min_length=1,
     )
+
+    # SMS through Twilio's Messages API or Vonage's SMS API (or the dev sink speaking
+    # either); no URL: no SMS sent.
+    sms_provider: Literal["twilio", "vonage"] = Field("twilio", validation_alias="SMS_PROVIDER")
+    sms_provider_url: str | None = Field(None, validation_alias="SMS_PROVIDER_URL")
+    sms_account_sid: str | None = Field(None, validation_alias="SMS_ACCOUNT_SID")
+    sms_auth_token: SecretStr | None = Field(None, validation_alias="SMS_AUTH_TOKEN")
+    sms_from: str = Field("", validation_alias="SMS_FROM")
+    sms_messaging_service_sid: str | None = Field(
+        None, validation_alias="SMS_MESSAGING_SERVICE_SID"
+    )
+    sms_max_segments: int = Field(2, validation_alias="SMS_MAX_SEGMENTS", ge=1, le=10)
+    sms_timeout_s: float = Field(10.0, validation_alias="SMS_TIMEOUT_S", gt=0)
+    # Where the link in a text leads (the family portal); the service's public URL otherwise.
+    family_url: str | None = Field(None, validation_alias="NOTIFY_FAMILY_URL")
+
+    @property
+    def sms_link(self) -> str:
+        return (self.family_url or self.public_url).rstrip("/")
+
+    @property
+    def sms_status_url(self) -> str:
+        """Where the provider reports delivery; also the URL its signature covers."""
+        return f"{self.public_url.rstrip('/')}/v1/sms/status"
 
     @property
     def backoff(self) -> Backoff:

@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from html import escape
 from typing import Annotated
 
-import httpx
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
-from notify_svc.contacts import LookupFailed, ServiceCredentials
+from notify_svc.consent import change_consent
 from notify_svc.settings import NotifySettings
 from pathwise_runtime.problems import Problem
 from pathwise_runtime.settings import ServiceSettings
@@ -113,28 +112,14 @@ async def unsubscribe(token: Token, request: Request) -> HTMLResponse:
     """Withdraw the guardian's consent on the link's channel, through profile-svc."""
     runtime = request.app.state.runtime
     who = verify(signing_key(runtime.settings), token)
-    settings = NotifySettings()
-    if settings.profile_url is None:
-        raise Problem(503, "PROFILE_URL is not set; consent cannot be changed")
-    secret = settings.service_token.get_secret_value() if settings.service_token else None
-    try:
-        bearer = ServiceCredentials(runtime.settings, secret).token(who.district_id)
-    except LookupFailed as exc:
-        raise Problem(503, str(exc)) from exc
-    url = (
-        f"{settings.profile_url.rstrip('/')}/v1/students/{who.student_id}"
-        f"/guardians/{who.guardian_id}/consent"
+    await change_consent(
+        runtime.settings,
+        NotifySettings(),
+        district_id=who.district_id,
+        student_id=who.student_id,
+        guardian_id=who.guardian_id,
+        channel=who.channel,
+        granted=False,
+        source="email_link",
     )
-    body = {"channel": who.channel, "granted": False, "source": "email_link"}
-    try:
-        async with httpx.AsyncClient(timeout=10) as client:
-            answer = await client.post(
-                url, json=body, headers={"Authorization": f"Bearer {bearer}"}
-            )
-    except httpx.HTTPError as exc:
-        raise Problem(503, f"profile-svc unreachable ({type(exc).__name__}); try again") from exc
-    if answer.status_code == 404:
-        raise Problem(404, "token: this guardian is no longer on file")
-    if answer.status_code >= 300:
-        raise Problem(502, f"profile-svc answered {answer.status_code}; try again")
     return _page("Unsubscribed", "<p>You will not receive these messages any more.</p>")

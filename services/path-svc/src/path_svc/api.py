@@ -16,18 +16,23 @@ import asyncpg
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field, TypeAdapter
 
+from path_svc import sections
 from path_svc.domain.framework import Framework
+from path_svc.domain.grouping import MAX_SIZE, MIN_SIZE
 from path_svc.domain.mastery import MASTERED
-from pathwise_contracts import PathStep
+from pathwise_contracts import PathStep, SuggestedGroup
 from pathwise_runtime.auth import CurrentPrincipal, Principal
 from pathwise_runtime.problems import Problem
 
 READERS = ("teacher", "admin", "service", "guardian")
+GROUPERS = ("teacher", "admin")
 _STEPS = TypeAdapter(list[PathStep])
 _CODES = TypeAdapter(list[str])
+_ESTIMATES = TypeAdapter(dict[str, list[float]])
 
 router = APIRouter(prefix="/v1", tags=["path"])
 StudentId = Annotated[str, Path(min_length=1, max_length=128, description="The student's id.")]
+SectionId = Annotated[str, Path(min_length=1, max_length=128, description="The section's id.")]
 
 
 class CompetencyOut(BaseModel):
@@ -163,6 +168,26 @@ async def get_mastery(student_id: StudentId, who: CurrentPrincipal, request: Req
     if not rows:
         raise Problem(404, f"no mastery evidence for student {student_id!r} in your district")
     return MasteryOut(student_id=student_id, competencies=[EstimateOut(**dict(r)) for r in rows])
+
+
+class GroupsOut(BaseModel):
+    section_id: str
+    groups: list[SuggestedGroup] = Field(
+        description=f"Groups of {MIN_SIZE} to {MAX_SIZE} students sharing their next step."
+    )
+
+
+@router.get("/sections/{section_id}/groups")
+async def get_groups(section_id: SectionId, who: CurrentPrincipal, request: Request) -> GroupsOut:
+    """Small groups for a section: students whose next step is the same competency in a
+    group modality their plan allows, computed from the current paths."""
+    if who.role not in GROUPERS:
+        raise Problem(
+            403, f"role '{who.role}' may not read section groups; needs one of {list(GROUPERS)}"
+        )
+    async with _pool(request).acquire() as conn:
+        suggested = await sections.groups(conn, who.district, section_id)
+    return GroupsOut(section_id=section_id, groups=suggested)
 
 
 def _pool(request: Request) -> asyncpg.Pool:

@@ -10,6 +10,7 @@ from path_svc.api import router
 from path_svc.projections import IntakeProjection, PlanningProjection
 from path_svc.publishing import router as publishing
 from path_svc.steering import router as steering
+from path_svc.weekly_groups import start_weekly_groups
 from pathwise_runtime.service import ServiceSpec
 
 
@@ -29,4 +30,5 @@ SPEC = ServiceSpec(
         PlanningProjection(source=rt.source),
     ],
     configure_api=_configure,
+    workers=[start_weekly_groups],
 )

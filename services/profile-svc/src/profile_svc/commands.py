@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 import asyncpg
 from fastapi import Request, Response
@@ -58,6 +58,10 @@ def allowed(*roles: str) -> streams.May:
     return may
 
 
+Command = Callable[[Viewer, int | None], Awaitable[int]]
+"""A write on a student's stream given the caller and the ``If-Match`` version; the new version."""
+
+
 async def run(
     request: Request,
     response: Response,
@@ -67,14 +71,14 @@ async def run(
     if_match: str | None,
     may: streams.May,
     decide: streams.Decide,
+    subjects: Iterable[str] = (),
     then: Callable[[asyncpg.Connection, streams.Stream], Awaitable[None]] | None = None,
 ) -> Accepted:
+    """One command on the stream (``streams.append``); ``subjects``: guardian keys it needs."""
     rt = runtime(request)
-    expected = expected_version(if_match)
-    async with rt.pool.acquire() as conn:
-        viewer = await viewers.viewer(conn, who)
-    try:
-        version = await streams.append(
+
+    async def command(viewer: Viewer, expected: int | None) -> int:
+        return await streams.append(
             rt.pool,
             student_id,
             viewer=viewer,
@@ -83,8 +87,28 @@ async def run(
             decide=decide,
             personal=personal(request),
             source=rt.source,
+            subjects=subjects,
             then=then,
         )
+
+    return await execute(request, response, who, student_id, if_match=if_match, command=command)
+
+
+async def execute(
+    request: Request,
+    response: Response,
+    who: Principal,
+    student_id: str,
+    *,
+    if_match: str | None,
+    command: Command,
+) -> Accepted:
+    """Run a stream write for the caller; 404 / 412 as problems, the new ``ETag`` on success."""
+    expected = expected_version(if_match)
+    async with runtime(request).pool.acquire() as conn:
+        viewer = await viewers.viewer(conn, who)
+    try:
+        version = await command(viewer, expected)
     except streams.NotFound:
         raise Problem(404, f"no student {student_id!r} in your district") from None
     except streams.Stale as stale:

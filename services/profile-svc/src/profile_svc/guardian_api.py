@@ -9,11 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel
 
-from pathwise_contracts import Event, SubjectErased
+from pathwise_contracts import Event
 from pathwise_runtime.auth import CurrentPrincipal
 from pathwise_runtime.problems import Problem
 from profile_svc import queries, streams, viewers
-from profile_svc.commands import Accepted, allowed, run, runtime
+from profile_svc.commands import Accepted, allowed, execute, personal, run, runtime
 from profile_svc.domain.access import StudentFacts, Viewer, is_guardian, sees
 from profile_svc.domain.contact import ConsentDecision, ContactPreferences
 from profile_svc.domain.stream import GuardianState
@@ -56,7 +56,7 @@ async def set_contact(
     """Channels, language, time zone, quiet hours and per-channel frequency (full new state)."""
 
     def decide(stream: streams.Stream, version: int, vault: Vault) -> Sequence[Event]:
-        after = body.applied(_guardian(stream, guardian_id), guardian_id, vault.seal_contact)
+        after = body.applied(_guardian(stream, guardian_id), guardian_id, vault.seal)
         return [after.preferences(student_id, guardian_id, version)]
 
     return await run(
@@ -67,6 +67,7 @@ async def set_contact(
         if_match=if_match,
         may=_themself_or_staff(guardian_id),
         decide=decide,
+        subjects=[guardian_id],
     )
 
 
@@ -134,27 +135,34 @@ async def erase_guardian(
     request: Request,
     response: Response,
 ) -> Response:
-    """Unlink the guardian and drop their rows everywhere (``SubjectErased``, kind guardian)."""
+    """Erase the guardian as a person: destroy their key, drop every link (``SubjectErased``).
 
-    def decide(stream: streams.Stream, version: int, _: Vault) -> Sequence[Event]:
-        _guardian(stream, guardian_id)
-        return [
-            SubjectErased(
-                student_id=student_id,
-                version=version,
-                subject_id=guardian_id,
-                kind="guardian",
-                erased_at=datetime.now(UTC),
-            )
-        ]
+    One key seals the guardian's contact details on every student they are
+    linked to, so erasing them through one student erases all their links in
+    the district (one ``SubjectErased`` of kind guardian per student): a link
+    whose contact nobody can read any more would only be a dangling row.
+    ``If-Match`` applies to the student named in the path.
+    """
+    rt = runtime(request)
 
-    await run(
+    async def command(viewer: Viewer, expected: int | None) -> int:
+        return await streams.erase_guardian(
+            rt.pool,
+            student_id,
+            guardian_id,
+            viewer=viewer,
+            may=allowed("admin"),
+            expected=expected,
+            personal=personal(request),
+            source=rt.source,
+        )
+
+    await execute(
         request,
         response,
         who,
         student_id,
         if_match=request.headers.get("if-match"),
-        may=allowed("admin"),
-        decide=decide,
+        command=command,
     )
     return Response(status_code=204)

@@ -1,14 +1,16 @@
 """Personal data handling: sealed for the log, opened only to answer a request.
 
-Two kinds of key seal personal data:
+Everything personal is sealed with its data subject's *stored* key
+(``keystore``), which erasure destroys: a student's own data (name,
+accommodation details, goal notes, reflections) with the student's key, a
+guardian's contact details (email, phone) with the guardian's key (subject =
+guardian id, one key per person whichever students they are linked to).
+notify-svc reads contacts through ``POST /v1/personal-data/open``, so once a
+key is gone nobody can read that person's ciphertext on Kafka any more.
 
-- a student's own data (name, accommodation details, goal notes, reflections)
-  is sealed with the student's *stored* key (``keystore``), which erasure
-  destroys;
-- guardians' contact details are sealed with the key ``pathwise_runtime.pii``
-  derives from the master key, because notify-svc opens ``GuardianLinked.email``
-  with ``Keyring.from_settings`` today. They move to stored keys once notify-svc
-  reads contacts through ``POST /v1/personal-data/open`` instead.
+Logs written before contacts moved to stored keys still carry values sealed
+with the key ``pathwise_runtime.pii`` derives from the master key; ``open``
+keeps reading those (they cannot be shredded, only superseded).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from cryptography.exceptions import InvalidTag
 from pathwise_contracts import EncryptedValue
 from pathwise_runtime.pii import Keyring
 from pathwise_runtime.settings import ServiceSettings
-from profile_svc.keystore import DataKeys, Keystore, master_key
+from profile_svc.keystore import STORED_PREFIX, DataKeys, Keystore, master_key
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +41,11 @@ class Vault:
         """Seal with the subject's stored (erasable) key; it must have been loaded."""
         return self._keys.seal(subject, text)
 
-    def seal_contact(self, subject: str, text: str) -> EncryptedValue:
-        """Seal a guardian's contact detail so that notify-svc can open it."""
-        return self._keyring.encrypt(subject, text)
-
     def open(self, value: EncryptedValue | None) -> str | None:
         """The plaintext, or None when there is none or its key is gone (erased)."""
         if value is None:
             return None
-        if value.kid.startswith("dek:"):
+        if value.kid.startswith(STORED_PREFIX):
             return self._keys.open(value)
         try:
             return self._keyring.decrypt(value)
@@ -57,7 +55,7 @@ class Vault:
 
 
 class PersonalData:
-    """The keyring, the keystore and a secret key for digests that must not reveal their input.
+    """The keystore, the keyring (old values) and a key for digests that must not reveal input.
 
     The digest key comes from the same secret as the keyring (the PII master
     key, or the development secret), under its own label.
@@ -83,7 +81,3 @@ class PersonalData:
         if known:
             keys = keys | await self.keystore.keys_by_kid(conn, known)
         return Vault(keys, self._keyring)
-
-    def contact_vault(self) -> Vault:
-        """Opens and seals contact details only (no database needed)."""
-        return Vault(DataKeys({}), self._keyring)

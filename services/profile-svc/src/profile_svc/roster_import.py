@@ -110,7 +110,7 @@ class _Run:
                 version=version,
                 orgs=self.orgs,
                 seal=vault.seal,
-                seal_contact=vault.seal_contact,
+                seal_contact=vault.seal,
                 open_=vault.open,
             )
             return emitted
@@ -125,6 +125,7 @@ class _Run:
                 decide=decide,
                 personal=self.personal,
                 source=self.source,
+                subjects=[g.guardian_id for g in patch.guardians.values()],
             )
         except streams.NotFound:
             self.reject(patch, "sourcedId", "the id is in use outside your district")

@@ -9,14 +9,14 @@ all, and two concurrent writers cannot both win with the same version.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
 import asyncpg
 
-from pathwise_contracts import Envelope, Event, derive_event_id
+from pathwise_contracts import Envelope, Event, SubjectErased, derive_event_id
 from pathwise_runtime import outbox
 from profile_svc.domain.access import StudentFacts, Viewer
 from profile_svc.domain.enrollment import Enrollment
@@ -102,8 +102,9 @@ async def enroll(
                 return Result(Outcome.ERASED, row["version"])
             same = row["fingerprint"] == fingerprint
             return Result(Outcome.UNCHANGED if same else Outcome.CONFLICT, row["version"])
-        vault = await personal.vault(conn, subjects=[enrollment.student_id])
-        events = enrollment.events(district, vault.seal, vault.seal_contact)
+        guardians = [g.guardian_id for g in enrollment.guardians]
+        vault = await personal.vault(conn, subjects=[enrollment.student_id, *guardians])
+        events = enrollment.events(district, vault.seal, vault.seal)
         state = evolve(StreamState(), [e for _, e in events])
         await conn.execute(
             "UPDATE student_streams SET state = $2::jsonb WHERE student_id = $1",
@@ -131,13 +132,16 @@ async def append(
     decide: Decide,
     personal: PersonalData,
     source: str,
+    subjects: Iterable[str] = (),
     then: Callable[[asyncpg.Connection, Stream], Awaitable[None]] | None = None,
 ) -> int:
     """Run one command on the student's stream; returns the new version (the ETag).
 
     Raises ``NotFound`` when the caller may not see the student (or it is
-    erased) and ``Stale`` on a version mismatch. ``then`` runs in the same
-    transaction after the events are queued (erasure destroys keys there).
+    erased) and ``Stale`` on a version mismatch. The vault holds the student's
+    key and those of ``subjects`` (the guardians whose contacts the command
+    seals or compares). ``then`` runs in the same transaction after the events
+    are queued (erasure destroys keys there).
     """
     async with pool.acquire() as conn, conn.transaction():
         row = await conn.fetchrow(
@@ -147,42 +151,116 @@ async def append(
         )
         if row is None:
             raise NotFound(student_id)
-        stream = Stream(
-            student_id,
-            row["district_id"],
-            row["version"],
-            StreamState.model_validate_json(row["state"]),
-        )
-        if stream.state.status == "erased" or not may(viewer, stream.facts):
-            raise NotFound(student_id)
-        if expected is not None and expected != stream.version:
-            raise Stale(stream.version)
+        stream = _stream(student_id, row)
+        _check(stream, viewer, may, expected)
         version = stream.version + 1
-        vault = await personal.vault(conn, subjects=[student_id])
+        vault = await personal.vault(conn, subjects=[student_id, *subjects])
         events = decide(stream, version, vault)
         if not events:
             return stream.version
-        state = evolve(stream.state, events)
-        await conn.execute(
-            "UPDATE student_streams SET version = $2, state = $3::jsonb WHERE student_id = $1",
-            student_id,
-            version,
-            state.model_dump_json(),
-        )
-        now = datetime.now(UTC)
-        await outbox.add_events(
-            conn,
-            [
-                Envelope.wrap(
-                    event,
-                    id=derive_event_id("profile", student_id, str(version), str(n)),
-                    source=source,
-                    district_id=stream.district,
-                    time=now,
-                )
-                for n, event in enumerate(events)
-            ],
-        )
+        await _write(conn, stream, version, events, source)
         if then is not None:
             await then(conn, stream)
     return version
+
+
+async def erase_guardian(
+    pool: asyncpg.Pool,
+    student_id: str,
+    guardian_id: str,
+    *,
+    viewer: Viewer,
+    may: May,
+    expected: int | None,
+    personal: PersonalData,
+    source: str,
+) -> int:
+    """Erase a guardian as a person: every link in the district, then their key.
+
+    The key is one per guardian, shared by all their links, so destroying it
+    makes their contact details unreadable on every student's stream; each of
+    those streams therefore gets its own ``SubjectErased`` (kind guardian), and
+    every consumer drops each link. Access and ``If-Match`` are checked on the
+    student named in the request (the guardian must be linked to them, else
+    ``NotFound``); the other streams are locked in id order, like any two
+    erasures would, so concurrent ones cannot deadlock. Returns the named
+    student's new version.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        district = await conn.fetchval(
+            "SELECT district_id FROM student_streams WHERE student_id = $1", student_id
+        )
+        if district is None:
+            raise NotFound(student_id)
+        rows = await conn.fetch(
+            """SELECT student_id, district_id, version, state FROM student_streams
+                WHERE district_id = $1 AND (student_id = $2 OR state->'guardians' ? $3)
+                ORDER BY student_id FOR UPDATE""",
+            district,
+            student_id,
+            guardian_id,
+        )
+        streams = [_stream(r["student_id"], r) for r in rows]
+        named = next((s for s in streams if s.student_id == student_id), None)
+        if named is None:
+            raise NotFound(student_id)
+        _check(named, viewer, may, expected)
+        if guardian_id not in named.state.guardians:
+            raise NotFound(student_id)
+        erased_at = datetime.now(UTC)
+        for stream in streams:
+            if guardian_id not in stream.state.guardians:
+                continue
+            erased = SubjectErased(
+                student_id=stream.student_id,
+                version=stream.version + 1,
+                subject_id=guardian_id,
+                kind="guardian",
+                erased_at=erased_at,
+            )
+            await _write(conn, stream, stream.version + 1, [erased], source)
+        await personal.keystore.destroy(conn, [guardian_id])
+    return named.version + 1
+
+
+def _stream(student_id: str, row: asyncpg.Record) -> Stream:
+    return Stream(
+        student_id,
+        row["district_id"],
+        row["version"],
+        StreamState.model_validate_json(row["state"]),
+    )
+
+
+def _check(stream: Stream, viewer: Viewer, may: May, expected: int | None) -> None:
+    if stream.state.status == "erased" or not may(viewer, stream.facts):
+        raise NotFound(stream.student_id)
+    if expected is not None and expected != stream.version:
+        raise Stale(stream.version)
+
+
+async def _write(
+    conn: asyncpg.Connection, stream: Stream, version: int, events: Sequence[Event], source: str
+) -> None:
+    """Store the new version and state, and queue the events (derived ids: retries dedupe)."""
+    state = evolve(stream.state, events)
+    await conn.execute(
+        "UPDATE student_streams SET version = $2, state = $3::jsonb WHERE student_id = $1",
+        stream.student_id,
+        version,
+        state.model_dump_json(),
+    )
+    now = datetime.now(UTC)
+    await outbox.add_events(
+        conn,
+        [
+            Envelope.wrap(
+                event,
+                id=derive_event_id("profile", stream.student_id, str(version), str(n)),
+                source=source,
+                district_id=stream.district,
+                time=now,
+            )
+            for n, event in enumerate(events)
+        ],
+    )

@@ -39,7 +39,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from profile_svc import sample_district
+    import profile_svc.sample_district as sample_district
 
     try:
         files = sample_district.generate(args.students, args.seed)
@@ -53,7 +53,7 @@ def run_generate(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from profile_svc import sample_district
+    import profile_svc.sample_district as sample_district
 
     try:
         body = sample_district.package_bytes(args.package)

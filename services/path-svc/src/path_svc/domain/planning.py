@@ -19,6 +19,7 @@ from path_svc.domain.framework import Framework
 from path_svc.domain.mastery import MASTERED
 from path_svc.domain.modality import LABELS, Gains
 from path_svc.domain.planner import Inputs, Override, Standing, changed, diff, plan
+from path_svc.domain.support import Support
 from pathwise_contracts import Modality, PathStep
 
 
@@ -52,6 +53,7 @@ class Planner:
     choices: dict[str, Modality] = field(default_factory=dict)
     steps: list[PathStep] = field(default_factory=list)
     version: int = 0
+    support: Support = field(default_factory=Support)
 
     # -- facts -------------------------------------------------------------
 
@@ -161,6 +163,7 @@ class Planner:
             "choices": {c: str(m) for c, m in sorted(self.choices.items())},
             "steps": [s.model_dump(mode="json") for s in self.steps],
             "version": self.version,
+            "support": self.support.to_json(),
         }
 
     @classmethod
@@ -189,4 +192,5 @@ class Planner:
             choices={c: Modality(m) for c, m in data.get("choices", {}).items()},
             steps=[PathStep.model_validate(s) for s in data.get("steps", [])],
             version=int(data.get("version", 0)),
+            support=Support.from_json(data.get("support", {})),
         )

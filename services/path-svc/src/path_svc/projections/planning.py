@@ -6,7 +6,9 @@ Reads only ``path.events.v1``: ``MasteryUpdated`` (from ``learning``),
 partition of that topic in the order they were appended, so a replay applies
 them in the same order and reaches the same paths: that is why planning does
 not read the assessment and profile topics itself. Its own outputs
-(``PathReplanned``...) come back on the same topic and are ignored.
+(``PathReplanned``, ``SupportNeeded``, ``SupportResolved``) come back on the
+same topic and are ignored. Support alerts are judged per student from that
+student's facts and their event times only (``domain.support``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import asyncpg
 from path_svc.domain.framework import Framework
 from path_svc.domain.planner import Override
 from path_svc.domain.planning import Planner, Profile, Replan
+from path_svc.domain.support import Alert
 from path_svc.projections import erasure
 from pathwise_contracts import (
     PATH_EVENTS,
@@ -31,6 +34,8 @@ from pathwise_contracts import (
     PathReplanned,
     StepChosen,
     StepOverridden,
+    SupportNeeded,
+    SupportResolved,
 )
 from pathwise_runtime.projection import Delivered, derive
 
@@ -61,13 +66,52 @@ class PlanningProjection:
         for d in items:  # log order: one student's facts in the order they happened
             student = d.envelope.subject
             planner = planners.setdefault(student, Planner())
+            before = [s.competency_id for s in planner.steps]
+            alerts = self._evidence(planner, d.event, before, d.envelope.time)
+            alerts += planner.support.elapsed(before, d.envelope.time)
             replan = self._decide(planner, d.event, d.envelope)
             touched[student] = (d.envelope.districtid, d.envelope.time)
             if replan is not None:
                 history.append((student, replan, d.envelope))
                 emitted.append(self._replanned(student, replan, d.envelope))
+            now = [s.competency_id for s in planner.steps]
+            alerts += planner.support.path(now, d.envelope.time)
+            emitted += [self._alert(student, a, d.envelope) for a in alerts]
         await _store(conn, planners, touched, history)
         return emitted
+
+    def _evidence(
+        self, planner: Planner, event: Event, steps: list[str], at: datetime
+    ) -> list[Alert]:
+        """Support alerts a new estimate opens or closes (see ``domain.support``)."""
+        if not isinstance(event, MasteryUpdated) or event.competency_id not in self.framework:
+            return []
+        code = event.competency_id
+        return planner.support.evidence(code, event.p_mastery, code in steps, at)
+
+    def _alert(self, student: str, alert: Alert, cause: Envelope) -> Envelope:
+        event: Event
+        if alert.resolved:
+            event = SupportResolved(
+                student_id=student,
+                competency_id=alert.competency_id,
+                reason=alert.reason,
+                episode=alert.episode,
+                detail=alert.detail,
+                cause_event_id=cause.id,
+            )
+        else:
+            event = SupportNeeded(
+                student_id=student,
+                competency_id=alert.competency_id,
+                reason=alert.reason,
+                episode=alert.episode,
+                detail=alert.detail,
+                cause_event_id=cause.id,
+            )
+        # The event type is part of the id too, so an episode's opening and closing differ.
+        parts = ["support", alert.competency_id, str(alert.episode)]
+        return derive(event, cause, source=self.source, parts=parts)
 
     def _decide(self, planner: Planner, event: Event, cause: Envelope) -> Replan | None:
         fw = self.framework

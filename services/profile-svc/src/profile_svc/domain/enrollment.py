@@ -2,8 +2,8 @@
 
 Ids are derived from the student (and guardian), so a re-posted enrollment
 produces the same events; the fingerprint says whether it is the same data.
-The student's name is sealed with the student's erasable key; guardians'
-contact details with the key notify-svc can derive (see ``personal``).
+The student's name is sealed with the student's erasable key; each guardian's
+contact details with that guardian's erasable key (see ``personal``).
 """
 
 from __future__ import annotations
