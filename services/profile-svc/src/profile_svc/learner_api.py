@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
 from pathwise_contracts import Event, ProfileEvent
-from pathwise_runtime.auth import CurrentPrincipal
+from pathwise_runtime.auth import CurrentPrincipal, Principal
 from pathwise_runtime.problems import Problem
 from profile_svc import streams
 from profile_svc.commands import Accepted, allowed, run
@@ -31,6 +32,36 @@ IfMatch = Annotated[str | None, Header(description="The ETag you read; stale giv
 STAFF = ("teacher", "admin", "service")
 
 Build = Callable[[str, int, Seal], ProfileEvent]
+
+
+@dataclass(frozen=True)
+class Command:
+    """What every profile command needs from the request besides its body."""
+
+    request: Request
+    response: Response
+    who: Principal
+    if_match: str | None
+
+    async def run(self, student_id: str, *, may: streams.May, decide: streams.Decide) -> Accepted:
+        return await run(
+            self.request,
+            self.response,
+            self.who,
+            student_id,
+            if_match=self.if_match,
+            may=may,
+            decide=decide,
+        )
+
+
+def _command(
+    request: Request, response: Response, who: CurrentPrincipal, if_match: IfMatch = None
+) -> Command:
+    return Command(request, response, who, if_match)
+
+
+CommandCall = Annotated[Command, Depends(_command)]
 
 
 def _decide(build: Build, *, open_only: bool = True) -> streams.Decide:
@@ -58,20 +89,11 @@ def _self_or(*roles: str) -> streams.May:
 async def withdraw(
     student_id: str,
     body: Withdrawal,
-    who: CurrentPrincipal,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
+    command: CommandCall,
 ) -> Accepted:
     """The student left; the profile stays readable but takes no more changes."""
-    return await run(
-        request,
-        response,
-        who,
-        student_id,
-        if_match=if_match,
-        may=allowed("admin", "service"),
-        decide=_decide(body.event),
+    return await command.run(
+        student_id, may=allowed("admin", "service"), decide=_decide(body.event)
     )
 
 
@@ -79,81 +101,37 @@ async def withdraw(
 async def set_strengths_and_needs(
     student_id: str,
     body: StrengthsAndNeeds,
-    who: CurrentPrincipal,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
+    command: CommandCall,
 ) -> Accepted:
-    return await run(
-        request,
-        response,
-        who,
-        student_id,
-        if_match=if_match,
-        may=allowed(*STAFF),
-        decide=_decide(body.event),
-    )
+    return await command.run(student_id, may=allowed(*STAFF), decide=_decide(body.event))
 
 
 @router.put("/interests", response_model=Accepted)
 async def set_interests(
     student_id: str,
     body: Interests,
-    who: CurrentPrincipal,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
+    command: CommandCall,
 ) -> Accepted:
-    return await run(
-        request,
-        response,
-        who,
-        student_id,
-        if_match=if_match,
-        may=_self_or(*STAFF),
-        decide=_decide(body.event),
-    )
+    return await command.run(student_id, may=_self_or(*STAFF), decide=_decide(body.event))
 
 
 @router.put("/modality-preferences", response_model=Accepted)
 async def set_modality_preferences(
     student_id: str,
     body: ModalityPreferences,
-    who: CurrentPrincipal,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
+    command: CommandCall,
 ) -> Accepted:
-    return await run(
-        request,
-        response,
-        who,
-        student_id,
-        if_match=if_match,
-        may=_self_or(*STAFF),
-        decide=_decide(body.event),
-    )
+    return await command.run(student_id, may=_self_or(*STAFF), decide=_decide(body.event))
 
 
 @router.put("/accommodations", response_model=Accepted)
 async def set_accommodations(
     student_id: str,
     body: Accommodations,
-    who: CurrentPrincipal,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
+    command: CommandCall,
 ) -> Accepted:
     """IEP / 504 / language-support requirements; plan details are sealed with the student's key."""
-    return await run(
-        request,
-        response,
-        who,
-        student_id,
-        if_match=if_match,
-        may=allowed(*STAFF),
-        decide=_decide(body.event),
-    )
+    return await command.run(student_id, may=allowed(*STAFF), decide=_decide(body.event))
 
 
 @router.put("/goals/{goal_id}", response_model=Accepted)
@@ -161,20 +139,11 @@ async def set_goal(
     student_id: str,
     goal_id: Annotated[str, Path(pattern=r"^[^|\s]{1,128}$")],
     body: Goal,
-    who: CurrentPrincipal,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
+    command: CommandCall,
 ) -> Accepted:
     """A goal set (or revised) by student and teacher together."""
-    return await run(
-        request,
-        response,
-        who,
-        student_id,
-        if_match=if_match,
-        may=_self_or(*STAFF),
-        decide=_decide(body.event_for(goal_id)),
+    return await command.run(
+        student_id, may=_self_or(*STAFF), decide=_decide(body.event_for(goal_id))
     )
 
 
@@ -182,18 +151,7 @@ async def set_goal(
 async def record_reflection(
     student_id: str,
     body: Reflection,
-    who: CurrentPrincipal,
-    request: Request,
-    response: Response,
-    if_match: IfMatch = None,
+    command: CommandCall,
 ) -> Accepted:
     """A short self-assessment the student wrote; the text is sealed with their key."""
-    return await run(
-        request,
-        response,
-        who,
-        student_id,
-        if_match=if_match,
-        may=_self_or("service"),
-        decide=_decide(body.event),
-    )
+    return await command.run(student_id, may=_self_or("service"), decide=_decide(body.event))
