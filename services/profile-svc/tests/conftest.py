@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from uuid import UUID
 
 import httpx
@@ -13,11 +10,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from pathwise_contracts import PATH_EVENTS, PROFILE_EVENTS, Envelope, Topic
+from pathwise_devstack import inprocess
 from pathwise_devstack.devtoken import mint_token
+from pathwise_devstack.inprocess import Running
 from pathwise_devstack.stack import Infrastructure
 from pathwise_runtime import replay
-from pathwise_runtime.service import Runtime, create_app, open_pool, prepare_database
-from pathwise_runtime.settings import ServiceSettings
+from pathwise_runtime.service import open_pool, prepare_database
 from profile_svc.main import SPEC
 from profile_svc.mastery import MasteryProjection
 from profile_svc.projections import ProfilesProjection
@@ -39,67 +37,23 @@ def auth() -> Callable[..., dict[str, str]]:
 @pytest.fixture
 def offline_client() -> httpx.AsyncClient:
     """The app without its lifespan: enough for auth and validation, which answer first."""
-    app = create_app(SPEC, ServiceSettings(PATHWISE_AUTH_DEV_SECRET=SECRET))
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
-
-
-@dataclass
-class Running:
-    client: httpx.AsyncClient
-    runtime: Runtime
+    return inprocess.offline_client(SPEC, SECRET)
 
 
 @pytest.fixture
 async def service(database: Callable[[], str], kafka_bootstrap: str) -> AsyncIterator[Running]:
     """The whole service in-process on a fresh database, with its own consumer group."""
-    settings = ServiceSettings(
-        DATABASE_URL=database(),
-        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
-        PATHWISE_AUTH_DEV_SECRET=SECRET,
-        SERVICE_NAME=f"profile-svc-test-{secrets.token_hex(4)}",
-        OUTBOX_POLL_INTERVAL_S=0.2,
-    )
-    app = create_app(SPEC, settings)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://t") as client,
-    ):
-        yield Running(client, app.state.runtime)
-
-
-async def _published(bootstrap: str, event_id: UUID) -> list[Envelope]:
-    """Every message on the profile topic carrying ``event_id``."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(PROFILE_EVENTS.name, p) for p in range(12)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        found: list[Envelope] = []
-        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                found.extend(
-                    Envelope.from_bytes(r.value or b"")
-                    for r in records
-                    if ("ce_id", str(event_id).encode()) in list(r.headers)
-                )
-        return found
-    finally:
-        await consumer.stop()
+    async with inprocess.running(SPEC, database(), kafka_bootstrap, secret=SECRET) as run:
+        yield run
 
 
 @pytest.fixture
 def published(kafka_bootstrap: str) -> Callable[[UUID], Awaitable[list[Envelope]]]:
     """Reads the topic for the messages of one event id."""
-    return lambda event_id: _published(kafka_bootstrap, event_id)
+    return lambda event_id: inprocess.published(kafka_bootstrap, PROFILE_EVENTS, event_id)
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not await check():
-            await asyncio.sleep(0.2)
+eventually = inprocess.eventually
 
 
 @pytest.fixture
