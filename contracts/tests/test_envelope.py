@@ -148,3 +148,49 @@ def test_round_trip_property(event: AssessmentRecorded, trace: bool) -> None:
     back = Envelope.from_bytes(env.to_bytes())
     assert back == env
     assert back.event() == event
+
+
+def _raw(env: Envelope) -> bytes:
+    return json.dumps(env.model_dump(mode="json")).encode()
+
+
+def test_parse_gives_the_same_envelope_and_event_in_one_pass(
+    recorded: AssessmentRecorded,
+) -> None:
+    env = wrap(recorded, traceparent=TRACEPARENT)
+    parsed, event = Envelope.parse(env.to_bytes())
+    assert event == recorded
+    assert isinstance(parsed, Envelope)
+    assert (parsed.id, parsed.subject, parsed.type, parsed.traceparent) == (
+        env.id,
+        env.subject,
+        env.type,
+        env.traceparent,
+    )
+    assert parsed.to_bytes() == env.to_bytes()
+    assert parsed.event() is event
+
+
+def test_parse_rejects_what_the_two_step_parse_rejects(recorded: AssessmentRecorded) -> None:
+    env = wrap(recorded)
+    unknown = _raw(env.model_copy(update={"type": "org.pathwise.x.Nope.v1"}))
+    with pytest.raises(UnknownEventType):
+        Envelope.parse(unknown)
+    bad = _raw(env.model_copy(update={"data": {**env.data, "score": 11}}))
+    with pytest.raises(ValidationError, match="max_score"):
+        Envelope.parse(bad)
+    other = _raw(env.model_copy(update={"subject": "someone-else"}))
+    with pytest.raises(ValueError, match="subject"):
+        Envelope.parse(other)
+    with pytest.raises(ValidationError):
+        Envelope.parse(b"{not json")
+
+
+@settings(database=None, max_examples=100)
+@given(event=assessments(), trace=st.booleans())
+def test_parse_agrees_with_the_two_step_parse(event: AssessmentRecorded, trace: bool) -> None:
+    raw = wrap(event, traceparent=TRACEPARENT if trace else None).to_bytes()
+    parsed, typed = Envelope.parse(raw)
+    two_step = Envelope.from_bytes(raw)
+    assert typed == two_step.event()
+    assert parsed.to_bytes() == two_step.to_bytes()

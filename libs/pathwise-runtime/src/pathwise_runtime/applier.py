@@ -152,8 +152,7 @@ class BatchApplier:
             if topics.is_control(record):
                 continue
             try:
-                envelope = Envelope.from_bytes(record.value or b"")
-                event = envelope.event()
+                envelope, event = Envelope.parse(record.value or b"")
             except ValueError as exc:  # pydantic's ValidationError is a ValueError
                 dead.append(dlq_message(record, self.projection.name, exc))
                 continue

@@ -52,7 +52,7 @@ from pathwise_runtime import migrations
 from pathwise_runtime.applier import BatchApplier
 from pathwise_runtime.projection import Delivered, Projection
 from pathwise_runtime.projector import Projector
-from pathwise_runtime.service import open_pool
+from pathwise_runtime.service import open_pool, tune_gc
 from pathwise_runtime.settings import ServiceSettings
 from pathwise_runtime.tally import SCHEMA as TALLY_SCHEMA
 from pathwise_runtime.tally import Tally
@@ -417,6 +417,7 @@ async def run_projectors(
             await projector.has_assignment.wait()
         return time.perf_counter()
 
+    tune_gc()  # as a service process does (pathwise_runtime.service.run)
     started = time.perf_counter()
     assignment = asyncio.create_task(all_assigned())
     try:
