@@ -194,3 +194,12 @@ def test_parse_agrees_with_the_two_step_parse(event: AssessmentRecorded, trace: 
     two_step = Envelope.from_bytes(raw)
     assert typed == two_step.event()
     assert parsed.to_bytes() == two_step.to_bytes()
+
+
+@settings(database=None, max_examples=200)
+@given(event=assessments(), trace=st.booleans())
+def test_bytes_are_the_compact_json_of_the_envelope(event: AssessmentRecorded, trace: bool) -> None:
+    env = wrap(event, traceparent=TRACEPARENT if trace else None)
+    body = {k: v for k, v in env.model_dump(mode="json").items() if v is not None}
+    raw = env.to_bytes()
+    assert json.loads(raw) == body

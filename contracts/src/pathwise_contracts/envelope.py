@@ -7,7 +7,6 @@ payload, and ``event()`` turns it back into the typed model.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from functools import cache
@@ -109,11 +108,8 @@ class Envelope(BaseModel):
 
     def to_bytes(self) -> bytes:
         """Compact JSON for the Kafka message value; absent extensions are omitted."""
-        body = self.model_dump(mode="json")
-        for name in _OPTIONAL_EXTENSIONS:
-            if body[name] is None:
-                del body[name]
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        absent = {name for name in _OPTIONAL_EXTENSIONS if getattr(self, name) is None}
+        return self.model_dump_json(exclude=absent).encode()
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Envelope:
