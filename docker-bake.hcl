@@ -1,5 +1,7 @@
-# Build every Pathwise image with one command: `docker buildx bake` (or
-# `docker buildx bake --set '*.platform=linux/amd64,linux/arm64' --push` for a registry).
+# Build every Pathwise image from the one Dockerfile: `docker buildx bake`
+# (`docker buildx bake --set '*.platform=linux/amd64,linux/arm64' --push` for a registry;
+# `docker buildx bake path-svc` for one). Each service target passes its folder under
+# services/ as SERVICE; `devtools` is the `pathwise` CLI with the development sinks.
 variable "TAG" {
   default = "dev"
 }
@@ -9,40 +11,62 @@ variable "REGISTRY" {
   default = ""
 }
 
-group "default" {
-  targets = ["assessment-svc", "profile-svc", "path-svc", "notify-svc"]
+variable "PYTHON_IMAGE" {
+  default = "python:3.11-slim-bookworm"
 }
 
-target "_service" {
-  context = "."
+group "default" {
+  targets = ["assessment-svc", "profile-svc", "path-svc", "notify-svc", "portal", "devtools"]
+}
+
+target "_common" {
+  context    = "."
+  dockerfile = "Dockerfile"
   args = {
-    PYTHON_IMAGE = "python:3.11-slim-bookworm"
+    PYTHON_IMAGE = PYTHON_IMAGE
   }
   labels = {
     "org.opencontainers.image.source" = "pathwise"
   }
 }
 
+target "_service" {
+  inherits = ["_common"]
+  target   = "service"
+}
+
 target "assessment-svc" {
-  inherits   = ["_service"]
-  dockerfile = "services/assessment-svc/Dockerfile"
-  tags       = ["${REGISTRY}pathwise/assessment-svc:${TAG}"]
+  inherits = ["_service"]
+  args     = { SERVICE = "assessment-svc" }
+  tags     = ["${REGISTRY}pathwise/assessment-svc:${TAG}"]
 }
 
 target "profile-svc" {
-  inherits   = ["_service"]
-  dockerfile = "services/profile-svc/Dockerfile"
-  tags       = ["${REGISTRY}pathwise/profile-svc:${TAG}"]
+  inherits = ["_service"]
+  args     = { SERVICE = "profile-svc" }
+  tags     = ["${REGISTRY}pathwise/profile-svc:${TAG}"]
 }
 
 target "path-svc" {
-  inherits   = ["_service"]
-  dockerfile = "services/path-svc/Dockerfile"
-  tags       = ["${REGISTRY}pathwise/path-svc:${TAG}"]
+  inherits = ["_service"]
+  args     = { SERVICE = "path-svc" }
+  tags     = ["${REGISTRY}pathwise/path-svc:${TAG}"]
 }
 
 target "notify-svc" {
-  inherits   = ["_service"]
-  dockerfile = "services/notify-svc/Dockerfile"
-  tags       = ["${REGISTRY}pathwise/notify-svc:${TAG}"]
+  inherits = ["_service"]
+  args     = { SERVICE = "notify-svc" }
+  tags     = ["${REGISTRY}pathwise/notify-svc:${TAG}"]
+}
+
+target "portal" {
+  inherits = ["_service"]
+  args     = { SERVICE = "portal", PORT = "8105" }
+  tags     = ["${REGISTRY}pathwise/portal:${TAG}"]
+}
+
+target "devtools" {
+  inherits = ["_common"]
+  target   = "devtools"
+  tags     = ["${REGISTRY}pathwise/devtools:${TAG}"]
 }

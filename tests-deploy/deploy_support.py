@@ -1,14 +1,17 @@
-"""Helpers for the deployment tests: the repository, kustomize, CRD schemas.
+"""Helpers for the deployment tests: the repository, kustomize, CRD schemas, Dockerfiles.
 
 Kept apart from the tests so each test reads as the property it checks.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -91,3 +94,83 @@ def crd_schemas(folder: Path) -> dict[tuple[str, str], dict[str, Any]]:
 
 def by_kind(docs: tuple[dict[str, Any], ...], kind: str) -> dict[str, dict[str, Any]]:
     return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
+
+
+def service_folders() -> list[str]:
+    """Every deployable under services/ (a folder with a pyproject), e.g. `path-svc`."""
+    return sorted(p.name for p in (REPO / "services").iterdir() if (p / "pyproject.toml").is_file())
+
+
+def module_of(folder: str) -> str:
+    """The Python package a service folder runs as (`python -m path_svc`)."""
+    return folder.replace("-", "_")
+
+
+@dataclass
+class Stage:
+    """One `FROM ... AS name` stage: its base (an image or an earlier stage) and instructions."""
+
+    name: str
+    base: str
+    instructions: list[tuple[str, str]] = field(default_factory=list)
+
+    def all(self, keyword: str) -> list[str]:
+        return [args for kw, args in self.instructions if kw == keyword]
+
+
+def parse_dockerfile(text: str) -> dict[str, Stage]:
+    """Stages of a Dockerfile by name, as (INSTRUCTION, arguments), continuation lines joined."""
+    joined = re.sub(r"\\\n", " ", text)
+    stages: dict[str, Stage] = {}
+    current: Stage | None = None
+    for raw in joined.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        keyword, _, args = line.partition(" ")
+        keyword = keyword.upper()
+        if keyword == "FROM":
+            parts = [p for p in args.split() if not p.startswith("--")]
+            name = parts[2] if len(parts) > 2 and parts[1].upper() == "AS" else str(len(stages))
+            current = stages[name] = Stage(name, parts[0])
+        elif current is not None:
+            current.instructions.append((keyword, args.strip()))
+    return stages
+
+
+def lineage(stages: dict[str, Stage], name: str) -> list[Stage]:
+    """A stage and the stages it is built on, base first: what the image really contains."""
+    chain = [stages[name]]
+    while chain[0].base in stages:
+        chain.insert(0, stages[chain[0].base])
+    return chain
+
+
+def effective(stages: dict[str, Stage], name: str, keyword: str) -> list[str]:
+    """Every `keyword` instruction that applies to the image of stage `name`, in order."""
+    return [args for stage in lineage(stages, name) for args in stage.all(keyword)]
+
+
+def dockerignore_includes(patterns: list[str], path: str) -> bool:
+    """Whether `path` reaches the build context under these .dockerignore patterns.
+
+    Docker's rules as far as this repository uses them: the last matching pattern
+    wins, `!` re-includes, and a pattern matching a folder matches what is inside.
+    """
+    parts = path.split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    included = True
+    for raw in patterns:
+        exclude = not raw.startswith("!")
+        pattern = raw.removeprefix("!").rstrip("/").replace("**/", "*/")
+        if any(fnmatch.fnmatchcase(p, pattern) for p in prefixes) or (
+            raw.removeprefix("!").startswith("**/")
+            and any(fnmatch.fnmatchcase(part, pattern.removeprefix("*/")) for part in parts)
+        ):
+            included = not exclude
+    return included
+
+
+def dockerignore() -> list[str]:
+    lines = (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]

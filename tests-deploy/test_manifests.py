@@ -12,7 +12,15 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 import pytest
-from deploy_support import DEPLOY, OVERLAYS, by_kind, crd_folder, crd_schemas, render
+from deploy_support import (
+    DEPLOY,
+    OVERLAYS,
+    by_kind,
+    crd_folder,
+    crd_schemas,
+    render,
+    service_folders,
+)
 
 from pathwise_contracts import all_topics
 from pathwise_devstack import manifests
@@ -22,6 +30,8 @@ pytestmark = pytest.mark.unit
 KUBERNETES_VERSION = "1.32.0"
 OPERATOR_GROUPS = ("kafka.strimzi.io/", "postgresql.cnpg.io/", "keda.sh/")
 SVC_NAMES = [s.name for s in SERVICES]
+# Everything under services/ is deployed: the four services and the portal.
+DEPLOYABLES = service_folders()
 
 
 def _is_operator_kind(doc: dict[str, Any]) -> bool:
@@ -77,7 +87,7 @@ def test_every_service_has_its_resources(overlay: str) -> None:
     docs = render(f"overlays/{overlay}")
     for kind in ("Deployment", "Service", "ConfigMap", "PodDisruptionBudget", "NetworkPolicy"):
         names = {n.rsplit("-", 1)[0] if kind == "ConfigMap" else n for n in by_kind(docs, kind)}
-        missing = set(SVC_NAMES) - names - set(by_kind(docs, kind))
+        missing = set(DEPLOYABLES) - names - set(by_kind(docs, kind))
         assert not missing, f"{overlay}: no {kind} for {missing}"
     assert set(by_kind(docs, "ScaledObject")) == set(SVC_NAMES)
     databases = {s.database for s in SERVICES}
@@ -96,7 +106,7 @@ def test_pods_are_locked_down_probed_and_bounded(overlay: str) -> None:
             assert security["capabilities"]["drop"] == ["ALL"], name
             assert {"cpu", "memory"} <= set(container["resources"]["requests"]), name
             assert {"cpu", "memory"} <= set(container["resources"]["limits"]), name
-            if name in SVC_NAMES:
+            if name in DEPLOYABLES:
                 assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
                 assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
                 grace = pod["terminationGracePeriodSeconds"]
@@ -164,3 +174,103 @@ def test_generated_manifests_are_current() -> None:
 
 def overlay_path(overlay: str) -> str:
     return f"overlays/{overlay}"
+
+
+def test_every_folder_under_services_is_deployed_from_the_base() -> None:
+    listed = (DEPLOY / "base" / "kustomization.yaml").read_text(encoding="utf-8")
+    for folder in DEPLOYABLES:
+        assert f"services/{folder}.yaml" in listed, f"deploy/base does not deploy {folder}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_pathwise_image_is_pinned_by_the_overlay(overlay: str) -> None:
+    for name, deployment in by_kind(render(overlay_path(overlay)), "Deployment").items():
+        for container in deployment["spec"]["template"]["spec"]["containers"]:
+            image = container["image"]
+            if image.startswith("pathwise/"):
+                assert not image.endswith(":latest"), f"{overlay}: {name} runs {image}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_portal_has_no_database_and_talks_only_to_the_services_and_kafka(
+    overlay: str,
+) -> None:
+    docs = render(overlay_path(overlay))
+    deployment = by_kind(docs, "Deployment")["portal"]
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    env = {e["name"] for e in container.get("env", [])}
+    assert "DATABASE_URL" not in env and "PATHWISE_PII_KEY" not in env
+    assert "PATHWISE_PORTAL_SESSION_SECRET" in env
+    assert "portal" not in {n.removeprefix("pg-") for n in by_kind(docs, "Cluster")}
+    assert "portal" not in by_kind(docs, "ScaledObject")
+    port = container["ports"][0]["containerPort"]
+    config = next(c for n, c in by_kind(docs, "ConfigMap").items() if n.startswith("portal"))
+    assert config["data"]["HTTP_PORT"] == str(port)
+
+    policy = by_kind(docs, "NetworkPolicy")["portal"]["spec"]
+    assert set(policy["policyTypes"]) == {"Ingress", "Egress"}
+    sources = [peer for rule in policy["ingress"] for peer in rule["from"]]
+    assert all("podSelector" not in peer for peer in sources), "only the ingress controller"
+    assert {"pathwise.io/ingress": "true"} in [
+        peer.get("namespaceSelector", {}).get("matchLabels") for peer in sources
+    ]
+    reached: set[str] = set()
+    for rule in policy["egress"]:
+        ports = {p["port"] for p in rule.get("ports", [])}
+        for peer in rule["to"]:
+            selector = peer.get("podSelector", {})
+            assert "cnpg.io/cluster" not in selector.get("matchLabels", {}), "no database"
+            for expression in selector.get("matchExpressions", []):
+                if expression["key"] == "app.kubernetes.io/name" and 8080 in ports:
+                    reached |= set(expression["values"])
+            if selector.get("matchLabels", {}).get("strimzi.io/cluster") and 9092 in ports:
+                reached.add("kafka")
+    assert reached == {*SVC_NAMES, "kafka"}
+
+
+def test_production_exposes_the_portal_through_an_ingress_with_tls() -> None:
+    docs = render(overlay_path("production"))
+    ingress = by_kind(docs, "Ingress")["portal"]["spec"]
+    service = by_kind(docs, "Service")["portal"]["spec"]
+    backends = [
+        path["backend"]["service"] for rule in ingress["rules"] for path in rule["http"]["paths"]
+    ]
+    assert backends and all(b["name"] == "portal" for b in backends)
+    named = {p["name"] for p in service["ports"]}
+    assert all(b["port"].get("name") in named for b in backends)
+    hosts = {h for tls in ingress["tls"] for h in tls["hosts"]}
+    assert {rule["host"] for rule in ingress["rules"]} <= hosts
+    config = next(c for n, c in by_kind(docs, "ConfigMap").items() if n.startswith("portal"))
+    assert config["data"]["PATHWISE_PORTAL_COOKIE_SECURE"] == "true"
+    assert config["data"]["PATHWISE_PORTAL_PUBLIC_URL"].startswith("https://")
+
+
+def test_the_dev_cluster_sends_texts_to_the_sms_sink() -> None:
+    docs = render(overlay_path("dev"))
+    config = next(
+        c["data"]
+        for n, c in by_kind(docs, "ConfigMap").items()
+        if n.startswith("notify-svc") and "SMS_PROVIDER_URL" in c.get("data", {})
+    )
+    host, _, port = config["SMS_PROVIDER_URL"].removeprefix("http://").partition(":")
+    service = by_kind(docs, "Service")[host]
+    assert int(port) in {p["port"] for p in service["spec"]["ports"]}
+    sink = by_kind(docs, "Deployment")[host]["spec"]["template"]["spec"]["containers"][0]
+    notify = by_kind(docs, "Deployment")["notify-svc"]["spec"]["template"]["spec"]
+    secrets = {
+        e["name"]: e["valueFrom"]["secretKeyRef"]
+        for e in notify["containers"][0]["env"]
+        if e["name"].startswith("SMS_")
+    }
+    for env in sink["env"]:
+        if env["name"] in secrets:
+            ref, expected = env["valueFrom"]["secretKeyRef"], secrets[env["name"]]
+            assert (ref["name"], ref["key"]) == (expected["name"], expected["key"]), env["name"]
+    egress = by_kind(docs, "NetworkPolicy")["notify-svc"]["spec"]["egress"]
+    assert any(
+        peer.get("podSelector", {}).get("matchLabels") == {"app.kubernetes.io/name": host}
+        and int(port) in {p["port"] for p in rule["ports"]}
+        for rule in egress
+        for peer in rule["to"]
+    )
