@@ -2,7 +2,7 @@
 
 Infrastructure (embedded or existing servers) plus the four services, each its
 own OS process on a free port, reachable only through HTTP and Kafka, exactly
-as a district would run them.
+as a district would run them; then the web portal in front of them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from pathwise_contracts import TOPICS
+from pathwise_devstack import portal_process
 from pathwise_devstack.devtoken import mint_token
 from pathwise_devstack.ports import free_port
 from pathwise_devstack.services import SERVICES, service_by_name
@@ -59,6 +60,7 @@ class Platform:
         self._ready_timeout = ready_timeout
         self._stack = contextlib.ExitStack()
         self.ports = {s.name: free_port() for s in SERVICES}
+        self.portal_port = free_port()
         self.infra: Infrastructure
         self.supervisor: Supervisor
 
@@ -78,6 +80,7 @@ class Platform:
                 )
             for spec in SERVICES:
                 self.supervisor.wait_ready(spec.name)
+            portal_process.start(self.supervisor, self.infra, self.portal_port, self.ports)
         except BaseException:
             self.close()
             raise
@@ -98,6 +101,11 @@ class Platform:
 
     def url(self, service: str) -> str:
         return service_by_name(service).url(self.ports[service])
+
+    @property
+    def portal_url(self) -> str:
+        """Where the web portal answers (sign in at ``/signin``)."""
+        return portal_process.url(self.portal_port)
 
     def token(self, role: str = "service", district: str = "d1") -> str:
         return mint_token(self.infra.dev_secret, role=role, district=district)

@@ -7,6 +7,7 @@ Handlers receive the caller's role and district, never the raw token.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -18,6 +19,30 @@ from pathwise_runtime.settings import ServiceSettings
 
 ROLES = ("admin", "teacher", "guardian", "student", "service")
 DEV_ISSUER = "pathwise-dev"
+DEV_AUDIENCE = "pathwise"
+
+
+def mint_dev_token(
+    secret: str, *, role: str, district: str, sub: str, ttl: int = 3600, now: int | None = None
+) -> str:
+    """A development token (HS256, issuer ``pathwise-dev``) that ``TokenVerifier`` accepts.
+
+    For processes that act for someone on the embedded stack without an identity
+    provider (the portal's development sign-in); production tokens come from the IdP.
+    """
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    issued = int(time.time()) if now is None else now
+    claims = {
+        "sub": sub,
+        "role": role,
+        "district": district,
+        "iss": DEV_ISSUER,
+        "aud": DEV_AUDIENCE,
+        "iat": issued,
+        "exp": issued + ttl,
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from path_svc.api import router
+from path_svc.portal_reads import router as portal_reads
 from path_svc.projections import IntakeProjection, PlanningProjection
 from path_svc.publishing import router as publishing
 from path_svc.steering import router as steering
@@ -18,6 +19,7 @@ def _configure(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(publishing)
     app.include_router(steering)
+    app.include_router(portal_reads)
 
 
 SPEC = ServiceSpec(

@@ -3,7 +3,8 @@
 Starts the embedded stack and the four services, enrolls students with their
 families, streams assessment results, waits until every service has caught up,
 prints what happened (and, with --verify-replay, proves every projection can be
-rebuilt from the log), then stops everything it started.
+rebuilt from the log) with the web portal's address, then stops everything it
+started, or with --keep-running leaves it up to click through until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ import argparse
 import asyncio
 import json
 import random
+import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import httpx
@@ -23,7 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pathwise_devstack import ingest_demo, notify_demo, roster_demo, simulation
+from pathwise_devstack import ingest_demo, notify_demo, portal_demo, roster_demo, simulation
 from pathwise_devstack.platform import Platform
 from pathwise_devstack.services import SERVICES
 from pathwise_devstack.verification import replay_service
@@ -41,6 +45,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--verify-replay", action="store_true", help="rebuild and compare")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=None, help="keep state and logs here")
+    parser.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="after the summary, leave the platform and the portal up until Ctrl-C",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -53,16 +62,18 @@ def run(args: argparse.Namespace) -> int:
         workdir = (args.workdir or Path(scratch)).resolve()
         log_path = workdir / "services.log"
         console.print(f"pathwise demo: starting the platform (service logs: {log_path})")
+        summary: dict[str, Any] | None = None
         try:
             with Platform(workdir, log_path=log_path) as platform:
                 summary = asyncio.run(_demo(platform, args, console))
+                _report(console, summary, args.json)
+                if args.keep_running:
+                    _keep_running(console, summary)
         except KeyboardInterrupt:
-            console.print("pathwise demo: interrupted; everything it started is stopped")
-            return 130
-    if args.json:
-        print(json.dumps(summary, indent=2))
-    else:
-        _print(console, summary)
+            if summary is None or not args.keep_running:
+                console.print("pathwise demo: interrupted; everything it started is stopped")
+                return 130
+            console.print("pathwise demo: stopped")
     ok = all(summary["counts"][k] > 0 for k in ("assessments_recorded", "paths_replanned"))
     ok = ok and summary["counts"]["notifications_sent"] > 0
     if args.verify_replay:
@@ -104,6 +115,7 @@ async def _demo(platform: Platform, args: argparse.Namespace, console: Console) 
                 progress=lambda n: bar.advance(task, n),
             )
             roster = await roster_demo.demo_step(client, platform)
+            portal = await portal_demo.demo_step(client, platform)
             ingest = await ingest_demo.demo_step(client, platform)
             wait = bar.add_task("services catching up", total=None)
             await platform.wait_caught_up(timeout=300)
@@ -130,6 +142,7 @@ async def _demo(platform: Platform, args: argparse.Namespace, console: Console) 
         },
         "roster": roster,
         "ingest": ingest,
+        "portal": portal,
         "notifications": notifications,
         "seconds": round(elapsed, 2),
         "latency_ms": {
@@ -158,6 +171,35 @@ async def _demo(platform: Platform, args: argparse.Namespace, console: Console) 
                 "tables": report.as_dict()["tables"],
             }
     return summary
+
+
+def _report(console: Console, summary: dict[str, Any], as_json: bool) -> None:
+    """The summary (JSON on stdout with --json), and always the portal's address on stderr."""
+    if as_json:
+        print(json.dumps(summary, indent=2))
+        sys.stdout.flush()
+    else:
+        _print(console, summary)
+    portal = summary["portal"]
+    console.print(
+        f"pathwise demo: portal at {portal['portal_url']}/signin — sign in as teacher "
+        f"{portal['portal_teachers'][0]}, guardian {portal['portal_guardian']} "
+        f"or student {portal['portal_student']}"
+    )
+
+
+def _keep_running(console: Console, summary: dict[str, Any]) -> None:
+    """Block until Ctrl-C (KeyboardInterrupt); the Platform context then stops everything."""
+    console.print("pathwise demo: the platform keeps running; Ctrl-C stops everything")
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        threading.Event().wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _interleave(results: list[dict[str, Any]]) -> list[dict[str, Any]]:

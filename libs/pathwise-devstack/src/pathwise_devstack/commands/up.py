@@ -17,6 +17,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from pathwise_devstack import portal_process
 from pathwise_devstack.devtoken import dev_secret_path, write_dev_secret
 from pathwise_devstack.ports import port_is_free
 from pathwise_devstack.services import SERVICES, resolve_ports
@@ -39,6 +40,12 @@ def register(subparsers: Any) -> None:
         help="override a service's HTTP port, e.g. path-svc=9103 (repeatable)",
     )
     parser.add_argument("--ready-timeout", type=float, default=60.0, help="seconds per service")
+    parser.add_argument(
+        "--portal-port",
+        type=int,
+        default=portal_process.DEFAULT_PORT,
+        help="the web portal's HTTP port",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -68,7 +75,9 @@ def missing_modules() -> list[str]:
     return [spec.module for spec in SERVICES if not _runnable(spec.module)]
 
 
-def describe_stack(infra: Infrastructure, ports: dict[str, int]) -> dict[str, Any]:
+def describe_stack(
+    infra: Infrastructure, ports: dict[str, int], portal_port: int = portal_process.DEFAULT_PORT
+) -> dict[str, Any]:
     """The content of `.pathwise/stack.json`."""
     return {
         "pid": os.getpid(),
@@ -89,16 +98,20 @@ def describe_stack(infra: Infrastructure, ports: dict[str, int]) -> dict[str, An
         "smtp": {"host": infra.smtp_host, "port": infra.smtp_port},
         "mailbox_path": str(infra.mailbox_path),
         "dev_secret_path": str(dev_secret_path(infra.workdir)),
+        "portal": portal_process.describe(portal_port),
     }
 
 
-def _print_summary(console: Console, infra: Infrastructure, ports: dict[str, int]) -> None:
+def _print_summary(
+    console: Console, infra: Infrastructure, ports: dict[str, int], portal_port: int
+) -> None:
     table = Table(title="Pathwise is up", show_lines=False)
     table.add_column("component")
     table.add_column("address")
     table.add_column("database")
     for spec in SERVICES:
         table.add_row(spec.name, spec.url(ports[spec.name]), infra.database_name(spec))
+    table.add_row("portal", portal_process.url(portal_port), "(none)")
     table.add_row("postgres", infra.admin_dsn, "(admin)")
     table.add_row("broker", infra.bootstrap_servers, "")
     table.add_row("smtp sink", f"{infra.smtp_host}:{infra.smtp_port}", str(infra.mailbox_path))
@@ -107,6 +120,7 @@ def _print_summary(console: Console, infra: Infrastructure, ports: dict[str, int
         f"DATABASE_URL (admin): {infra.admin_dsn}\n"
         f"KAFKA_BOOTSTRAP_SERVERS: {infra.bootstrap_servers}\n"
         f"token: pathwise token --role teacher --district d1 --workdir {infra.workdir}\n"
+        f"portal: {portal_process.url(portal_port)}/signin\n"
         f"stack: {stack_file_path(infra.workdir)}  (Ctrl-C stops everything)"
     )
 
@@ -149,7 +163,8 @@ def run(args: argparse.Namespace) -> int:
             f"pathwise up: service modules not runnable with python -m: {', '.join(missing)}"
         )
         return 2
-    busy = [f"{name} ({port})" for name, port in ports.items() if not port_is_free(port)]
+    wanted = {**ports, portal_process.NAME: args.portal_port}
+    busy = [f"{name} ({port})" for name, port in wanted.items() if not port_is_free(port)]
     if busy:
         console.print(f"pathwise up: ports in use: {', '.join(busy)}; use --port SERVICE=PORT")
         return 2
@@ -157,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     signals = _Signals()
     signals.install()
     try:
-        return _run_stack(console, workdir, ports, args.ready_timeout, signals)
+        return _run_stack(console, workdir, ports, args.ready_timeout, signals, args.portal_port)
     except KeyboardInterrupt:
         console.print("pathwise up: interrupted during start-up; stopped")
         return 130
@@ -171,6 +186,7 @@ def _run_stack(
     ports: dict[str, int],
     ready_timeout: float,
     signals: _Signals,
+    portal_port: int = portal_process.DEFAULT_PORT,
 ) -> int:
     try:
         with (
@@ -181,8 +197,9 @@ def _run_stack(
                 write_dev_secret(workdir, infra.dev_secret)
                 for spec in SERVICES:
                     supervisor.start_service(infra, spec, ports[spec.name], ports=ports)
-                write_stack_file(workdir, describe_stack(infra, ports))
-                _print_summary(Console(), infra, ports)
+                portal_process.start(supervisor, infra, portal_port, ports)
+                write_stack_file(workdir, describe_stack(infra, ports, portal_port))
+                _print_summary(Console(), infra, ports, portal_port)
                 signals.phase = "running"
                 _wait(console, supervisor, signals)
             finally:

@@ -65,6 +65,8 @@ class Watch:
     episode: int = 0
     open: Reason | None = None
     at_alert: float = 0.0
+    opened: datetime | None = None
+    """Event time the open episode began: teachers see who has waited longest first."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,11 +77,12 @@ class Watch:
             "episode": self.episode,
             "open": self.open,
             "at_alert": self.at_alert,
+            "opened": self.opened.isoformat() if self.opened else None,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Watch:
-        since = data.get("since")
+        since, opened = data.get("since"), data.get("opened")
         return cls(
             recent=list(data.get("recent", [])),
             run_start=data.get("run_start"),
@@ -88,6 +91,7 @@ class Watch:
             episode=int(data.get("episode", 0)),
             open=data.get("open"),
             at_alert=float(data.get("at_alert", 0.0)),
+            opened=datetime.fromisoformat(opened) if opened else None,
         )
 
 
@@ -119,14 +123,14 @@ class Support:
             return out
         if on_path and w.flat >= STALL_ATTEMPTS:
             detail = f"{w.flat} attempts on {code} without a gain in estimated mastery"
-            out.append(self._open(code, w, "stalled", p, detail))
+            out.append(self._open(code, w, "stalled", p, detail, at))
         elif self._declining(w.recent):
             drop = w.recent[0] - w.recent[-1]
             detail = (
                 f"estimated mastery of {code} fell at each of the last "
                 f"{DECLINE_OBSERVATIONS} results, by {drop:.0%} in all"
             )
-            out.append(self._open(code, w, "declining", p, detail))
+            out.append(self._open(code, w, "declining", p, detail, at))
         return out
 
     def path(self, steps: Collection[str], at: datetime) -> list[Alert]:
@@ -156,7 +160,7 @@ class Support:
             if idle >= INACTIVE_AFTER:
                 detail = f"no evidence on {code} for {idle.days} days while it is on the path"
                 p = w.recent[-1] if w.recent else 0.0
-                out.append(self._open(code, w, "inactive", p, detail))
+                out.append(self._open(code, w, "inactive", p, detail, at))
         return out
 
     @staticmethod
@@ -168,16 +172,16 @@ class Support:
         )
 
     @staticmethod
-    def _open(code: str, w: Watch, reason: Reason, p: float, detail: str) -> Alert:
+    def _open(code: str, w: Watch, reason: Reason, p: float, detail: str, at: datetime) -> Alert:
         w.episode += 1
-        w.open, w.at_alert = reason, p
+        w.open, w.at_alert, w.opened = reason, p, at
         return Alert(code, reason, w.episode, detail)
 
     @staticmethod
     def _close(code: str, w: Watch, detail: str) -> Alert:
         reason = w.open
         assert reason is not None  # only called with an open episode
-        w.open = None
+        w.open, w.opened = None, None
         w.flat, w.run_start = 0, w.recent[-1] if w.recent else None
         return Alert(code, reason, w.episode, detail, resolved=True)
 

@@ -1,0 +1,1 @@
+"""The Pathwise web portal: teachers, families and students see paths, mastery and alerts."""

@@ -1,0 +1,5 @@
+"""Run the portal: ``python -m portal``."""
+
+from portal.app import run
+
+run()

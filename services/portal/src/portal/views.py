@@ -1,0 +1,129 @@
+"""Turning service answers into what the templates show (shared by the role pages)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from markupsafe import Markup
+
+from pathwise_contracts import PathStep
+from portal import chart, explain, graph
+from portal.i18n import Translator
+from portal.levels import LEVELS, Level, level
+from portal.upstream import Upstream
+
+T = TypeVar("T")
+
+
+async def gather(*calls: Awaitable[T]) -> list[T]:
+    """Several independent reads at once (a page waits for the slowest, not the sum)."""
+    return list(await asyncio.gather(*calls))
+
+
+class Framework:
+    """The competency framework as path-svc publishes it, with lookups for the pages."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.title: str = body["title"]
+        self.threshold: float = float(body["mastery_threshold"])
+        self.competencies = [
+            graph.Competency(c["code"], c["description"], tuple(c["prerequisites"]))
+            for c in body["competencies"]
+        ]
+        self.describe = {c.code: c.description for c in self.competencies}
+
+    @classmethod
+    async def load(cls, up: Upstream, token: str) -> Framework:
+        return cls(await up.get("path", "/v1/framework", token))
+
+
+def levels_of(mastery: dict[str, Any] | None, threshold: float) -> dict[str, Level]:
+    """Level per competency from path-svc's mastery answer (None: no evidence yet)."""
+    if not mastery:
+        return {}
+    return {
+        c["competency_id"]: "mastered"
+        if c["mastered"]
+        else level(float(c["p_mastery"]), int(c["attempts"]), threshold)
+        for c in mastery["competencies"]
+    }
+
+
+def steps_of(path: dict[str, Any] | None) -> list[PathStep]:
+    return [PathStep.model_validate(s) for s in path["steps"]] if path else []
+
+
+def mastery_map(
+    framework: Framework, levels: dict[str, Level], steps: list[PathStep], name: str
+) -> Markup:
+    counts = {lvl: sum(1 for v in levels.values() if v == lvl) for lvl in LEVELS}
+    counts["not_started"] = len(framework.competencies) - sum(
+        counts[lvl] for lvl in LEVELS if lvl != "not_started"
+    )
+    summary = ", ".join(f"{counts[lvl]} {lvl.replace('_', ' ')}" for lvl in LEVELS)
+    return graph.render(
+        framework.competencies,
+        levels,
+        labels={lvl: lvl.replace("_", " ") for lvl in LEVELS},
+        title=f"Mastery map of {name}: {framework.title}",
+        description=(
+            f"Prerequisite graph of {len(framework.competencies)} competencies, "
+            f"arrows from a prerequisite to what builds on it; {summary}. "
+            "Steps on the current path are outlined and starred."
+        ),
+        on_path=frozenset(s.competency_id for s in steps),
+    )
+
+
+def mastered_days(mastery: dict[str, Any] | None) -> list[date]:
+    """The day of the latest evidence on each mastered competency."""
+    if not mastery:
+        return []
+    return [
+        datetime.fromisoformat(c["updated_at"]).date()
+        for c in mastery["competencies"]
+        if c["mastered"]
+    ]
+
+
+def progress_chart(points: list[chart.Point], t: Translator) -> Markup:
+    if points:
+        desc = t(
+            "progress_chart_desc",
+            n=points[-1].total,
+            first=points[0].day.isoformat(),
+            last=points[-1].day.isoformat(),
+        )
+    else:
+        desc = t("progress_chart_empty")
+    return chart.render(
+        points, title=t("progress_chart_title"), description=desc, axis=t("progress_axis")
+    )
+
+
+def family_steps(steps: list[PathStep], t: Translator, name: str) -> list[dict[str, Any]]:
+    """Each step in the guardian's language: how, and why in plain words."""
+    return [
+        {
+            "code": s.competency_id,
+            "how": t("how", modality=t(f"modality.{s.modality.value}")),
+            "why": [t(key, name=name) for key in explain.why(s)],
+        }
+        for s in steps
+    ]
+
+
+def evidence_by_competency(assessments: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
+    """The results behind each estimate, newest first, grouped by competency."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for a in (assessments or {}).get("assessments", []):
+        out.setdefault(a["competency_id"], []).append(a)
+    return dict(sorted(out.items()))
+
+
+def name_of(student: dict[str, Any]) -> str:
+    name = student.get("display_name")
+    return str(name) if name else str(student["student_id"])

@@ -1,0 +1,101 @@
+"""Pages against stub services (no I/O): CSRF on every POST, 404 for what one may not see."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from portal.app import create_app
+from portal.settings import PortalSettings
+
+pytestmark = pytest.mark.unit
+SECRET = "x" * 32
+
+
+def services(request: httpx.Request) -> httpx.Response:
+    """profile-svc and friends as a guardian of stu-1 (only) would find them."""
+    path = request.url.path
+    if path == "/v1/people":
+        return httpx.Response(200, json=[{"person_id": "gdn-1", "role": "guardian", "hint": ""}])
+    if path == "/v1/students" and request.url.host == "profile":
+        return httpx.Response(200, json=[{"student_id": "stu-1", "display_name": "Ana"}])
+    if path == "/v1/students/stu-1":
+        guardian = {
+            "guardian_id": "gdn-1",
+            "educational_rights": True,
+            "language": "ar",
+            "consent": {"email": True, "sms": False},
+            "frequency": {},
+        }
+        return httpx.Response(
+            200, json={"student_id": "stu-1", "display_name": "Ana", "guardians": [guardian]}
+        )
+    return httpx.Response(404, json={"detail": "no such student in your district"})
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[httpx.AsyncClient]:
+    settings = PortalSettings(
+        PATHWISE_AUTH_DEV_SECRET=SECRET,
+        PATHWISE_PORTAL_LIVE_UPDATES=False,
+        PATHWISE_PORTAL_COOKIE_SECURE=False,
+        PROFILE_URL="http://profile",
+        PATH_URL="http://path",
+        NOTIFY_URL="http://notify",
+        ASSESSMENT_URL="http://assessment",
+    )
+    app = create_app(settings, transport=httpx.MockTransport(services))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as client,
+    ):
+        yield client
+
+
+def csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "every form carries a csrf_token"
+    return found.group(1)
+
+
+async def test_posts_without_the_csrf_token_are_refused(browser: httpx.AsyncClient) -> None:
+    page = await browser.get("/signin")
+    assert page.status_code == 200 and 'name="role"' in page.text and 'name="subject"' in page.text
+    refused = await browser.post("/signin", data={"role": "guardian", "subject": "gdn-1"})
+    assert refused.status_code == 403 and "<h1>" in refused.text
+    wrong = await browser.post(
+        "/signin", data={"role": "guardian", "subject": "gdn-1", "csrf_token": "forged"}
+    )
+    assert wrong.status_code == 403
+
+
+async def test_a_guardian_sees_their_child_in_their_language_and_not_another(
+    browser: httpx.AsyncClient,
+) -> None:
+    assert (await browser.get("/family")).headers["location"].startswith("/signin")
+    token = csrf((await browser.get("/signin")).text)
+    signed = await browser.post(
+        "/signin", data={"role": "guardian", "subject": "gdn-1", "csrf_token": token}
+    )
+    assert signed.status_code == 303 and signed.headers["location"] == "/family"
+    home = await browser.get("/family")
+    assert home.status_code == 200
+    assert '<html lang="ar" dir="rtl">' in home.text and "Ana" in home.text
+    assert home.text.count("<h1>") == 1 and 'class="skip-link" href="#main"' in home.text
+    other = await browser.get("/family/children/stu-2")
+    assert other.status_code == 404 and 'dir="rtl"' in other.text
+    teacher_page = await browser.get("/teacher")
+    assert teacher_page.status_code == 404  # another role's pages do not exist for a guardian
+    events = await browser.get("/events/students/stu-2")
+    assert events.status_code == 404
+    switched = await browser.post(
+        "/language", data={"lang": "es", "next": "/family", "csrf_token": csrf(home.text)}
+    )
+    assert switched.status_code == 303
+    assert '<html lang="es" dir="ltr">' in (await browser.get("/family")).text
+    out = await browser.post("/signout", data={"csrf_token": csrf(home.text)})
+    assert out.status_code == 200
+    assert (await browser.get("/family")).status_code == 303
