@@ -16,7 +16,13 @@ from notify_svc.projections import DeliveryLogProjection, PlanningProjection
 from notify_svc.sender import Sender
 from notify_svc.settings import NotifySettings
 from notify_svc.unsubscribe import Subscription, verify
-from pathwise_contracts import Envelope, NotificationSent, NotificationSuppressed
+from pathwise_contracts import (
+    Envelope,
+    NotificationScheduled,
+    NotificationSent,
+    NotificationSuppressed,
+    derive_event_id,
+)
 from pathwise_devstack.smtp_sink import SmtpSink
 from pathwise_runtime.applier import BatchApplier
 
@@ -108,15 +114,23 @@ async def test_quiet_hours_hold_the_message_then_deliver_it_after(
         assert len(sink.messages) == 1
     outcome = await events(db)
     kinds = [type(e.event()).__name__ for e in outcome]
-    assert kinds == ["NotificationSuppressed", "NotificationSent"]
-    suppressed = outcome[0].event()
+    # Scheduled once (not again when the hold ends), held, then sent.
+    assert kinds == ["NotificationScheduled", "NotificationSuppressed", "NotificationSent"]
+    scheduled, suppressed = outcome[0].event(), outcome[1].event()
+    assert isinstance(scheduled, NotificationScheduled)
+    assert (scheduled.cause, scheduled.language) == ("competency_mastered", "en")
+    assert outcome[0].id == derive_event_id(str(scheduled.notification_id), "scheduled")
     assert isinstance(suppressed, NotificationSuppressed) and suppressed.reason == "quiet_hours"
-    # The delivery log shows the hold as provisional and the send as the outcome.
+    # The delivery log shows the plan, the hold as provisional and the send as the outcome.
     applier = BatchApplier(DeliveryLogProjection(), db, kafka_bootstrap)
     await applier.apply([log.wrap(outcome[0])])
-    assert await db.fetchval("SELECT final FROM delivery_log") is False
+    row = await db.fetchrow("SELECT status, final, cause, language FROM delivery_log")
+    assert tuple(row) == ("scheduled", False, "competency_mastered", "en")
     await applier.apply([log.wrap(outcome[1])])
-    assert await db.fetchval("SELECT status FROM delivery_log") == "sent"
+    assert await db.fetchval("SELECT final FROM delivery_log") is False
+    await applier.apply([log.wrap(outcome[2]), log.wrap(outcome[0])])  # a repeat changes nothing
+    row = await db.fetchrow("SELECT status, final, cause FROM delivery_log")
+    assert tuple(row) == ("sent", True, "competency_mastered")
 
 
 async def test_a_daily_digest_batches_the_days_facts_into_one_mail_at_six_pm(
@@ -176,5 +190,5 @@ async def test_a_channel_turned_off_is_suppressed_not_sent(
         assert await sender.run_once() == 1
         assert await sender.run_once() == 0
         assert sink.messages == []
-    (event,) = [e.event() for e in await events(db)]
+    (event,) = [e.event() for e in await events(db) if "Scheduled" not in e.type]
     assert isinstance(event, NotificationSuppressed) and event.reason == "opted_out"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from notify_svc.api import router
+from notify_svc.clock import ManualClock
 from notify_svc.deliveries import UNKNOWN_AFTER_CRASH
 from notify_svc.projections import DeliveryLogProjection, PlanningProjection, notification_id
 from notify_svc.sender import Sender
@@ -119,13 +121,15 @@ async def test_one_mail_per_notification_recorded_with_its_event(
     assert headers["Content-Type"].startswith("multipart/alternative")
 
     assert await db.fetchval("SELECT state FROM deliveries") == "sent"
-    (sent,) = await outbox(db)
+    scheduled, sent = await outbox(db)
+    assert scheduled.data["cause"] == "competency_mastered" and scheduled.data["language"] == "es"
     assert str(sent.id) == nid and sent.type.endswith("NotificationSent.v1")
     assert sent.data["template"] == "competency_mastered.es"
     assert "ana@x.org" not in sent.to_bytes().decode()
 
     # The delivery log is rebuilt from that event, and the API reads it.
-    await BatchApplier(DeliveryLogProjection(), db, kafka_bootstrap).apply([log.wrap(sent)])
+    delivery_log = BatchApplier(DeliveryLogProjection(), db, kafka_bootstrap)
+    await delivery_log.apply([log.wrap(scheduled), log.wrap(sent)])
     app = FastAPI()
     problems.install(app)
     app.include_router(router)
@@ -204,20 +208,22 @@ async def test_an_interrupted_send_is_closed_as_unknown_not_resent(
 
 async def test_a_transient_failure_is_retried_later_then_given_up(
     pool: tuple[str, asyncpg.Pool],
-    sender: Callable[..., Sender],
     plan: Callable[[], Awaitable[None]],
+    support: ModuleType,
 ) -> None:
-    _, db = pool
+    dsn, db = pool
     await plan()
     nobody = free_port()  # connection refused: a transient failure
-    worker = sender(nobody, retries=1, retry_base_s=0.2, smtp_timeout_s=2)
+    # The sender's clock decides when a retry is due, so the test does not race the wall clock.
+    clock = ManualClock(datetime.now(UTC))
+    options = NotifySettings(smtp_port=nobody, retries=1, retry_base_s=10, smtp_timeout_s=2)
+    worker = Sender(db, dsn, settings=options, keyring=support.KEYRING, source=SOURCE, clock=clock)
     assert await worker.run_once() == 1
-    row = await db.fetchrow(
-        "SELECT state, attempts, next_attempt_at > now() AS later FROM deliveries"
-    )
-    assert dict(row) == {"state": "failed", "attempts": 1, "later": True}
+    row = await db.fetchrow("SELECT state, attempts, next_attempt_at FROM deliveries")
+    assert (row["state"], row["attempts"]) == ("failed", 1)
+    assert row["next_attempt_at"] >= clock() + timedelta(seconds=5)  # half the ceiling at least
     assert await worker.run_once() == 0  # not due yet
-    await asyncio.sleep(0.25)
+    clock.advance(timedelta(seconds=11))
     assert await worker.run_once() == 1
     row = await db.fetchrow("SELECT state, attempts FROM deliveries")
     assert dict(row) == {"state": "dead", "attempts": 2}

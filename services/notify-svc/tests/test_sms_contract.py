@@ -18,6 +18,7 @@ import pytest
 from fastapi import FastAPI
 
 from notify_svc import sms_webhooks
+from notify_svc.settings import NotifySettings
 from notify_svc.sms import (
     FakeSms,
     Sms,
@@ -107,25 +108,34 @@ async def test_an_unreachable_provider_is_worth_a_retry() -> None:
     assert not failed.value.permanent
 
 
-async def test_the_sinks_signed_status_callback_is_accepted_by_the_webhook(
-    sink: SmsSink, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("provider", ["twilio", "vonage"])
+async def test_the_sinks_signed_callbacks_are_accepted_by_the_webhooks(
+    sink: SmsSink, monkeypatch: pytest.MonkeyPatch, provider: str
 ) -> None:
-    """The sink signs its delivery report as the provider does; notify-svc verifies it."""
+    """The sink signs delivery reports and replies as each provider does; notify-svc verifies."""
     public = "http://notify.example"
     monkeypatch.setenv("SMS_AUTH_TOKEN", sink.auth_token)
     monkeypatch.setenv("NOTIFY_PUBLIC_URL", public)
-    reports: list[tuple[str, str]] = []
+    monkeypatch.setenv("SMS_PROVIDER", provider)
+    reports: list[tuple[str, str, str]] = []
     arrived = threading.Event()  # set on the sink's own thread and loop
 
-    async def fetch(_query: str, provider_id: str, status: str) -> list[int]:
-        reports.append((provider_id, status))
+    async def record(_pool: Any, provider_id: str, status: str, **kw: Any) -> bool:
+        reports.append((provider_id, status, kw["provider"]))
         arrived.set()
-        return [1]
+        return True
 
+    acted: list[tuple[str, str]] = []
+
+    async def act(_runtime: Any, _settings: Any, number: str, body: str) -> None:
+        acted.append((number, body))
+
+    monkeypatch.setattr(sms_webhooks.deliveries, "record_provider_status", record)
+    monkeypatch.setattr(sms_webhooks, "_act", act)
     app = FastAPI()
     problems.install(app)
     app.include_router(sms_webhooks.router)
-    app.state.runtime = SimpleNamespace(settings=None, pool=SimpleNamespace(fetch=fetch))
+    app.state.runtime = SimpleNamespace(settings=None, pool=None, source="urn:t")
     real_client = httpx.AsyncClient
 
     def client(**kwargs: Any) -> httpx.AsyncClient:
@@ -133,15 +143,34 @@ async def test_the_sinks_signed_status_callback_is_accepted_by_the_webhook(
         return real_client(mounts=mounts, **kwargs)
 
     monkeypatch.setattr(sms_sink.httpx, "AsyncClient", client)
-    adapter = TwilioSms(sink.url, TwilioCredentials(sink.account_sid, sink.auth_token, "+15550100"))
+    adapter: SmsProvider
+    if provider == "vonage":
+        adapter = VonageSms(sink.url, VonageCredentials(sink.account_sid, sink.auth_token, "PW"))
+    else:
+        adapter = TwilioSms(
+            sink.url, TwilioCredentials(sink.account_sid, sink.auth_token, "+15550100")
+        )
+    callback = NotifySettings().sms_status_url
+    assert callback.endswith("/v1/sms/vonage/status" if provider == "vonage" else "/v1/sms/status")
     accepted = await adapter.send(
-        Sms(to="+15550123456", body="Pathwise: hi", status_callback=f"{public}/v1/sms/status")
+        Sms(to="+15550123456", body="Pathwise: hi", status_callback=callback)
     )
     for _ in range(500):
         if arrived.is_set():
             break
         await asyncio.sleep(0.02)
-    assert reports == [(accepted.provider_id, "delivered")]
+    assert reports == [(accepted.provider_id, "delivered", provider)]
+
+    inbound = (
+        f"{public}/v1/sms/vonage/inbound" if provider == "vonage" else f"{public}/v1/sms/inbound"
+    )
+    status = await sink.inbound(inbound, "+15550123456", "Stop", provider=provider)  # type: ignore[arg-type]
+    assert status in (200, 204) and acted == [("+15550123456", "Stop")]
+    async with real_client(transport=httpx.ASGITransport(app=app), base_url=public) as direct:
+        unsigned = await direct.post(inbound, data={"msisdn": "15550123456", "text": "STOP"})
+        assert unsigned.status_code == 403
+        assert unsigned.headers["content-type"].startswith("application/problem+json")
+    assert len(acted) == 1
 
 
 async def test_the_sinks_page_lists_what_was_sent(sink: SmsSink) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
@@ -11,14 +12,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from notify_svc import consent, sms_webhooks
-from notify_svc.domain.signature import twilio_signature
+from notify_svc import consent, deliveries, sms_webhooks
+from notify_svc.domain.signature import twilio_signature, vonage_signature
 from notify_svc.projections import PlanningProjection, notification_id
 from notify_svc.sender import Sender
 from notify_svc.settings import NotifySettings
 from notify_svc.sms import FakeSms
 from notify_svc.unsubscribe import signing_key
-from pathwise_contracts import Channel, GuardianLinked
+from pathwise_contracts import Channel, Envelope, GuardianLinked, derive_event_id
 from pathwise_runtime import problems
 from pathwise_runtime.applier import BatchApplier
 from pathwise_runtime.settings import ServiceSettings
@@ -42,6 +43,17 @@ def texting(support: ModuleType) -> GuardianLinked:
         phone=support.KEYRING.encrypt(G, PHONE),
         consent={Channel.EMAIL: False, Channel.SMS: True},
     )
+
+
+def vonage_signed(params: dict[str, str], *, now: float | None = None) -> dict[str, str]:
+    stamped = {**params, "timestamp": str(int(now or time.time())), "nonce": "n1"}
+    return {**stamped, "sig": vonage_signature(TOKEN, stamped, "sha256")}
+
+
+async def reports(db: asyncpg.Pool) -> list[Envelope]:
+    rows = await db.fetch("SELECT payload FROM pathwise_outbox ORDER BY seq")
+    envelopes = [Envelope.from_bytes(bytes(r["payload"])) for r in rows]
+    return [e for e in envelopes if e.type.endswith("NotificationDeliveryReported.v1")]
 
 
 def signed(path: str, form: dict[str, str]) -> dict[str, Any]:
@@ -106,7 +118,9 @@ async def test_a_text_is_sent_once_reported_and_stopped_by_stop(
     app = FastAPI()
     problems.install(app)
     app.include_router(sms_webhooks.router)
-    app.state.runtime = SimpleNamespace(settings=SETTINGS, pool=db, extras={"sms": fake})
+    app.state.runtime = SimpleNamespace(
+        settings=SETTINGS, pool=db, extras={"sms": fake}, source=SOURCE
+    )
     async with real_client(transport=httpx.ASGITransport(app=app), base_url=PUBLIC) as notify:
         report = {"MessageSid": accepted.provider_id, "MessageStatus": "delivered"}
         forged = await notify.post("/v1/sms/status", data=report)
@@ -114,6 +128,24 @@ async def test_a_text_is_sent_once_reported_and_stopped_by_stop(
         assert (await notify.post("/v1/sms/status", **signed("/v1/sms/status", report))).is_success
         status = await db.fetchval("SELECT provider_status FROM deliveries")
         assert status == "delivered"
+        # Published once: the provider repeating the report adds nothing.
+        assert (await notify.post("/v1/sms/status", **signed("/v1/sms/status", report))).is_success
+        (reported,) = await reports(db)
+        assert reported.data["outcome"] == "delivered" and reported.data["provider"] == "twilio"
+        assert str(reported.id) == str(
+            derive_event_id(str(reported.data["notification_id"]), "delivery-report", "delivered")
+        )
+
+        # Vonage: a signed delivery receipt; unsigned, mis-signed or stale ones are refused.
+        dlr = {"messageId": accepted.provider_id, "status": "failed", "err-code": "5"}
+        assert (await notify.post("/v1/sms/vonage/status", data=dlr)).status_code == 403
+        stale = vonage_signed(dlr, now=time.time() - 3600)
+        assert (await notify.post("/v1/sms/vonage/status", data=stale)).status_code == 403
+        tampered = {**vonage_signed(dlr), "status": "delivered"}
+        assert (await notify.post("/v1/sms/vonage/status", data=tampered)).status_code == 403
+        receipt = await notify.post("/v1/sms/vonage/status", json=vonage_signed(dlr))
+        assert receipt.status_code == 204
+        assert [r.data["outcome"] for r in await reports(db)] == ["delivered", "not_delivered"]
 
         for body in ("Stop", "STOPALL"):
             reply = await notify.post(
@@ -138,3 +170,31 @@ async def test_a_text_is_sent_once_reported_and_stopped_by_stop(
         notification_id(support.cause_id("second"), G, "sms"),
     )
     assert outcome is not None and tuple(outcome) == ("suppressed", "opted_out")
+
+
+async def test_a_report_that_beats_the_record_is_published_with_it(
+    pool: tuple[str, asyncpg.Pool], support: ModuleType
+) -> None:
+    """The provider may call back before the sender has recorded the id it was given."""
+    _, db = pool
+    nid = notification_id(support.cause_id("early"), G, "sms")
+    await db.execute(
+        """INSERT INTO deliveries (notification_id, student_id, district_id, guardian_id,
+                                   channel, cause_event_id, state, attempts)
+           VALUES ($1, $2, 'd1', $3, 'sms', $4, 'sending', 1)""",
+        nid,
+        S,
+        G,
+        support.cause_id("early"),
+    )
+    known = await deliveries.record_provider_status(
+        db, "SM-early", "delivered", provider="twilio", source=SOURCE
+    )
+    assert not known and await reports(db) == []
+    target = deliveries.Target(nid, S, "d1", G, "sms", str(support.cause_id("early")))
+    await deliveries.record_sent(
+        db, [target], "sms.competency_mastered.en", SOURCE, provider_id="SM-early"
+    )
+    (reported,) = await reports(db)
+    assert str(reported.data["notification_id"]) == nid and reported.data["outcome"] == "delivered"
+    assert await db.fetchval("SELECT provider_status FROM deliveries") == "delivered"

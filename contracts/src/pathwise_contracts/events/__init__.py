@@ -15,7 +15,9 @@ from pathwise_contracts.events.base import (
     schema_uri,
 )
 from pathwise_contracts.events.notify import (
+    NotificationDeliveryReported,
     NotificationFailed,
+    NotificationScheduled,
     NotificationSent,
     NotificationSuppressed,
 )
@@ -80,7 +82,9 @@ __all__ = [
     "MasteryUpdated",
     "Modality",
     "ModalityPreferencesChanged",
+    "NotificationDeliveryReported",
     "NotificationFailed",
+    "NotificationScheduled",
     "NotificationSent",
     "NotificationSuppressed",
     "PathReplanned",

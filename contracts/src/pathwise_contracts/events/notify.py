@@ -6,6 +6,7 @@ didn't) this guardian hear about it?" is answerable from the log alone.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
@@ -56,3 +57,43 @@ class NotificationFailed(_Notification):
         description="Provider error, scrubbed of addresses and numbers (no personal data).",
     )
     final: bool = Field(description="True when the notification is given up on.")
+
+
+class NotificationScheduled(_Notification):
+    """The sender took a planned notification on: the first state of its life.
+
+    Emitted exactly once per notification, when the sender first claims it; what
+    follows (held, sent, failed, dead) names the same ``notification_id``. It
+    carries what the delivery log shows besides the outcome: the trigger and the
+    language the guardian asked for.
+    """
+
+    type = "org.pathwise.notify.NotificationScheduled.v1"
+
+    cause: str = Field(
+        min_length=1,
+        max_length=64,
+        description="Trigger from notify-svc's rules (e.g. competency_mastered, support_needed).",
+    )
+    language: str = Field(
+        min_length=1, max_length=35, description="Language tag asked for (before any fallback)."
+    )
+    planned_at: datetime = Field(description="When the notification was planned to go out.")
+
+
+class NotificationDeliveryReported(_Notification):
+    """The provider reported what became of a sent message (an SMS delivery receipt).
+
+    The id is derived from the notification and the provider's status, so a
+    provider repeating the same report produces the same event and is dropped.
+    """
+
+    type = "org.pathwise.notify.NotificationDeliveryReported.v1"
+
+    provider: str = Field(min_length=1, max_length=32, description="e.g. 'twilio' or 'vonage'.")
+    provider_status: str = Field(
+        min_length=1, max_length=32, description="The provider's status word, as reported."
+    )
+    outcome: Literal["delivered", "not_delivered", "pending"] = Field(
+        description="The status in Pathwise's terms: reached the handset, will not, or not yet."
+    )

@@ -5,9 +5,14 @@ It speaks Twilio's Messages API (form-encoded ``POST
 errors) and Vonage's SMS API (``POST /sms/json``, key and secret in the form,
 the SID and token doubling as them). Like the SMTP sink, it appends each
 accepted message as one JSON line to a file other processes read (``pathwise
-demo``, tests). When a Twilio message names a ``StatusCallback`` the sink
-reports it ``delivered`` there, signed with ``X-Twilio-Signature`` as the
-provider would. ``GET /`` lists the messages.
+demo``, tests). ``GET /`` lists the messages.
+
+It calls back as the providers do, signed as they sign: a Twilio message's
+``StatusCallback`` gets ``delivered`` with ``X-Twilio-Signature``; a Vonage
+message's ``callback`` gets a delivery receipt carrying ``sig`` (the signature
+secret, the auth token unless given, with ``signature_method``). ``inbound``
+(and ``POST /inbound``) plays a family's reply to a webhook, signed the same
+way, so STOP can be tried by hand.
 """
 
 from __future__ import annotations
@@ -16,7 +21,6 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import json
 import logging
 import re
 import secrets
@@ -25,26 +29,51 @@ import time
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 import httpx
 import uvicorn
 from fastapi import BackgroundTasks, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, Field
 
 from pathwise_devstack.ports import LOOPBACK, free_port
+from pathwise_devstack.sinks import JsonLines, Sink, read_json_lines
 
 log = logging.getLogger(__name__)
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+Provider = Literal["twilio", "vonage"]
+VONAGE_METHODS = ("md5hash", "md5", "sha1", "sha256", "sha512")
 
 
 def _signature(token: str, url: str, params: dict[str, str]) -> str:
+    """Twilio: base64 HMAC-SHA1 of the URL and the parameters sorted by name."""
     payload = url + "".join(k + params[k] for k in sorted(params))
     return base64.b64encode(
         hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()
     ).decode()
+
+
+def vonage_sig(secret: str, params: dict[str, str], method: str) -> str:
+    """Vonage SMS API: ``&name=value`` sorted by name (``&``/``=`` in values as ``_``)."""
+    payload = "".join(
+        f"&{k}={params[k].replace('&', '_').replace('=', '_')}"
+        for k in sorted(params)
+        if k != "sig"
+    ).encode()
+    if method == "md5hash":
+        return hashlib.md5(payload + secret.encode(), usedforsecurity=False).hexdigest()
+    return hmac.new(secret.encode(), payload, method).hexdigest()
+
+
+class Reply(BaseModel):
+    """A family's text to play to a webhook (``POST /inbound``)."""
+
+    url: str = Field(min_length=1, description="The service's inbound webhook URL.")
+    sender: str = Field(alias="from", pattern=E164.pattern, description="E.164 number.")
+    text: str
+    provider: Provider = "twilio"
 
 
 def _error(status: int, code: int, message: str) -> JSONResponse:
@@ -60,7 +89,7 @@ def _vonage_error(status: str, text: str) -> JSONResponse:
     )
 
 
-class SmsSink:
+class SmsSink(Sink):
     """The fake provider on a free loopback port, recording every message it accepts."""
 
     def __init__(
@@ -70,14 +99,23 @@ class SmsSink:
         account_sid: str | None = None,
         auth_token: str | None = None,
         port: int | None = None,
+        signature_secret: str | None = None,
+        signature_method: str = "sha256",
+        latency_s: float = 0.0,
     ) -> None:
+        if signature_method not in VONAGE_METHODS:
+            raise ValueError(f"signature_method must be one of {', '.join(VONAGE_METHODS)}")
+        super().__init__(JsonLines(outbox))
         self.outbox = outbox
         self.host = LOOPBACK
         self.port = port if port is not None else free_port()
         self.account_sid = account_sid or "AC" + secrets.token_hex(16)
         self.auth_token = auth_token or secrets.token_hex(16)
-        self._messages: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
+        self.signature_secret = signature_secret or self.auth_token
+        self.signature_method = signature_method
+        # Time between recording a message and answering, like a provider's round trip: a
+        # sender killed in that window sent a text it never heard back about.
+        self.latency_s = latency_s
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.app = self._build()
@@ -85,12 +123,6 @@ class SmsSink:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
-
-    @property
-    def messages(self) -> list[dict[str, Any]]:
-        """Messages accepted so far (a copy)."""
-        with self._lock:
-            return list(self._messages)
 
     def _authorised(self, request: Request, sid: str) -> bool:
         header = request.headers.get("authorization", "")
@@ -113,13 +145,14 @@ class SmsSink:
                 return _error(400, 21603, "A 'From' or 'MessagingServiceSid' is required.")
             if not body:
                 return _error(400, 21602, "Message body is required.")
-            record = self._keep(to, sender, body, form.get("StatusCallback"))
+            record = self._keep(to, sender, body, form.get("StatusCallback"), "twilio")
             if record["status_callback"]:
                 tasks.add_task(self._report, record)
+            await asyncio.sleep(self.latency_s)
             return JSONResponse(record, status_code=201)
 
         @app.post("/sms/json")
-        async def vonage(request: Request) -> JSONResponse:
+        async def vonage(request: Request, tasks: BackgroundTasks) -> JSONResponse:
             form = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
             key, secret = form.get("api_key", ""), form.get("api_secret", "")
             if key != self.account_sid or not hmac.compare_digest(secret, self.auth_token):
@@ -129,9 +162,19 @@ class SmsSink:
                 return _vonage_error("2", "Missing to, from or text param")
             if not E164.match("+" + to):
                 return _vonage_error("3", "Invalid to param")
-            record = self._keep("+" + to, sender, text, None)
+            record = self._keep("+" + to, sender, text, form.get("callback"), "vonage")
+            if record["status_callback"]:
+                tasks.add_task(self._report, record)
+            await asyncio.sleep(self.latency_s)
             message = {"to": to, "message-id": record["sid"], "status": "0"}
             return JSONResponse({"message-count": "1", "messages": [message]})
+
+        @app.post("/inbound")
+        async def reply(message: Reply) -> JSONResponse:
+            status = await self.inbound(
+                message.url, message.sender, message.text, provider=message.provider
+            )
+            return JSONResponse({"webhook_status": status})
 
         @app.get("/messages")
         async def listing() -> list[dict[str, Any]]:
@@ -141,22 +184,26 @@ class SmsSink:
         async def page() -> HTMLResponse:
             rows = "".join(
                 f"<tr><td>{escape(m['date_created'])}</td><td>{escape(m['to'])}</td>"
-                f"<td>{escape(m['body'])}</td></tr>"
+                f"<td>{escape(m.get('provider', 'twilio'))}</td><td>{escape(m['body'])}</td></tr>"
                 for m in reversed(self.messages)
             )
             return HTMLResponse(
                 "<!doctype html><html><head><meta charset='utf-8'><title>SMS sink</title></head>"
                 f"<body><h1>SMS sent ({len(self.messages)})</h1><table>"
-                f"<tr><th>When</th><th>To</th><th>Text</th></tr>{rows}</table></body></html>"
+                "<tr><th>When</th><th>To</th><th>Provider</th><th>Text</th></tr>"
+                f"{rows}</table></body></html>"
             )
 
         return app
 
-    def _keep(self, to: str, sender: str, body: str, status_callback: str | None) -> dict[str, Any]:
+    def _keep(
+        self, to: str, sender: str, body: str, status_callback: str | None, provider: str
+    ) -> dict[str, Any]:
         """Record one accepted message in memory and in the outbox file."""
         record = {
             "sid": "SM" + secrets.token_hex(16),
             "account_sid": self.account_sid,
+            "provider": provider,
             "to": to,
             "from": sender,
             "body": body,
@@ -164,36 +211,80 @@ class SmsSink:
             "status_callback": status_callback,
             "date_created": datetime.now(UTC).isoformat(),
         }
-        line = json.dumps(record, ensure_ascii=False) + "\n"
-        with self._lock:
-            self._messages.append(record)
-            with self.outbox.open("a", encoding="utf-8") as handle:
-                handle.write(line)
+        self._records.append(record)
         return record
+
+    def _vonage_signed(self, params: dict[str, str]) -> dict[str, str]:
+        signed = {**params, "timestamp": str(int(time.time())), "nonce": secrets.token_hex(8)}
+        signed["sig"] = vonage_sig(self.signature_secret, signed, self.signature_method)
+        return signed
+
+    def _signed(self, provider: str, url: str, params: dict[str, str]) -> dict[str, Any]:
+        """The request as the provider would make it: form data and signature."""
+        if provider == "vonage":
+            return {"data": self._vonage_signed(params)}
+        return {
+            "data": params,
+            "headers": {"X-Twilio-Signature": _signature(self.auth_token, url, params)},
+        }
 
     async def _report(self, record: dict[str, Any]) -> None:
         """Tell the sender the message was delivered, signed like the provider signs."""
         url = str(record["status_callback"])
-        params = {
-            "AccountSid": self.account_sid,
-            "MessageSid": record["sid"],
-            "MessageStatus": "delivered",
-            "To": record["to"],
-            "From": record["from"],
-        }
-        headers = {"X-Twilio-Signature": _signature(self.auth_token, url, params)}
+        if record["provider"] == "vonage":
+            params = {
+                "msisdn": str(record["to"]).lstrip("+"),
+                "to": str(record["from"]),
+                "messageId": str(record["sid"]),
+                "status": "delivered",
+                "err-code": "0",
+                "api-key": self.account_sid,
+                "message-timestamp": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            }
+        else:
+            params = {
+                "AccountSid": self.account_sid,
+                "MessageSid": record["sid"],
+                "MessageStatus": "delivered",
+                "To": record["to"],
+                "From": record["from"],
+            }
+        await self._call(url, self._signed(str(record["provider"]), url, params))
+
+    async def inbound(self, url: str, sender: str, text: str, *, provider: Provider) -> int:
+        """A family texts ``text`` from ``sender``: call the service's inbound webhook, signed."""
+        if provider == "vonage":
+            params = {
+                "msisdn": sender.lstrip("+"),
+                "to": "0",
+                "messageId": "IN" + secrets.token_hex(12),
+                "text": text,
+                "type": "text",
+                "keyword": text.strip().split(" ")[0].upper() if text.strip() else "",
+                "api-key": self.account_sid,
+                "message-timestamp": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            }
+        else:
+            params = {
+                "AccountSid": self.account_sid,
+                "MessageSid": "SM" + secrets.token_hex(16),
+                "From": sender,
+                "To": "0",
+                "Body": text,
+            }
+        return await self._call(url, self._signed(provider, url, params))
+
+    async def _call(self, url: str, request: dict[str, Any]) -> int:
         try:
             async with httpx.AsyncClient(timeout=5) as client:
-                await client.post(url, data=params, headers=headers)
+                answer = await client.post(url, **request)
         except httpx.HTTPError as exc:
-            log.info("status callback not delivered", extra={"error": type(exc).__name__})
+            log.info("webhook not delivered", extra={"error": type(exc).__name__})
+            return 0
+        return answer.status_code
 
-    def start(self) -> Self:
-        """Create the outbox file and serve on a thread of its own."""
-        if self._server is not None:
-            return self
-        self.outbox.parent.mkdir(parents=True, exist_ok=True)
-        self.outbox.touch()
+    def _serve(self) -> None:
+        """Serve on a thread of its own."""
         config = uvicorn.Config(
             self.app, host=self.host, port=self.port, log_level="warning", lifespan="off"
         )
@@ -206,31 +297,15 @@ class SmsSink:
             if time.monotonic() > deadline or not self._thread.is_alive():
                 raise RuntimeError(f"SMS sink did not start on {self.url}")
             time.sleep(0.01)
-        return self
 
-    def stop(self) -> None:
-        """Stop serving; the outbox file stays for later inspection."""
+    def _shutdown(self) -> None:
         server, self._server = self._server, None
         if server is not None:
             server.should_exit = True
             if self._thread is not None:
                 self._thread.join(timeout=10)
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
 
 def read_outbox(path: Path) -> list[dict[str, Any]]:
     """Parse an outbox file written by `SmsSink` (missing file: no message)."""
-    if not path.exists():
-        return []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    return read_json_lines(path)

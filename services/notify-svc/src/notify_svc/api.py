@@ -1,23 +1,68 @@
-"""Queries: the delivery log of a student's guardians.
+"""Queries: the delivery log per student and per guardian, and its records-request export.
 
 Answers come from ``delivery_log`` (rebuilt from notify-svc's own topic), so
 "did the family hear about it, and why not?" has the same answer after a replay.
+A guardian reads only what was addressed to them; staff read their district.
+The export is the same log in full, as CSV (or JSON), for records requests
+(a family's right to inspect what the school sent them).
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Request
+import asyncpg
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from pathwise_runtime.auth import Principal, require_role
+from pathwise_runtime.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
 
 Reader = Annotated[Principal, require_role("teacher", "admin", "service", "guardian")]
+# Records of what a family was sent: the family itself, or the district's staff who answer
+# records requests.
+RecordsReader = Annotated[Principal, require_role("admin", "service", "guardian")]
+Format = Annotated[Literal["csv", "json"], Query(description="'csv' (default) or 'json'.")]
+
+# The log, with the trigger and language from NotificationScheduled; entries logged
+# before that event existed take them from the planning tables.
+_LOG = """
+    SELECT l.notification_id, l.student_id, l.guardian_id, l.channel, l.cause_event_id,
+           coalesce(l.cause, c.kind) AS cause, coalesce(l.language, g.language) AS language,
+           l.status, l.final, l.template, l.attempt, l.error, l.provider_status, l.delivery,
+           l.at
+      FROM delivery_log l
+      LEFT JOIN causes c ON c.cause_event_id = l.cause_event_id
+      LEFT JOIN guardians g ON g.student_id = l.student_id AND g.guardian_id = l.guardian_id
+     WHERE l.district_id = $1 AND ($2::text IS NULL OR l.student_id = $2)
+       AND ($3::text IS NULL OR l.guardian_id = $3)
+     ORDER BY l.at DESC, l.notification_id
+"""
+
+EXPORT_COLUMNS = (
+    "notification_id",
+    "student_id",
+    "guardian_id",
+    "cause",
+    "cause_event_id",
+    "channel",
+    "language",
+    "status",
+    "final",
+    "reason",
+    "template",
+    "attempt",
+    "provider_status",
+    "delivery",
+    "updated_at",
+)
 
 
 class Delivery(BaseModel):
@@ -27,12 +72,15 @@ class Delivery(BaseModel):
     guardian_id: str
     channel: str
     cause_event_id: UUID
-    status: str = Field(description="'sent', 'failed' or 'suppressed'.")
+    status: str = Field(description="'scheduled', 'sent', 'failed' or 'suppressed'.")
     final: bool = Field(description="False while a failed notification will be retried.")
     template: str | None
     attempt: int | None
     error: str | None = Field(description="Scrubbed provider error or suppression reason.")
     at: datetime
+    cause: str | None = Field(None, description="The trigger (rules.json), e.g. support_needed.")
+    language: str | None = Field(None, description="Language tag the guardian asked for.")
+    provider_status: str | None = Field(None, description="The SMS provider's last report.")
 
 
 class StudentNotifications(BaseModel):
@@ -40,24 +88,161 @@ class StudentNotifications(BaseModel):
     notifications: list[Delivery]
 
 
+class GuardianNotification(BaseModel):
+    """One notification addressed to a guardian, as the family portal shows it."""
+
+    notification_id: UUID
+    student_id: str
+    cause: str | None = Field(description="The trigger (rules.json), e.g. competency_mastered.")
+    channel: str
+    status: str = Field(description="'scheduled', 'sent', 'failed' or 'suppressed'.")
+    reason: str | None = Field(
+        description="Why not sent (e.g. opted_out, quiet_hours) or the scrubbed error."
+    )
+    language: str | None
+    updated_at: datetime
+    final: bool = Field(description="False while it will still be sent or retried.")
+    delivery: str | None = Field(
+        description="SMS delivery report: 'delivered', 'not_delivered', 'pending' or none."
+    )
+
+
+class GuardianNotifications(BaseModel):
+    guardian_id: str
+    notifications: list[GuardianNotification]
+
+
+async def _log(
+    pool: asyncpg.Pool, district: str, *, student: str | None, guardian: str | None
+) -> list[asyncpg.Record]:
+    return list(await pool.fetch(_LOG, district, student, guardian))
+
+
+def _own_guardian(who: Principal, guardian_id: str) -> None:
+    """A guardian reads only their own log; someone else's is 'not found', not 'forbidden'."""
+    if who.role == "guardian" and who.subject != guardian_id:
+        raise Problem(404, f"guardian_id: no notifications for guardian {guardian_id!r}")
+
+
 @router.get("/students/{student_id}/notifications", response_model=StudentNotifications)
 async def student_notifications(
     request: Request, who: Reader, student_id: Annotated[str, Path(min_length=1)]
 ) -> StudentNotifications:
     """Newest first, in the caller's district; a guardian sees only what was sent to them."""
-    pool = request.app.state.runtime.pool
     guardian = who.subject if who.role == "guardian" else None
-    rows = await pool.fetch(
-        """SELECT notification_id, guardian_id, channel, cause_event_id, status, final,
-                  template, attempt, error, at
-             FROM delivery_log
-            WHERE student_id = $1 AND district_id = $2
-              AND ($3::text IS NULL OR guardian_id = $3)
-            ORDER BY at DESC, notification_id""",
-        student_id,
-        who.district,
-        guardian,
+    rows = await _log(
+        request.app.state.runtime.pool, who.district, student=student_id, guardian=guardian
     )
     return StudentNotifications(
-        student_id=student_id, notifications=[Delivery(**dict(r)) for r in rows]
+        student_id=student_id,
+        notifications=[Delivery(**_fields(r, Delivery)) for r in rows],
+    )
+
+
+def _fields(row: asyncpg.Record, model: type[BaseModel]) -> dict[str, Any]:
+    values = dict(row)
+    return {name: values.get(name) for name in model.model_fields}
+
+
+@router.get("/guardians/{guardian_id}/notifications", response_model=GuardianNotifications)
+async def guardian_notifications(
+    request: Request, who: RecordsReader, guardian_id: Annotated[str, Path(min_length=1)]
+) -> GuardianNotifications:
+    """Everything addressed to one guardian, about any of their students, newest first."""
+    _own_guardian(who, guardian_id)
+    rows = await _log(
+        request.app.state.runtime.pool, who.district, student=None, guardian=guardian_id
+    )
+    return GuardianNotifications(
+        guardian_id=guardian_id,
+        notifications=[
+            GuardianNotification(
+                notification_id=r["notification_id"],
+                student_id=r["student_id"],
+                cause=r["cause"],
+                channel=r["channel"],
+                status=r["status"],
+                reason=r["error"],
+                language=r["language"],
+                updated_at=r["at"],
+                final=r["final"],
+                delivery=r["delivery"],
+            )
+            for r in rows
+        ],
+    )
+
+
+@router.get("/guardians/{guardian_id}/notifications/export")
+async def guardian_export(
+    request: Request,
+    who: RecordsReader,
+    guardian_id: Annotated[str, Path(min_length=1)],
+    format: Format = "csv",
+) -> Response:
+    """A records request: the guardian's whole delivery log, with status and reason."""
+    _own_guardian(who, guardian_id)
+    rows = await _log(
+        request.app.state.runtime.pool, who.district, student=None, guardian=guardian_id
+    )
+    return _export(rows, format, f"notifications-guardian-{guardian_id}")
+
+
+@router.get("/students/{student_id}/notifications/export")
+async def student_export(
+    request: Request,
+    who: RecordsReader,
+    student_id: Annotated[str, Path(min_length=1)],
+    format: Format = "csv",
+) -> Response:
+    """A records request about a student: every guardian's log (a guardian: their own)."""
+    guardian = who.subject if who.role == "guardian" else None
+    rows = await _log(
+        request.app.state.runtime.pool, who.district, student=student_id, guardian=guardian
+    )
+    return _export(rows, format, f"notifications-student-{student_id}")
+
+
+def _record(row: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "notification_id": str(row["notification_id"]),
+        "student_id": row["student_id"],
+        "guardian_id": row["guardian_id"],
+        "cause": row["cause"],
+        "cause_event_id": str(row["cause_event_id"]),
+        "channel": row["channel"],
+        "language": row["language"],
+        "status": row["status"],
+        "final": row["final"],
+        "reason": row["error"],
+        "template": row["template"],
+        "attempt": row["attempt"],
+        "provider_status": row["provider_status"],
+        "delivery": row["delivery"],
+        "updated_at": row["at"].isoformat(),
+    }
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _export(rows: list[asyncpg.Record], format: str, name: str) -> Response:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    records = [_record(r) for r in rows]
+    if format == "json":
+        body = json.dumps({"columns": EXPORT_COLUMNS, "notifications": records}, indent=1)
+        media, suffix = "application/json", "json"
+    else:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(EXPORT_COLUMNS)
+        writer.writerows([_cell(r[c]) for c in EXPORT_COLUMNS] for r in records)
+        body, media, suffix = out.getvalue(), "text/csv; charset=utf-8", "csv"
+    return Response(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{safe}.{suffix}"'},
     )

@@ -24,6 +24,7 @@ from typing import Any
 
 import asyncpg
 
+from notify_svc.domain.delivery_status import outcome
 from notify_svc.domain.redaction import scrub
 from notify_svc.domain.schedule import Preferences
 from notify_svc.domain.templates import Item
@@ -31,7 +32,9 @@ from pathwise_contracts import (
     Channel,
     EncryptedValue,
     Envelope,
+    NotificationDeliveryReported,
     NotificationFailed,
+    NotificationScheduled,
     NotificationSent,
     NotificationSuppressed,
     derive_event_id,
@@ -171,14 +174,39 @@ _JOBS = """
 """
 
 
-async def claim(pool: asyncpg.Pool, limit: int, now: datetime, default_zone: str) -> list[Job]:
-    """Mark up to ``limit`` new and due notifications 'claimed' and commit that first."""
+async def claim(
+    pool: asyncpg.Pool, limit: int, now: datetime, default_zone: str, source: str | None = None
+) -> list[Job]:
+    """Mark up to ``limit`` new and due notifications 'claimed' and commit that first.
+
+    A notification claimed for the first time is announced with
+    ``NotificationScheduled`` in the same transaction (when ``source`` is
+    given). ``deliveries`` has one row per notification, so that happens
+    exactly once; its derived id makes a repeat a no-op in the outbox anyway.
+    """
     async with pool.acquire() as conn, conn.transaction():
-        ids = [r["notification_id"] for r in await conn.fetch(_CLAIM_NEW, limit)]
-        ids += [r["notification_id"] for r in await conn.fetch(_CLAIM_DUE, limit, now)]
+        fresh = [r["notification_id"] for r in await conn.fetch(_CLAIM_NEW, limit)]
+        ids = fresh + [r["notification_id"] for r in await conn.fetch(_CLAIM_DUE, limit, now)]
         ids += [r["notification_id"] for r in await conn.fetch(_CLAIM_HELD, limit, now)]
         rows = await conn.fetch(_JOBS, ids) if ids else []
-    return [_job(r, default_zone) for r in rows]
+        jobs = [_job(r, default_zone) for r in rows]
+        if source is not None and fresh:
+            new = {str(n) for n in fresh}
+            await outbox.add_events(
+                conn, [_scheduled(j, source) for j in jobs if j.target.notification_id in new]
+            )
+    return jobs
+
+
+def _scheduled(job: Job, source: str) -> Envelope:
+    event = NotificationScheduled(
+        **job.target.fields(),
+        cause=job.kind,
+        language=job.language,
+        planned_at=job.planned_at or datetime.now(UTC),
+    )
+    event_id = derive_event_id(job.target.notification_id, "scheduled")
+    return _wrap(event, event_id, job.target, source)
 
 
 def _json(value: Any) -> Any:
@@ -291,18 +319,68 @@ async def record_sent(
             [uuid.UUID(t.notification_id) for t in many],
             provider_id,
         )
+        if provider_id is not None:
+            reports = await conn.fetch(
+                "SELECT status, provider FROM sms_reports WHERE provider_id = $1 ORDER BY at",
+                provider_id,
+            )
+            for r in reports:
+                await conn.execute(
+                    """UPDATE deliveries SET provider_status = $2, provider_status_at = now()
+                        WHERE provider_id = $1""",
+                    provider_id,
+                    r["status"],
+                )
+            envelopes += [
+                _report(t, r["provider"], r["status"], source) for r in reports for t in many
+            ]
         await outbox.add_events(conn, envelopes)
 
 
-async def record_provider_status(pool: asyncpg.Pool, provider_id: str, status: str) -> bool:
-    """A provider's delivery report (e.g. 'delivered', 'failed'); False if the id is unknown."""
-    rows = await pool.fetch(
-        """UPDATE deliveries SET provider_status = $2, provider_status_at = now()
-            WHERE provider_id = $1 RETURNING 1""",
-        provider_id,
-        status,
-    )
+_REPORTED = """
+    UPDATE deliveries SET provider_status = $2, provider_status_at = now()
+     WHERE provider_id = $1
+    RETURNING notification_id, student_id, district_id, guardian_id, channel, cause_event_id
+"""
+
+
+async def record_provider_status(
+    pool: asyncpg.Pool,
+    provider_id: str,
+    status: str,
+    *,
+    provider: str = "twilio",
+    source: str | None = None,
+) -> bool:
+    """A provider's delivery report (e.g. 'delivered', 'failed'); False if the id is unknown yet.
+
+    The report is kept by (provider id, status) either way, so one that beats
+    ``record_sent`` is published when the send is recorded. With ``source``,
+    each notification the message carried gets a ``NotificationDeliveryReported``
+    whose id is derived from the notification and the status: a provider
+    repeating itself changes nothing.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            """INSERT INTO sms_reports (provider_id, status, provider) VALUES ($1, $2, $3)
+               ON CONFLICT DO NOTHING""",
+            provider_id,
+            status,
+            provider,
+        )
+        rows = await conn.fetch(_REPORTED, provider_id, status)
+        if source is not None:
+            events = [_report(Target.of(r), provider, status, source) for r in rows]
+            await outbox.add_events(conn, events)
     return bool(rows)
+
+
+def _report(target: Target, provider: str, status: str, source: str) -> Envelope:
+    event = NotificationDeliveryReported(
+        **target.fields(), provider=provider, provider_status=status, outcome=outcome(status)
+    )
+    event_id = derive_event_id(target.notification_id, "delivery-report", status)
+    return _wrap(event, event_id, target, source)
 
 
 async def record_failed(
@@ -401,7 +479,11 @@ def _failure(target: Target, attempt: int, error: str, final: bool, source: str)
 
 
 def _wrap(
-    event: NotificationSent | NotificationFailed | NotificationSuppressed,
+    event: NotificationSent
+    | NotificationFailed
+    | NotificationSuppressed
+    | NotificationScheduled
+    | NotificationDeliveryReported,
     event_id: uuid.UUID,
     target: Target,
     source: str,

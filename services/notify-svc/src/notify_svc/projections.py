@@ -20,7 +20,9 @@ from notify_svc.planning import (
 from pathwise_contracts import (
     NOTIFY_EVENTS,
     Envelope,
+    NotificationDeliveryReported,
     NotificationFailed,
+    NotificationScheduled,
     NotificationSent,
     NotificationSuppressed,
 )
@@ -46,22 +48,78 @@ class DeliveryLogProjection:
     tables: tuple[str, ...] = ("delivery_log",)
 
     async def apply(self, conn: asyncpg.Connection, batch: Sequence[Delivered]) -> list[Envelope]:
-        rows = [row for item in batch if (row := _outcome(item)) is not None]
-        if rows:
-            # A 'sent' entry is final: nothing later in the log may overwrite it.
-            await conn.executemany(
-                """INSERT INTO delivery_log AS l (notification_id, student_id, district_id,
-                       guardian_id, channel, cause_event_id, status, template, attempt, final,
-                       error, at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-                   ON CONFLICT (notification_id) DO UPDATE
-                      SET status = excluded.status, template = excluded.template,
-                          attempt = excluded.attempt, final = excluded.final,
-                          error = excluded.error, at = excluded.at
-                    WHERE l.status <> 'sent'""",
-                rows,
-            )
+        # In log order: a batch may hold a notification's scheduling, its outcome and
+        # its delivery report, and each builds on the last. Runs of one kind go together.
+        runs: list[tuple[str, list[tuple[object, ...]]]] = []
+        for item in batch:
+            step = _step(item)
+            if step is None:
+                continue
+            statement, row = step
+            if runs and runs[-1][0] == statement:
+                runs[-1][1].append(row)
+            else:
+                runs.append((statement, [row]))
+        for statement, rows in runs:
+            await conn.executemany(statement, rows)
         return []
+
+
+def _step(item: Delivered) -> tuple[str, tuple[object, ...]] | None:
+    event, envelope = item.event, item.envelope
+    if isinstance(event, NotificationScheduled):
+        return _SCHEDULED, (*_key(event, envelope), event.cause, event.language)
+    if isinstance(event, NotificationDeliveryReported):
+        return _REPORTED, (*_key(event, envelope), event.provider_status, event.outcome)
+    row = _outcome(item)
+    return (_OUTCOME, row) if row is not None else None
+
+
+# Announces the notification; never moves an outcome that is already there.
+_SCHEDULED = """
+    INSERT INTO delivery_log AS l (notification_id, student_id, district_id, guardian_id,
+           channel, cause_event_id, at, status, final, cause, language)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, 'scheduled', false, $8, $9)
+    ON CONFLICT (notification_id) DO UPDATE SET cause = excluded.cause,
+           language = excluded.language
+"""
+
+# A 'sent' entry is final: nothing later in the log may overwrite it.
+_OUTCOME = """
+    INSERT INTO delivery_log AS l (notification_id, student_id, district_id, guardian_id,
+           channel, cause_event_id, status, template, attempt, final, error, at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    ON CONFLICT (notification_id) DO UPDATE
+       SET status = excluded.status, template = excluded.template,
+           attempt = excluded.attempt, final = excluded.final,
+           error = excluded.error, at = excluded.at
+     WHERE l.status <> 'sent'
+"""
+
+# A delivery report implies the message was sent; a settled report (delivered or
+# not) is not replaced by a 'pending' one that arrives late.
+_REPORTED = """
+    INSERT INTO delivery_log AS l (notification_id, student_id, district_id, guardian_id,
+           channel, cause_event_id, at, status, final, provider_status, delivery)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, 'sent', true, $8, $9)
+    ON CONFLICT (notification_id) DO UPDATE
+       SET provider_status = excluded.provider_status, delivery = excluded.delivery
+     WHERE l.delivery IS NULL OR l.delivery = 'pending' OR excluded.delivery <> 'pending'
+"""
+
+
+def _key(
+    event: NotificationScheduled | NotificationDeliveryReported, envelope: Envelope
+) -> tuple[object, ...]:
+    return (
+        event.notification_id,
+        event.student_id,
+        envelope.districtid,
+        event.guardian_id,
+        str(event.channel),
+        event.cause_event_id,
+        envelope.time,
+    )
 
 
 def _outcome(item: Delivered) -> tuple[object, ...] | None:

@@ -124,7 +124,11 @@ class Sender:
         """Claim one batch of new and due notifications and act on each; returns how many."""
         now = self._clock()
         jobs = await deliveries.claim(
-            self._pool, self._settings.batch_size, now, self._rules.default_time_zone
+            self._pool,
+            self._settings.batch_size,
+            now,
+            self._rules.default_time_zone,
+            self._source,
         )
         singles: list[Job] = []
         digests: dict[tuple[str, str, str], list[Job]] = {}

@@ -55,6 +55,13 @@ class NotifySettings(BaseSettings):
     )
     sms_max_segments: int = Field(2, validation_alias="SMS_MAX_SEGMENTS", ge=1, le=10)
     sms_timeout_s: float = Field(10.0, validation_alias="SMS_TIMEOUT_S", gt=0)
+    # Vonage signs its webhooks with the account's signature secret (not the API
+    # secret) and the method chosen in its dashboard; the secret falls back to
+    # SMS_AUTH_TOKEN, which is what the development sink signs with.
+    sms_signature_secret: SecretStr | None = Field(None, validation_alias="SMS_SIGNATURE_SECRET")
+    sms_signature_method: Literal["md5hash", "md5", "sha1", "sha256", "sha512"] = Field(
+        "sha256", validation_alias="SMS_SIGNATURE_METHOD"
+    )
     # Where the link in a text leads (the family portal); the service's public URL otherwise.
     family_url: str | None = Field(None, validation_alias="NOTIFY_FAMILY_URL")
 
@@ -65,7 +72,13 @@ class NotifySettings(BaseSettings):
     @property
     def sms_status_url(self) -> str:
         """Where the provider reports delivery; also the URL its signature covers."""
-        return f"{self.public_url.rstrip('/')}/v1/sms/status"
+        path = "/v1/sms/vonage/status" if self.sms_provider == "vonage" else "/v1/sms/status"
+        return f"{self.public_url.rstrip('/')}{path}"
+
+    @property
+    def vonage_signature_secret(self) -> str | None:
+        secret = self.sms_signature_secret or self.sms_auth_token
+        return secret.get_secret_value() if secret else None
 
     @property
     def backoff(self) -> Backoff:

@@ -8,13 +8,21 @@ like ``mail.SendFailed`` does for SMTP.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import ssl
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import httpx
 
 from notify_svc.domain.segments import is_gsm7
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every request: building one costs ~40 ms of CPU (CA bundle)."""
+    return httpx.create_ssl_context()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +93,9 @@ class TwilioSms:
             form["StatusCallback"] = sms.status_callback
         url = f"{self._base}/2010-04-01/Accounts/{c.account_sid}/Messages.json"
         try:
-            async with httpx.AsyncClient(timeout=self._timeout, transport=self._transport) as h:
+            async with httpx.AsyncClient(
+                timeout=self._timeout, transport=self._transport, verify=_tls()
+            ) as h:
                 answer = await h.post(url, data=form, auth=(c.account_sid, c.auth_token))
         except httpx.HTTPError as exc:
             raise SmsFailed(
@@ -120,8 +130,9 @@ class VonageSms:
 
     Vonage answers 200 even when it refuses a message; the per-message
     ``status`` says ("0" is accepted). Numbers go without the leading "+".
-    Delivery receipts go to the account's configured URL, not per message, so
-    ``status_callback`` is not sent.
+    ``status_callback`` becomes the ``callback`` parameter, which overrides the
+    account's delivery-receipt URL for this message; receipts are signed with
+    the account's signature secret (see ``domain.signature``).
     """
 
     def __init__(
@@ -150,8 +161,12 @@ class VonageSms:
         }
         if not is_gsm7(sms.body):
             form["type"] = "unicode"
+        if sms.status_callback:
+            form["callback"] = sms.status_callback
         try:
-            async with httpx.AsyncClient(timeout=self._timeout, transport=self._transport) as h:
+            async with httpx.AsyncClient(
+                timeout=self._timeout, transport=self._transport, verify=_tls()
+            ) as h:
                 answer = await h.post(f"{self._base}/sms/json", data=form)
         except httpx.HTTPError as exc:
             raise SmsFailed(

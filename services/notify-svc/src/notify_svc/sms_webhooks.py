@@ -1,16 +1,26 @@
-"""What the SMS provider calls: delivery reports and messages families send back.
+"""What the SMS providers call: delivery reports and messages families send back.
 
-Both are signed with ``X-Twilio-Signature`` over the URL the provider was
-given (the service's public URL, not what a proxy forwards) and the form
-parameters; anything unsigned is refused, since a forged STOP or START would
-change a family's consent. Keywords follow the carriers' list: STOP and its
-synonyms opt the number out at once (no text reaches it again) and withdraw
-SMS consent in the profile for every guardian texted there, with one
-confirmation; START / UNSTOP opt back in; HELP answers with the help text.
+Twilio signs with ``X-Twilio-Signature`` over the URL it was given (the
+service's public URL, not what a proxy forwards) and the form parameters.
+Vonage's SMS API signs the parameters with a ``sig`` (``SMS_SIGNATURE_SECRET``,
+``SMS_SIGNATURE_METHOD``) and a timestamp that must be recent. Anything
+unsigned or mis-signed is refused (403), since a forged STOP or START would
+change a family's consent, and a forged report would rewrite the delivery log.
+
+A delivery report is kept with the delivery and published as
+``NotificationDeliveryReported``, with an id derived from the notification and
+the status, so a provider that repeats itself changes nothing.
+
+Keywords follow the carriers' list: STOP and its synonyms opt the number out at
+once (no text reaches it again) and withdraw SMS consent in the profile for
+every guardian texted there, with one confirmation; START / UNSTOP opt back in;
+HELP answers with the help text.
 """
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -18,7 +28,7 @@ from fastapi import APIRouter, Request, Response
 
 from notify_svc import deliveries, sms_numbers
 from notify_svc.consent import change_consent
-from notify_svc.domain.signature import valid_twilio_signature
+from notify_svc.domain.signature import valid_twilio_signature, valid_vonage_signature
 from notify_svc.domain.sms_text import HELP, STARTED, STOPPED
 from notify_svc.settings import NotifySettings
 from notify_svc.sms import Sms, SmsFailed, SmsProvider
@@ -51,28 +61,91 @@ async def _signed_form(request: Request, settings: NotifySettings, path: str) ->
     return dict(form)
 
 
+async def _vonage_params(request: Request, settings: NotifySettings) -> dict[str, str]:
+    """The webhook's parameters, whichever format the account sends (GET, POST, POST-JSON)."""
+    secret = settings.vonage_signature_secret
+    if secret is None:
+        raise Problem(503, "SMS_SIGNATURE_SECRET is not set; webhooks cannot be verified")
+    params: dict[str, str] = dict(request.query_params)
+    if request.method == "POST":
+        raw = await request.body()
+        if request.headers.get("content-type", "").startswith("application/json"):
+            try:
+                decoded = json.loads(raw or b"{}")
+            except ValueError as exc:
+                raise Problem(400, "body: not valid JSON") from exc
+            if not isinstance(decoded, dict):
+                raise Problem(400, "body: a JSON object is expected")
+            params.update({k: _text(v) for k, v in decoded.items()})
+        else:
+            params.update(parse_qsl(raw.decode(), keep_blank_values=True))
+    if not valid_vonage_signature(secret, params, settings.sms_signature_method, now=time.time()):
+        raise Problem(403, "sig: missing, not valid for this request, or its timestamp is stale")
+    return params
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 @router.post("/status", status_code=204)
 async def status(request: Request) -> Response:
-    """A delivery report: the provider's status for one message, kept with the delivery."""
+    """A Twilio delivery report: the status of one message, kept and published."""
     settings = NotifySettings()
     form = await _signed_form(request, settings, "/v1/sms/status")
     sid, state = form.get("MessageSid"), form.get("MessageStatus")
     if not sid or not state:
         raise Problem(422, "MessageSid and MessageStatus: both are required")
-    await deliveries.record_provider_status(request.app.state.runtime.pool, sid, state)
+    await _report(request, sid, state, "twilio")
     return Response(status_code=204)
+
+
+@router.api_route("/vonage/status", methods=["GET", "POST"], status_code=204)
+async def vonage_status(request: Request) -> Response:
+    """A Vonage delivery receipt (DLR): ``messageId`` and ``status``, signed with ``sig``."""
+    params = await _vonage_params(request, NotifySettings())
+    message_id, state = params.get("messageId"), params.get("status")
+    if not message_id or not state:
+        raise Problem(422, "messageId and status: both are required")
+    await _report(request, message_id, state, "vonage")
+    return Response(status_code=204)
+
+
+async def _report(request: Request, provider_id: str, state: str, provider: str) -> None:
+    runtime = request.app.state.runtime
+    await deliveries.record_provider_status(
+        runtime.pool, provider_id, state[:32], provider=provider, source=runtime.source
+    )
 
 
 @router.post("/inbound")
 async def inbound(request: Request) -> Response:
-    """A family's reply: STOP / START / HELP act; anything else is ignored."""
+    """A family's reply through Twilio: STOP / START / HELP act; anything else is ignored."""
     settings = NotifySettings()
     form = await _signed_form(request, settings, "/v1/sms/inbound")
     number = form.get("From", "")
     if not number:
         raise Problem(422, "From: required")
-    runtime = request.app.state.runtime
-    word = keyword(form.get("Body", ""))
+    await _act(request.app.state.runtime, settings, number, form.get("Body", ""))
+    return Response(EMPTY_TWIML, media_type="text/xml")
+
+
+@router.api_route("/vonage/inbound", methods=["GET", "POST"], status_code=204)
+async def vonage_inbound(request: Request) -> Response:
+    """A family's reply through Vonage (``msisdn``, ``text``), signed with ``sig``."""
+    settings = NotifySettings()
+    params = await _vonage_params(request, settings)
+    number = params.get("msisdn", "")
+    if not number:
+        raise Problem(422, "msisdn: required")
+    await _act(
+        request.app.state.runtime, settings, "+" + number.lstrip("+"), params.get("text", "")
+    )
+    return Response(status_code=204)
+
+
+async def _act(runtime: Any, settings: NotifySettings, number: str, body: str) -> None:
+    word = keyword(body)
     phone_hash = sms_numbers.number_hash(
         sms_numbers.number_key(signing_key(runtime.settings)), number
     )
@@ -87,7 +160,6 @@ async def inbound(request: Request) -> Response:
         await _reply(runtime, number, STARTED)
     elif word in HELP_WORDS:
         await _reply(runtime, number, HELP)
-    return Response(EMPTY_TWIML, media_type="text/xml")
 
 
 async def _consent(

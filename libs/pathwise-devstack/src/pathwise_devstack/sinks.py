@@ -1,0 +1,93 @@
+"""What the development sinks (SMTP, SMS) share: a JSON-lines record file and a lifecycle.
+
+Each sink accepts what notify-svc sends and appends one JSON line per message
+to a file, so other processes (``pathwise demo``, the e2e suite) can count what
+actually left the service. Both start and stop the same way and are context
+managers; only how they serve differs.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+
+class JsonLines:
+    """An append-only JSON-lines file and the in-memory list of what was appended."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._records: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def create(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.touch()
+
+    def append(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        with self._lock:
+            self._records.append(record)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """What this process appended so far (a copy)."""
+        with self._lock:
+            return list(self._records)
+
+
+def read_json_lines(path: Path) -> list[dict[str, Any]]:
+    """Parse a sink's record file (missing file: nothing recorded)."""
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+class Sink:
+    """Start once, stop once, usable as ``with``; subclasses serve in ``_serve``/``_shutdown``."""
+
+    def __init__(self, records: JsonLines) -> None:
+        self._records = records
+        self._running = False
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Messages accepted so far (a copy)."""
+        return self._records.records
+
+    def _serve(self) -> None:
+        raise NotImplementedError
+
+    def _shutdown(self) -> None:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        """Create the record file and start serving (again a no-op while running)."""
+        if not self._running:
+            self._records.create()
+            self._serve()
+            self._running = True
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; the record file stays for later inspection."""
+        if self._running:
+            self._running = False
+            self._shutdown()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
