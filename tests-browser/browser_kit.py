@@ -128,5 +128,5 @@ async def shot(page: Page, name: str, *, readme: str | None = None) -> Path:
     WRITTEN.append(path)
     if readme and os.environ.get(UPDATE_SCREENSHOTS_ENV) == "1":
         README_IMAGES.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(README_IMAGES / f"{readme}.png"), full_page=False)
+        await page.screenshot(path=str(README_IMAGES / f"{readme}.png"), full_page=True)
     return path

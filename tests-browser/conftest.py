@@ -8,7 +8,6 @@ them (`make browser` does both).
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import browser_kit
@@ -16,9 +15,7 @@ import demo_district
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from pathwise_devstack import portal_process
 from pathwise_devstack.platform import Platform
-from pathwise_devstack.ports import free_port
 
 
 def _require_browser() -> None:
@@ -29,31 +26,18 @@ def _require_browser() -> None:
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    """The whole platform as processes (started only when a browser is there to use it)."""
+    """The whole platform with the portal, as processes (only when a browser can use it)."""
     _require_browser()
     workdir = tmp_path_factory.mktemp("browser")
     with Platform(workdir, log_path=workdir / "services.log") as running:
         yield running
 
 
-def _portal_url(platform: Platform) -> str:
-    """The portal the platform started, or (while the platform does not) one started here."""
-    started: str | None = getattr(platform, "portal_url", None)
-    if started:
-        return started
-    if importlib.util.find_spec(portal_process.MODULE) is None:
-        pytest.skip("the portal (services/portal) is not installed in .venv yet")
-    port = free_port()
-    portal_process.start(platform.supervisor, platform.infra, port, platform.ports)
-    return portal_process.url(port)
-
-
 @pytest.fixture(scope="session")
 async def portal(platform: Platform) -> demo_district.Portal:
     """The portal's base URL, once the demo district is loaded and applied everywhere."""
-    url = _portal_url(platform)
     district = await demo_district.load(platform)
-    return demo_district.Portal(platform=platform, url=url, district=district)
+    return demo_district.Portal(platform=platform, url=platform.portal_url, district=district)
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,7 @@ STUDENTS = 36
 SEED = 11
 COMPETENCIES = 3
 ATTEMPTS = 4
+STUCK_ATTEMPTS = 7
 
 
 class _Platform(Protocol):
@@ -47,6 +48,8 @@ class District:
     children_of: dict[str, list[str]] = field(default_factory=dict)
     """guardian (with educational rights) id -> children."""
     competencies: list[str] = field(default_factory=list)
+    stuck: list[str] = field(default_factory=list)
+    """Students whose results keep failing on their first step (a support alert each)."""
 
     @property
     def teacher(self) -> str:
@@ -103,14 +106,23 @@ def who_is_who(files: dict[str, str]) -> District:
     return district
 
 
+def _is_stuck(n: int) -> bool:
+    return n % 4 == 3
+
+
 def _results(student: str, n: int, competencies: list[str]) -> list[dict[str, Any]]:
-    """A few results per competency; every fourth student keeps getting them wrong."""
+    """A few results per competency, mostly right; every fourth student is stuck instead:
+    wrong again and again on the first step, which opens a support alert (stalled)."""
     rng = random.Random(f"{SEED}/{student}")
-    out = simulation.answers(n, competencies, ATTEMPTS, rng)
+    stuck = _is_stuck(n)
+    if stuck:
+        out = simulation.answers(n, competencies[:1], STUCK_ATTEMPTS, rng)
+    else:
+        out = simulation.answers(n, competencies, ATTEMPTS, rng)
     for result in out:
         result["student_id"] = student
         result["source_id"] = result["source_id"].replace(simulation.student_id(n), student)
-        if n % 4 == 3:
+        if stuck:
             result["score"] = 0.0
     return out
 
@@ -134,6 +146,7 @@ async def load(platform: _Platform) -> District:
         framework.raise_for_status()
         district.competencies = simulation.learning_order(framework.json())[:COMPETENCIES]
         students = sorted({s for kids in district.students_in.values() for s in kids})
+        district.stuck = [s for n, s in enumerate(students) if _is_stuck(n)]
         results = [r for n, s in enumerate(students) for r in _results(s, n, district.competencies)]
         traffic = simulation.Traffic()
         client.headers.update(service)

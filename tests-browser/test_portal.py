@@ -22,10 +22,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 NewPage = Callable[[], Awaitable[Page]]
 
 
-async def _open(page: Page, url: str, *, status: int = 200) -> None:
+REFUSED = (403, 404)
+"""A page of another role: refused either way, never shown."""
+
+
+async def _open(page: Page, url: str, *, status: int | tuple[int, ...] = 200) -> None:
     response = await page.goto(url)
     assert response is not None, url
-    assert response.status == status, f"{url}: HTTP {response.status}, expected {status}"
+    expected = status if isinstance(status, tuple) else (status,)
+    assert response.status in expected, f"{url}: HTTP {response.status}, expected {status}"
 
 
 async def _page_basics(page: Page) -> None:
@@ -66,7 +71,13 @@ async def test_teacher_sees_their_section_and_student_and_nobody_else(
     await expect(roster).to_have_count(len(d.students_in[d.section]))
     for student in d.students_in[d.section]:
         await expect(page.locator(f"#roster a[href='/teacher/students/{student}']")).to_be_visible()
-    await expect(page.locator("#support")).to_be_visible()
+    stuck = [s for s in d.students_in[d.section] if s in d.stuck]
+    assert stuck, "the demo district should give the section a student who needs support"
+    for student in stuck:
+        await expect(
+            page.locator(f"#support a[href='/teacher/students/{student}']")
+        ).to_be_visible()
+    await expect(page.locator("#support")).to_contain_text("stalled")
     await expect(page.locator("#groups")).to_be_visible()
     await _page_basics(page)
     await check_axe(page)
@@ -108,7 +119,7 @@ async def test_guardian_sees_their_child_but_not_another_familys(
     await shot(page, "family-child", readme="family-child")
 
     await _open(page, f"{portal.url}/family/children/{d.other_child}", status=404)
-    await _open(page, f"{portal.url}/teacher/sections/{d.section}", status=403)
+    await _open(page, f"{portal.url}/teacher/sections/{d.section}", status=REFUSED)
 
 
 async def test_student_sees_their_own_path_only(portal: Portal, page: Page) -> None:
@@ -120,8 +131,8 @@ async def test_student_sees_their_own_path_only(portal: Portal, page: Page) -> N
     await _page_basics(page)
     await check_axe(page)
     await shot(page, "student")
-    await _open(page, f"{portal.url}/family/children/{d.student}", status=403)
-    await _open(page, f"{portal.url}/teacher/students/{d.other_child}", status=403)
+    await _open(page, f"{portal.url}/family/children/{d.student}", status=REFUSED)
+    await _open(page, f"{portal.url}/teacher/students/{d.other_child}", status=REFUSED)
 
 
 async def test_teacher_override_changes_the_students_path_live(
@@ -174,7 +185,10 @@ async def test_guardian_preference_change_reaches_profile_svc(portal: Portal, pa
     assert guardian["quiet_hours"]["start"].startswith("21:00"), guardian
     assert guardian["quiet_hours"]["end"].startswith("07:00"), guardian
     assert guardian["time_zone"] == "America/Chicago", guardian
+    # Read back through the portal: the form now shows what profile-svc stored.
+    await _open(page, f"{portal.url}/family/preferences")
     await expect(form.locator("select[name=frequency_email]")).to_have_value("daily_digest")
+    await expect(form.locator("input[name=quiet_start]")).to_have_value("21:00")
 
 
 async def _guardian_in_profile_svc(portal: Portal, student: str, guardian: str) -> dict[str, Any]:
