@@ -3,6 +3,7 @@ and notification preferences written through profile-svc."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -18,6 +19,8 @@ router = APIRouter(prefix="/family")
 Guardian = Annotated[User, role("guardian")]
 CHANNELS = ("email", "sms")
 FREQUENCIES = ("instant", "daily_digest", "off")
+READ_YOUR_WRITES_S = 5.0
+"""How long saving waits for profile-svc to show the change before showing the page."""
 
 
 def _own(student: dict[str, Any], user: User) -> dict[str, Any] | None:
@@ -156,6 +159,17 @@ def consent_changes(own: dict[str, Any], form: dict[str, str]) -> list[dict[str,
     return out
 
 
+async def _until_visible(request: Request, user: Guardian, student_id: str, version: int) -> None:
+    """Wait (briefly) until profile-svc's read side shows our write, so the page after
+    saving shows the new preferences; profile-svc projects its commands from the log."""
+    deadline = asyncio.get_running_loop().time() + READ_YOUR_WRITES_S
+    while asyncio.get_running_loop().time() < deadline:
+        student = await upstream(request).get("profile", f"/v1/students/{student_id}", user.token)
+        if int(student.get("version", 0)) >= version:
+            return
+        await asyncio.sleep(0.1)
+
+
 @router.post("/preferences")
 async def save_preferences(request: Request, user: Guardian, _: None = Csrf) -> Response:
     """Write the preferences for every child linked to the guardian, through profile-svc."""
@@ -169,9 +183,14 @@ async def save_preferences(request: Request, user: Guardian, _: None = Csrf) -> 
             continue
         base = f"/v1/students/{sid}/guardians/{user.subject}"
         try:
-            await up.send("PUT", "profile", f"{base}/contact", user.token, contact_body(own, form))
+            sent = [
+                await up.send(
+                    "PUT", "profile", f"{base}/contact", user.token, contact_body(own, form)
+                )
+            ]
             for change in consent_changes(own, form):
-                await up.send("POST", "profile", f"{base}/consent", user.token, change)
+                sent.append(await up.send("POST", "profile", f"{base}/consent", user.token, change))
+            await _until_visible(request, user, sid, max(r.json()["version"] for r in sent))
         except Refused as refused:
             t = translator(language(request, request.session.get("pref_lang")))
             return render(
