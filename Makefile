@@ -9,6 +9,7 @@ MEMBERS := contracts libs/pathwise-runtime libs/pathwise-devstack \
 	services/assessment-svc services/profile-svc services/path-svc services/notify-svc \
 	services/portal
 STUDENTS ?= 50
+DEMO_FLAGS ?=
 # The browser tests drive Debian's chromium by its path (PATHWISE_CHROMIUM overrides it,
 # for a browser build of your own) and inject axe-core from tests-browser/node_modules.
 CHROMIUM ?= $(or $(PATHWISE_CHROMIUM),/usr/bin/chromium)
@@ -50,7 +51,7 @@ $(BROWSER_TESTS)/node_modules/.installed: $(BROWSER_TESTS)/package.json $(BROWSE
 	fi
 
 demo: install
-	$(BIN)/pathwise demo --students $(STUDENTS) --verify-replay
+	$(BIN)/pathwise demo --students $(STUDENTS) --verify-replay $(DEMO_FLAGS)
 
 lint: install
 	$(BIN)/ruff format --check .
