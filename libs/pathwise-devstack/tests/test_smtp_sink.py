@@ -6,6 +6,7 @@ import smtplib
 from email.message import EmailMessage
 from pathlib import Path
 
+import httpx
 import pytest
 
 from pathwise_devstack.smtp_sink import SmtpSink, read_mailbox
@@ -33,7 +34,26 @@ def test_sink_records_mail_with_custom_headers(tmp_path: Path) -> None:
     assert record["subject"] == "Progress update"
     assert record["message_id"] == "<cause-1@pathwise.test>"
     assert record["headers"]["X-Pathwise-Cause"] == "cause-1"
+    assert record["text"].strip() == "Your child mastered fractions."
     assert record["received_at"]
+
+
+def test_web_page_lists_the_mails_newest_first(tmp_path: Path) -> None:
+    with SmtpSink(tmp_path / "mailbox.jsonl") as sink:
+        for n in (1, 2):
+            message = EmailMessage()
+            message["From"] = "notify@pathwise.test"
+            message["To"] = f"guardian{n}@example.test"
+            message["Subject"] = f"Update <{n}>"
+            message.set_content(f"Body {n}")
+            with smtplib.SMTP(sink.host, sink.port, timeout=5) as client:
+                client.send_message(message)
+        page = httpx.get(sink.web_url, timeout=5)
+        listing = httpx.get(f"{sink.web_url}/messages", timeout=5).json()
+    assert page.status_code == 200
+    assert "Mail sent (2)" in page.text
+    assert page.text.index("Update &lt;2&gt;") < page.text.index("Update &lt;1&gt;")
+    assert [m["subject"] for m in listing] == ["Update <1>", "Update <2>"]
 
 
 def test_missing_mailbox_reads_as_empty(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 Mails are read from the development SMTP sink's mailbox, texts from the SMS
 sink's outbox, so both count what actually left notify-svc, not what it
 planned. A mail's template header (``<kind>.<language>``) says both; a digest
-counts once under ``digest``. A text is only a short body, so its language
+counts once under ``digest``. Teachers' support alerts (``teacher_support_needed.en``)
+are counted apart as ``teacher_alerts``. A text is only a short body, so its language
 comes from notify-svc's record of the provider message it became
 (``sms.<kind>.<language>`` in the delivery log), one per provider message.
 """
@@ -45,7 +46,7 @@ async def _sms_by_language(platform: object) -> dict[str, int]:
 
 
 async def demo_step(client: httpx.AsyncClient, platform: _Mailboxes) -> dict[str, Any]:
-    """Counts for the demo summary: emails per language and kind, SMS sent and per language."""
+    """Counts for the demo summary: emails per language and kind, teachers' alerts, SMS."""
     del client  # everything needed is in the sinks; kept for the demo-step signature
     languages: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
@@ -63,6 +64,7 @@ async def demo_step(client: httpx.AsyncClient, platform: _Mailboxes) -> dict[str
         "emails_by_language": dict(sorted(languages.items())),
         "emails_by_kind": dict(sorted(kinds.items())),
         "emails_with_one_click_unsubscribe": unsubscribe_links,
+        "teacher_alerts": sum(n for k, n in kinds.items() if k.startswith("teacher_")),
         "sms_sent": len(read_outbox(outbox)) if outbox is not None else 0,
         "sms_by_language": await _sms_by_language(platform),
     }

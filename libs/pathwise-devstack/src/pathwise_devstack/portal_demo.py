@@ -3,7 +3,9 @@
 The demo enrolls students into sections ``sec-31`` .. ``sec-34`` without
 teachers; assigning one teacher per section (``tch-31`` teaches ``sec-31``,
 ...) and one who teaches them all (``tch-all``) makes the teacher pages show
-a roster with paths, mastery, support alerts and groups.
+a roster with paths, mastery, support alerts and groups. Each teacher gets an
+example work address (``tch-31@school.example``), so a support alert about one
+of their students also reaches them by email (the demo's SMTP sink).
 """
 
 from __future__ import annotations
@@ -28,14 +30,19 @@ def teacher_of(section: str) -> str:
     return f"tch-{section.removeprefix('sec-')}"
 
 
+def email_of(teacher: str) -> str:
+    return f"{teacher}@school.example"
+
+
 async def demo_step(client: httpx.AsyncClient, platform: _Platform) -> dict[str, Any]:
     """Assign the demo sections' teachers; return the portal address and sample sign-ins."""
     admin = {"Authorization": f"Bearer {platform.token('admin')}"}
     base = platform.url("profile-svc")
     for section in SECTIONS:
+        teachers = [teacher_of(section), "tch-all"]
         r = await client.put(
             f"{base}/v1/sections/{section}/teachers",
-            json={"teacher_ids": [teacher_of(section), "tch-all"]},
+            json={"teacher_ids": teachers, "emails": {t: email_of(t) for t in teachers}},
             headers=admin,
         )
         r.raise_for_status()

@@ -8,11 +8,17 @@ managers; only how they serve differs.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
+import time
+from abc import ABC, abstractmethod
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
+
+import uvicorn
+from fastapi import FastAPI
 
 
 class JsonLines:
@@ -49,7 +55,41 @@ def read_json_lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-class Sink:
+class HttpThread:
+    """An ASGI app served by uvicorn on a thread of its own (the sinks' web pages and APIs)."""
+
+    def __init__(self, app: FastAPI, host: str, port: int, what: str) -> None:
+        self.app, self.host, self.port, self._what = app, host, port, what
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        config = uvicorn.Config(
+            self.app, host=self.host, port=self.port, log_level="warning", lifespan="off"
+        )
+        server = uvicorn.Server(config)
+        self._server = server
+        self._thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError(f"{self._what} did not start on {self.url}")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.should_exit = True
+            if self._thread is not None:
+                self._thread.join(timeout=10)
+
+
+class Sink(ABC):
     """Start once, stop once, usable as ``with``; subclasses serve in ``_serve``/``_shutdown``."""
 
     def __init__(self, records: JsonLines) -> None:
@@ -61,11 +101,11 @@ class Sink:
         """Messages accepted so far (a copy)."""
         return self._records.records
 
-    def _serve(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _serve(self) -> None: ...
 
-    def _shutdown(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _shutdown(self) -> None: ...
 
     def start(self) -> Self:
         """Create the record file and start serving (again a no-op while running)."""

@@ -24,7 +24,6 @@ import hmac
 import logging
 import re
 import secrets
-import threading
 import time
 from datetime import UTC, datetime
 from html import escape
@@ -33,13 +32,12 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 import httpx
-import uvicorn
 from fastapi import BackgroundTasks, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from pathwise_devstack.ports import LOOPBACK, free_port
-from pathwise_devstack.sinks import JsonLines, Sink, read_json_lines
+from pathwise_devstack.sinks import HttpThread, JsonLines, Sink, read_json_lines
 
 log = logging.getLogger(__name__)
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -116,13 +114,12 @@ class SmsSink(Sink):
         # Time between recording a message and answering, like a provider's round trip: a
         # sender killed in that window sent a text it never heard back about.
         self.latency_s = latency_s
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
         self.app = self._build()
+        self._http = HttpThread(self.app, self.host, self.port, "SMS sink")
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return self._http.url
 
     def _authorised(self, request: Request, sid: str) -> bool:
         header = request.headers.get("authorization", "")
@@ -284,26 +281,10 @@ class SmsSink(Sink):
         return answer.status_code
 
     def _serve(self) -> None:
-        """Serve on a thread of its own."""
-        config = uvicorn.Config(
-            self.app, host=self.host, port=self.port, log_level="warning", lifespan="off"
-        )
-        server = uvicorn.Server(config)
-        self._server = server
-        self._thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError(f"SMS sink did not start on {self.url}")
-            time.sleep(0.01)
+        self._http.start()
 
     def _shutdown(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            server.should_exit = True
-            if self._thread is not None:
-                self._thread.join(timeout=10)
+        self._http.stop()
 
 
 def read_outbox(path: Path) -> list[dict[str, Any]]:

@@ -59,6 +59,8 @@ class Infrastructure:
     sms_auth_token: str = ""
     sms_from: str = "+15550100000"
     sms_outbox_path: Path | None = None
+    # The SMTP sink's page listing the mails received; empty: none running.
+    smtp_web_url: str = ""
 
     def database_name(self, service: ServiceSpec) -> str:
         """The service's database name, prefix included."""
@@ -178,6 +180,7 @@ class InfrastructureRun:
             sms_account_sid=sms.account_sid,
             sms_auth_token=sms.auth_token,
             sms_outbox_path=outbox,
+            smtp_web_url=sink.web_url,
         )
 
     async def _provision(self, infra: Infrastructure) -> None:

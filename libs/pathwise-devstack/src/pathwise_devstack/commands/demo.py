@@ -143,6 +143,7 @@ async def _demo(platform: Platform, args: argparse.Namespace, console: Console) 
         "roster": roster,
         "ingest": ingest,
         "portal": portal,
+        "sinks": {"mail_page": platform.infra.smtp_web_url, "sms_page": platform.infra.sms_url},
         "notifications": notifications,
         "seconds": round(elapsed, 2),
         "latency_ms": {
@@ -185,6 +186,11 @@ def _report(console: Console, summary: dict[str, Any], as_json: bool) -> None:
         f"pathwise demo: portal at {portal['portal_url']}/signin — sign in as teacher "
         f"{portal['portal_teachers'][0]}, guardian {portal['portal_guardian']} "
         f"or student {portal['portal_student']}"
+    )
+    sinks = summary["sinks"]
+    console.print(
+        f"pathwise demo: what families received: mail {sinks['mail_page']}, "
+        f"texts {sinks['sms_page']}"
     )
 
 

@@ -95,7 +95,8 @@ def describe_stack(
         },
         "database_url": infra.admin_dsn,
         "kafka_bootstrap_servers": infra.bootstrap_servers,
-        "smtp": {"host": infra.smtp_host, "port": infra.smtp_port},
+        "smtp": {"host": infra.smtp_host, "port": infra.smtp_port, "page": infra.smtp_web_url},
+        "sms": {"url": infra.sms_url, "outbox_path": str(infra.sms_outbox_path or "")},
         "mailbox_path": str(infra.mailbox_path),
         "dev_secret_path": str(dev_secret_path(infra.workdir)),
         "portal": portal_process.describe(portal_port),
@@ -115,6 +116,8 @@ def _print_summary(
     table.add_row("postgres", infra.admin_dsn, "(admin)")
     table.add_row("broker", infra.bootstrap_servers, "")
     table.add_row("smtp sink", f"{infra.smtp_host}:{infra.smtp_port}", str(infra.mailbox_path))
+    table.add_row("mail sent (page)", infra.smtp_web_url, "")
+    table.add_row("sms sink (page)", infra.sms_url, str(infra.sms_outbox_path or ""))
     console.print(table)
     console.print(
         f"DATABASE_URL (admin): {infra.admin_dsn}\n"
