@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from typing import Annotated, Any
 
+import jwt
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -168,8 +170,9 @@ async def callback(
             ),
         )
         verifier = _verifier(request, settings, provider)
+        # Key lookups may fetch the provider's JWKS over the network: off the event loop.
         if tokens.get("id_token"):
-            key = verifier.signing_key(tokens["id_token"])
+            key = await asyncio.to_thread(verifier.signing_key, tokens["id_token"])
             oidc.check_id_token(
                 tokens["id_token"],
                 key,
@@ -177,7 +180,7 @@ async def callback(
                 client_id=settings.oidc_client_id or "",
                 nonce=pending["nonce"],
             )
-        who = verifier.tokens.verify(tokens["access_token"])
+        who = await asyncio.to_thread(verifier.tokens.verify, tokens["access_token"])
     except (oidc.SignInFailed, Problem):
         return render(request, "error.html", status=403, kind="forbidden")
     if who.role not in SIGN_IN_ROLES:
@@ -194,8 +197,6 @@ class _Verifiers:
     """The access-token verifier (as the services verify) and the ID-token key lookup."""
 
     def __init__(self, settings: PortalSettings, provider: oidc.Provider) -> None:
-        import jwt
-
         jwks = settings.auth_jwks_url or provider.jwks_uri
         self.tokens = TokenVerifier(
             settings.model_copy(
