@@ -163,6 +163,14 @@ async def test_teacher_override_changes_the_students_path_live(
     assert await student_page.evaluate("window.pathwiseNoReload === true"), "the page reloaded"
     assert await student_page.locator("#path").get_attribute("data-refreshed")
 
+    # The override is listed while in force; lifting it brings the step back, live too.
+    await _open(teacher_page, f"{teacher_page.url.split('?')[0]}")
+    lift = teacher_page.get_by_role("button", name=f"Lift the skip of {skipped}")
+    await lift.click()
+    await expect(teacher_page.locator("[role=status]")).to_contain_text("Override lifted")
+    await expect(gone).to_have_count(1, timeout=20_000)
+    assert await student_page.evaluate("window.pathwiseNoReload === true"), "the page reloaded"
+
 
 async def test_guardian_preference_change_reaches_profile_svc(portal: Portal, page: Page) -> None:
     d = portal.district

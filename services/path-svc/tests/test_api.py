@@ -171,6 +171,8 @@ async def test_teachers_override_and_students_choose_over_http(
                 s["competency_id"] == "3.G.A.2" and s["modality"] == other for s in b["steps"]
             ),
         )
+        active = (await client.get(f"{url}/overrides", headers=teacher)).json()
+        as_student = await client.get(f"{url}/overrides", headers=bearer("student", sub=student))
         lifted = await client.delete(
             f"{url}/overrides/{pinned.json()['override_id']}", headers=teacher
         )
@@ -178,6 +180,7 @@ async def test_teachers_override_and_students_choose_over_http(
         await eventually(
             client, url, lambda b: all(s["competency_id"] != "3.G.A.2" for s in b["steps"])
         )
+        after = (await client.get(f"{url}/overrides", headers=teacher)).json()
         history = (await client.get(f"{url}/history", headers=teacher)).json()
         again = await client.delete(
             f"{url}/overrides/{pinned.json()['override_id']}", headers=teacher
@@ -191,6 +194,11 @@ async def test_teachers_override_and_students_choose_over_http(
     reasons = [r["reason"] for r in history["replans"]]
     assert len(reasons) >= 4 and "a teacher lifted the pin of 3.G.A.2" in reasons[0]
     assert again.status_code == 404
+    assert [(o["override_id"], o["action"], o["competency_id"]) for o in active["overrides"]] == [
+        (pinned.json()["override_id"], "pin", "3.G.A.2")
+    ]
+    assert as_student.status_code == 403
+    assert after["overrides"] == []
 
 
 async def test_section_groups_over_http(database: Callable[[], str], kafka_bootstrap: str) -> None:

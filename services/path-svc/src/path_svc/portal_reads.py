@@ -154,3 +154,47 @@ async def my_path(who: CurrentPrincipal, request: Request) -> PathOut:
         steps=_STEPS.validate_json(row["steps"]),
         updated_at=row["updated_at"],
     )
+
+
+class ActiveOverride(BaseModel):
+    override_id: str
+    action: str = Field(description="pin, skip, move or modality.")
+    competency_id: str
+    position: int | None = Field(description="0-based position, for move.")
+    modality: str | None = Field(description="The modality set, for modality.")
+
+
+class OverridesOut(BaseModel):
+    student_id: str
+    overrides: list[ActiveOverride] = Field(description="In force until lifted.")
+
+
+@router.get("/students/{student_id}/path/overrides")
+async def active_overrides(
+    student_id: Annotated[str, Path(min_length=1, max_length=128)],
+    who: Annotated[Principal, require_role("teacher", "admin")],
+    request: Request,
+) -> OverridesOut:
+    """The teacher overrides in force on the student's path (``DELETE`` one to lift it)."""
+    pool: asyncpg.Pool = request.app.state.runtime.pool
+    raw = await pool.fetchval(
+        """SELECT state -> 'overrides' FROM planners WHERE student_id = $1 AND district_id = $2""",
+        student_id,
+        who.district,
+    )
+    if raw is None:
+        raise Problem(404, f"no learning path for student {student_id!r} in your district")
+    found: dict[str, Any] = _STATE.validate_json(raw)
+    return OverridesOut(
+        student_id=student_id,
+        overrides=[
+            ActiveOverride(
+                override_id=key,
+                action=o["action"],
+                competency_id=o["competency_id"],
+                position=o.get("position"),
+                modality=o.get("modality"),
+            )
+            for key, o in sorted(found.items(), key=lambda kv: kv[1]["competency_id"])
+        ],
+    )

@@ -64,12 +64,13 @@ async def student_context(request: Request, user: User, student_id: str) -> dict
     """Everything the student page shows; NotVisible (404) unless profile-svc lets the user see."""
     up = upstream(request)
     student = await up.get("profile", f"/v1/students/{student_id}", user.token)
-    framework_body, path, history, mastery, evidence = await views.gather(
+    framework_body, path, history, mastery, evidence, overrides = await views.gather(
         up.get("path", "/v1/framework", user.token),
         up.get_or_none("path", f"/v1/students/{student_id}/path", user.token),
         up.get_or_none("path", f"/v1/students/{student_id}/path/history", user.token),
         up.get_or_none("path", f"/v1/students/{student_id}/mastery", user.token),
         up.get_or_none("assessment", f"/v1/students/{student_id}/assessments", user.token),
+        up.get_or_none("path", f"/v1/students/{student_id}/path/overrides", user.token),
     )
     framework = views.Framework(framework_body)
     steps = views.steps_of(path)
@@ -86,6 +87,7 @@ async def student_context(request: Request, user: User, student_id: str) -> dict
         "levels": levels,
         "map": views.mastery_map(framework, levels, steps, name),
         "evidence": views.evidence_by_competency(evidence),
+        "overrides": (overrides or {}).get("overrides", []),
     }
 
 
@@ -138,3 +140,16 @@ async def override(
             **context,
         )
     return RedirectResponse(f"/teacher/students/{student_id}?notice=override#path", status_code=303)
+
+
+@router.post("/students/{student_id}/overrides/{override_id}/lift")
+async def lift(
+    request: Request, student_id: str, override_id: str, user: Teacher, _: None = Csrf
+) -> Response:
+    """End an override; path-svc replans without it."""
+    up = upstream(request)
+    await up.get("profile", f"/v1/students/{student_id}", user.token)  # may the teacher see them?
+    await up.send(
+        "DELETE", "path", f"/v1/students/{student_id}/path/overrides/{override_id}", user.token
+    )
+    return RedirectResponse(f"/teacher/students/{student_id}?notice=lifted#path", status_code=303)
