@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -64,3 +64,21 @@ def test_recomputing_without_a_result_equals_never_having_seen_it(
         assert got.mastered == expected.mastered
     else:
         assert got.p_mastery == FRAMEWORK["3.OA.A.2"].params.p_init
+
+
+def test_mastered_at_is_the_time_of_the_evidence_that_crossed_the_threshold() -> None:
+    framework = Framework.load_default()
+    code = framework.competencies[0].code
+    learner = Learner("s-1")
+    start = datetime(2026, 9, 1, 9, tzinfo=UTC)
+    times = [start + timedelta(days=n) for n in range(12)]
+    crossed = None
+    for at in times:
+        change = learner.record(framework, code, 1.0, 1.0, at)
+        if change.newly_mastered:
+            crossed = at
+    assert crossed is not None
+    assert learner.estimates[code].mastered_at == crossed
+    assert learner.estimates[code].updated_at == times[-1]
+    learner.recompute(framework, code, [0.0], times[-1])
+    assert learner.estimates[code].mastered_at is None

@@ -75,6 +75,9 @@ class EstimateOut(BaseModel):
     p_mastery: float = Field(description="Estimated probability the competency is mastered.")
     attempts: int
     mastered: bool = Field(description="Whether the estimate has ever reached the threshold.")
+    mastered_at: datetime | None = Field(
+        default=None, description="Time of the evidence with which it was first mastered."
+    )
     updated_at: datetime
 
 
@@ -160,7 +163,8 @@ async def get_mastery(student_id: StudentId, who: CurrentPrincipal, request: Req
     async with _pool(request).acquire() as conn:
         await _authorize(conn, who, student_id)
         rows = await conn.fetch(
-            """SELECT competency_id, p_mastery, attempts, mastered, updated_at FROM mastery
+            """SELECT competency_id, p_mastery, attempts, mastered, mastered_at, updated_at
+                 FROM mastery
                 WHERE student_id = $1 AND district_id = $2 ORDER BY competency_id""",
             student_id,
             who.district,

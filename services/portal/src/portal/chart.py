@@ -1,7 +1,8 @@
 """The family's progress chart: competencies mastered over time, as a small step chart.
 
-The date of each mastered competency is the time of its latest evidence as
-path-svc reports it; the chart counts them cumulatively per day. The SVG has
+The date of each mastered competency is when path-svc saw it mastered (the
+evidence that took it over the threshold); the chart counts them
+cumulatively per day. The SVG has
 a ``<title>`` and ``<desc>``, and the page shows the same points as a table.
 """
 

@@ -79,11 +79,12 @@ def mastery_map(
 
 
 def mastered_days(mastery: dict[str, Any] | None) -> list[date]:
-    """The day of the latest evidence on each mastered competency."""
+    """The day each competency was mastered (path-svc's ``mastered_at``: the evidence that
+    took it over the threshold; its latest evidence where an older path-svc does not say)."""
     if not mastery:
         return []
     return [
-        datetime.fromisoformat(c["updated_at"]).date()
+        datetime.fromisoformat(c.get("mastered_at") or c["updated_at"]).date()
         for c in mastery["competencies"]
         if c["mastered"]
     ]

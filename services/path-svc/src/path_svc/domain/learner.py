@@ -25,6 +25,8 @@ class Estimate:
     attempts: int = 0
     mastered: bool = False
     updated_at: datetime | None = None
+    mastered_at: datetime | None = None
+    """Time of the evidence with which the estimate first reached the threshold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,8 @@ class Learner:
         estimate.updated_at = at
         newly_mastered = not estimate.mastered and estimate.p_mastery >= MASTERED
         estimate.mastered = estimate.mastered or newly_mastered
+        if newly_mastered:
+            estimate.mastered_at = at
         self.changed_competencies.add(competency_id)
         return Change(
             competency_id,
@@ -86,7 +90,12 @@ class Learner:
         params = framework[competency_id].params
         estimate = self.estimates.setdefault(competency_id, Estimate(params.p_init))
         previous = estimate.p_mastery
+        was_mastered = estimate.mastered
         estimate.p_mastery, estimate.mastered = retrace(remaining, params)
+        if not estimate.mastered:
+            estimate.mastered_at = None
+        elif not was_mastered:
+            estimate.mastered_at = at
         estimate.attempts = len(remaining)
         estimate.updated_at = at
         self.changed_competencies.add(competency_id)

@@ -32,19 +32,20 @@ from pathwise_contracts import (
 from pathwise_runtime.projection import Delivered, derive
 
 _LOAD = """
-SELECT student_id, competency_id, p_mastery, attempts, mastered, updated_at
+SELECT student_id, competency_id, p_mastery, attempts, mastered, updated_at, mastered_at
   FROM mastery WHERE student_id = ANY($1::text[])
 """
 
 _STORE_MASTERY = """
 INSERT INTO mastery AS m
-       (student_id, competency_id, district_id, p_mastery, attempts, mastered, updated_at)
+       (student_id, competency_id, district_id, p_mastery, attempts, mastered, updated_at,
+        mastered_at)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::int[],
-                     $6::bool[], $7::timestamptz[])
+                     $6::bool[], $7::timestamptz[], $8::timestamptz[])
 ON CONFLICT (student_id, competency_id) DO UPDATE
    SET district_id = excluded.district_id, p_mastery = excluded.p_mastery,
        attempts = excluded.attempts, mastered = excluded.mastered,
-       updated_at = excluded.updated_at
+       updated_at = excluded.updated_at, mastered_at = excluded.mastered_at
 """
 
 _STORE_EVIDENCE = """
@@ -191,7 +192,7 @@ async def _load(conn: asyncpg.Connection, students: list[str]) -> dict[str, Lear
     learners = {s: Learner(s) for s in students}
     for r in await conn.fetch(_LOAD, students):
         learners[r["student_id"]].estimates[r["competency_id"]] = Estimate(
-            r["p_mastery"], r["attempts"], r["mastered"], r["updated_at"]
+            r["p_mastery"], r["attempts"], r["mastered"], r["updated_at"], r["mastered_at"]
         )
     return learners
 
@@ -253,7 +254,7 @@ async def _store(
     districts: dict[str, str],
     evidence: Iterable[Evidence],
 ) -> None:
-    mastery: list[tuple[str, str, str, float, int, bool, datetime | None]] = []
+    mastery: list[tuple[str, str, str, float, int, bool, datetime | None, datetime | None]] = []
     for learner in learners:
         for code in sorted(learner.changed_competencies):
             e = learner.estimates[code]
@@ -266,6 +267,7 @@ async def _store(
                     e.attempts,
                     e.mastered,
                     e.updated_at,
+                    e.mastered_at,
                 )
             )
     rows = [e.row() for e in evidence]
