@@ -47,6 +47,7 @@ from pathwise_contracts.events import (
     SuggestedGroup,
     SupportNeeded,
     SupportResolved,
+    TeachersAssigned,
     UnknownEventType,
 )
 from pathwise_contracts.ids import NAMESPACE, derive_event_id
@@ -115,6 +116,7 @@ __all__ = [
     "SuggestedGroup",
     "SupportNeeded",
     "SupportResolved",
+    "TeachersAssigned",
     "Topic",
     "UnknownEventType",
     "all_topics",

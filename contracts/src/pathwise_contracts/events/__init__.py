@@ -56,6 +56,7 @@ from pathwise_contracts.events.profile import (
     StudentEnrolled,
     StudentWithdrawn,
     SubjectErased,
+    TeachersAssigned,
 )
 
 __all__ = [
@@ -104,6 +105,7 @@ __all__ = [
     "SuggestedGroup",
     "SupportNeeded",
     "SupportResolved",
+    "TeachersAssigned",
     "UnknownEventType",
     "schema_uri",
 ]

@@ -283,3 +283,31 @@ class GuardianUnlinked(ProfileEvent):
 
     guardian_id: str = Field(min_length=1, description="The guardian.")
     reason: Literal["roster", "admin"] = Field(description="Who removed the link.")
+
+
+class AssignedTeacher(BaseModel):
+    """One teacher of the student and how to reach them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    teacher_id: str = Field(min_length=1, description="The teacher (OneRoster user sourcedId).")
+    email: EncryptedValue | None = Field(
+        default=None, description="Email address, encrypted with the teacher's key."
+    )
+
+
+class TeachersAssigned(Event):
+    """Who teaches the student now, through the sections they are in (full new set).
+
+    Emitted when a section's teachers, a teacher's email or the student's
+    sections change; a consumer replaces the set it had. Not a step of the
+    student's stream (section teaching is roster data), so it has no version;
+    the topic orders a student's events.
+    """
+
+    type = "org.pathwise.profile.TeachersAssigned.v1"
+    topic = PROFILE_EVENTS.name
+
+    teachers: list[AssignedTeacher] = Field(
+        description="Every teacher of the student's sections, by teacher_id."
+    )

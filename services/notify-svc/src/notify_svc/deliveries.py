@@ -98,6 +98,12 @@ class Job:
     preferences: Preferences | None = None
     hold_reason: str | None = None
     phone: EncryptedValue | None = None
+    audience: str = "guardians"
+
+    @property
+    def to_teacher(self) -> bool:
+        """A teacher (staff) alert: no consent, quiet hours or digest, no unsubscribe link."""
+        return self.audience == "teachers"
 
     @property
     def contact(self) -> EncryptedValue | None:
@@ -158,7 +164,8 @@ _CLAIM_HELD = """
 _JOBS = """
     SELECT d.notification_id, d.attempts, d.student_id, d.district_id, d.guardian_id,
            d.channel, d.cause_event_id, n.notification_id IS NOT NULL AS planned,
-           g.email, g.phone, g.language, c.competency_id, c.evidence_id, c.kind, c.detail,
+           coalesce(g.email, t.email) AS email, g.phone, g.language, n.audience,
+           c.competency_id, c.evidence_id, c.kind, c.detail,
            n.planned_at, g.time_zone, g.quiet_hours, g.frequency, d.hold_reason,
            (SELECT count(*) FROM causes m
              WHERE c.kind = 'weekly_summary' AND m.student_id = c.student_id
@@ -168,6 +175,9 @@ _JOBS = """
       FROM deliveries d
       LEFT JOIN notifications n ON n.notification_id = d.notification_id
       LEFT JOIN guardians g ON g.student_id = d.student_id AND g.guardian_id = d.guardian_id
+                           AND n.audience = 'guardians'
+      LEFT JOIN teachers t ON t.student_id = d.student_id AND t.teacher_id = d.guardian_id
+                          AND n.audience = 'teachers'
       LEFT JOIN causes c ON c.cause_event_id = d.cause_event_id
      WHERE d.notification_id = ANY($1::uuid[])
      ORDER BY d.notification_id
@@ -248,6 +258,7 @@ def _job(row: asyncpg.Record, default_zone: str) -> Job:
         preferences=_preferences(row, default_zone),
         hold_reason=row["hold_reason"],
         phone=EncryptedValue.model_validate_json(row["phone"]) if row["phone"] else None,
+        audience=row["audience"] or "guardians",
     )
 
 

@@ -3,7 +3,10 @@
 It reads both topics so that the planned notifications are a function of the
 current guardians and the facts alone: a row exists for every (fact,
 reachable guardian, channel) inside the fact's news window (``rules.json``),
-whatever order the two topics were interleaved in. That is what lets replay
+whatever order the two topics were interleaved in. The student's teachers
+(``TeachersAssigned``, the full set each time) are a second audience for the
+triggers whose rule names them: one email per (fact, teacher with an address),
+id derived from (fact, "teacher", teacher), under the same news window. That is what lets replay
 rebuild the table identically, and what makes a notification id (derived from
 fact, guardian and channel) name one message forever.
 
@@ -26,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from notify_svc.domain.audience import CHANNEL, reachable_by_email, reachable_by_sms
+from notify_svc.domain.rules import GUARDIANS, TEACHERS
 from notify_svc.domain.rules import load as load_rules
 from pathwise_contracts import (
     PATH_EVENTS,
@@ -42,6 +46,7 @@ from pathwise_contracts import (
     StudentEnrolled,
     SubjectErased,
     SupportNeeded,
+    TeachersAssigned,
     derive_event_id,
 )
 from pathwise_runtime.projection import Delivered
@@ -52,6 +57,14 @@ PLANNED_CHANNEL = "notify_planned"
 def notification_id(cause_event_id: object, guardian_id: str, channel: str = CHANNEL) -> str:
     """The id of the one notification about ``cause`` to ``guardian`` on ``channel``."""
     return str(derive_event_id(str(cause_event_id), guardian_id, channel))
+
+
+def teacher_notification_id(cause_event_id: object, teacher_id: str) -> str:
+    """The id of the one email about ``cause`` to one of the student's teachers.
+
+    A namespace of its own ("teacher"), so it can never be a guardian's id.
+    """
+    return str(derive_event_id(str(cause_event_id), "teacher", teacher_id, CHANNEL))
 
 
 def student_lock_key(student_id: str) -> int:
@@ -95,6 +108,7 @@ class PlanningProjection:
         "notifications",
         "paths",
         "erased_students",
+        "teachers",
     )
 
     def __init__(self) -> None:
@@ -110,6 +124,7 @@ class PlanningProjection:
             )
         }
         touched: set[tuple[str, str]] = set()
+        taught: set[str] = set()
         causes: list[Cause] = []
         for item in batch:
             event, envelope = item.event, item.envelope
@@ -136,6 +151,9 @@ class PlanningProjection:
             elif isinstance(event, ConsentChanged):
                 await _change_consent(conn, event, envelope)
                 touched.add((event.student_id, event.guardian_id))
+            elif isinstance(event, TeachersAssigned):
+                await _assign_teachers(conn, event, envelope)
+                taught.add(event.student_id)
             elif isinstance(event, CompetencyMastered):
                 causes.append(
                     self._cause(
@@ -168,7 +186,9 @@ class PlanningProjection:
                 )
         # A fact collected earlier in this batch than its student's erasure goes too.
         new_causes = await _insert_causes(conn, [c for c in causes if c[1] not in erased])
+        taught -= erased
         await self._replan(conn, touched, new_causes)
+        await self._replan_teachers(conn, taught, new_causes)
         return []
 
     @staticmethod
@@ -219,12 +239,13 @@ class PlanningProjection:
             return
         pairs = sorted(touched)
         students, guardians = [s for s, _ in pairs], [g for _, g in pairs]
-        kinds = sorted(self._rules.triggers)
+        kinds = self._rules.kinds_for(GUARDIANS)
         windows = [self._rules[k].news_window for k in kinds]
         await conn.execute(
             f"""DELETE FROM notifications n
                  USING unnest($1::text[], $2::text[]) AS t(student_id, guardian_id)
                  WHERE n.student_id = t.student_id AND n.guardian_id = t.guardian_id
+                   AND n.audience = 'guardians'
                    AND NOT EXISTS (
                        SELECT 1 FROM ({_DESIRED}) d
                         WHERE d.cause_event_id = n.cause_event_id
@@ -265,6 +286,53 @@ class PlanningProjection:
         if inserted:
             await conn.execute(f"NOTIFY {PLANNED_CHANNEL}")
 
+    async def _replan_teachers(
+        self, conn: asyncpg.Connection, taught: set[str], new_causes: list[str]
+    ) -> None:
+        """The same for teachers: one email per (fact, reachable teacher) in the news window."""
+        kinds = self._rules.kinds_for(TEACHERS)
+        if not kinds or (not taught and not new_causes):
+            return
+        students = sorted(taught)
+        windows = [self._rules[k].news_window for k in kinds]
+        await conn.execute(
+            f"""DELETE FROM notifications n
+                 WHERE n.audience = 'teachers' AND n.student_id = ANY($3::text[])
+                   AND NOT EXISTS (
+                       SELECT 1 FROM ({_TEACHERS_DESIRED}) d
+                        WHERE d.cause_event_id = n.cause_event_id
+                          AND d.teacher_id = n.guardian_id
+                          AND d.planned_at = n.planned_at)""",
+            kinds,
+            windows,
+            students,
+        )
+        desired = await conn.fetch(
+            f"""SELECT * FROM ({_TEACHERS_DESIRED}) d
+                 WHERE d.student_id = ANY($3::text[]) OR d.cause_event_id = ANY($4::uuid[])""",
+            kinds,
+            windows,
+            students,
+            new_causes,
+        )
+        if not desired:
+            return
+        inserted = await conn.fetch(
+            """INSERT INTO notifications (notification_id, cause_event_id, student_id,
+                                          guardian_id, channel, planned_at, audience)
+               SELECT *, 'teachers' FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[],
+                                                $5::text[], $6::timestamptz[])
+               ON CONFLICT DO NOTHING RETURNING notification_id""",
+            [teacher_notification_id(r["cause_event_id"], r["teacher_id"]) for r in desired],
+            [r["cause_event_id"] for r in desired],
+            [r["student_id"] for r in desired],
+            [r["teacher_id"] for r in desired],
+            [str(CHANNEL)] * len(desired),
+            [r["planned_at"] for r in desired],
+        )
+        if inserted:
+            await conn.execute(f"NOTIFY {PLANNED_CHANNEL}")
+
 
 # Every (cause, guardian, channel) where the guardian is reachable on the channel,
 # inside the cause kind's news window.
@@ -278,6 +346,18 @@ _DESIRED = """
                                 ('sms', g.sms_eligible_since)) AS e(channel, since)
      WHERE e.since IS NOT NULL
        AND c.occurred_at >= e.since - r.news_window
+"""
+
+
+# Every (cause, teacher) where the teacher has an address, inside the news window.
+_TEACHERS_DESIRED = """
+    SELECT c.cause_event_id, c.student_id, t.teacher_id,
+           greatest(c.occurred_at, t.reachable_since) AS planned_at
+      FROM causes c
+      JOIN unnest($1::text[], $2::interval[]) AS r(kind, news_window) ON r.kind = c.kind
+      JOIN teachers t ON t.student_id = c.student_id
+     WHERE t.reachable_since IS NOT NULL
+       AND c.occurred_at >= t.reachable_since - r.news_window
 """
 
 
@@ -320,12 +400,13 @@ async def _erase(
             "INSERT INTO erased_students (student_id) VALUES ($1) ON CONFLICT DO NOTHING",
             student,
         )
-        for table in ("notifications", "causes", "guardians", "paths", "students"):
+        for table in ("notifications", "causes", "guardians", "teachers", "paths", "students"):
             await conn.execute(f"DELETE FROM {table} WHERE student_id = $1", student)
         touched.difference_update({t for t in touched if t[0] == student})
         return
     await conn.execute(
-        "DELETE FROM notifications WHERE student_id = $1 AND guardian_id = $2",
+        """DELETE FROM notifications
+            WHERE student_id = $1 AND guardian_id = $2 AND audience = 'guardians'""",
         student,
         event.subject_id,
     )
@@ -335,6 +416,44 @@ async def _erase(
         event.subject_id,
     )
     touched.discard((student, event.subject_id))
+
+
+async def _assign_teachers(
+    conn: asyncpg.Connection, event: TeachersAssigned, envelope: Envelope
+) -> None:
+    """Replace the student's teachers with the full set on the log.
+
+    A teacher who stays keeps the time since which they could be told; one who
+    left is dropped (their unsent alerts with them, in ``_replan_teachers``).
+    """
+    ids = sorted({t.teacher_id for t in event.teachers})
+    await conn.execute(
+        "DELETE FROM teachers WHERE student_id = $1 AND NOT (teacher_id = ANY($2::text[]))",
+        event.student_id,
+        ids,
+    )
+    by_id = {t.teacher_id: t for t in event.teachers}
+    await conn.executemany(
+        """INSERT INTO teachers AS t (student_id, teacher_id, email, assigned_at,
+                                      reachable_since)
+           VALUES ($1, $2, $3::jsonb, $4::timestamptz,
+                   CASE WHEN $5::boolean THEN $4::timestamptz END)
+           ON CONFLICT (student_id, teacher_id) DO UPDATE
+              SET email = excluded.email,
+                  reachable_since = CASE WHEN $5::boolean
+                                         THEN coalesce(t.reachable_since,
+                                                       $4::timestamptz) END""",
+        [
+            (
+                event.student_id,
+                teacher,
+                _sealed(by_id[teacher].email),
+                envelope.time,
+                by_id[teacher].email is not None,
+            )
+            for teacher in ids
+        ],
+    )
 
 
 async def _link(conn: asyncpg.Connection, event: GuardianLinked, envelope: Envelope) -> None:

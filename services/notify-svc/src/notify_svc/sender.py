@@ -9,6 +9,8 @@ Before sending, each message meets the rules (``rules.json``) and the
 guardian's schedule at the sender's clock: held for quiet hours, the daily
 digest or its scheduled time (never dropped), suppressed when the channel is
 off, or sent; due digest items of one guardian go out as one mail (one text).
+Teachers' support alerts skip the schedule (they are staff, not families) and
+are sent once each, in English, without an unsubscribe link.
 Texts follow the same state machine through the ``SmsProvider`` port, carry
 no details but a link, and are never sent to a number that replied STOP.
 """
@@ -33,6 +35,7 @@ from notify_svc.domain.rules import Rules
 from notify_svc.domain.rules import load as load_rules
 from notify_svc.domain.schedule import Decision, decide
 from notify_svc.domain.sms_text import render_sms
+from notify_svc.domain.teacher_alert import render_teacher_alert
 from notify_svc.domain.templates import Item, Rendered, render, render_digest
 from notify_svc.mail import Addressed, SendFailed, compose, deliver
 from notify_svc.projections import PLANNED_CHANNEL
@@ -143,6 +146,9 @@ class Sender:
                     retry_in=None,
                 )
                 continue
+            if job.to_teacher:  # staff: no consent, quiet hours or digest; sent once
+                singles.append(job)
+                continue
             decision = self._decide(job, now)
             if decision.action == "hold":
                 assert decision.until is not None and decision.reason is not None
@@ -205,8 +211,15 @@ class Sender:
             await self._attempt_sms(jobs)
             return
         try:
-            unsubscribe = self._unsubscribe(first)
-            rendered = self._render(jobs, unsubscribe)
+            if first.to_teacher:
+                assert first.item is not None
+                unsubscribe = None  # an alert about their own student, not a mailing list
+                rendered = render_teacher_alert(
+                    first.item, first.target.student_id, self._settings.teacher_portal
+                )
+            else:
+                unsubscribe = self._unsubscribe(first)
+                rendered = self._render(jobs, unsubscribe)
             assert first.email is not None
             address = await self._contacts.open(first.email, first.target.district_id)
         except LookupFailed as exc:  # profile-svc not reachable now: try again later

@@ -64,10 +64,17 @@ class NotifySettings(BaseSettings):
     )
     # Where the link in a text leads (the family portal); the service's public URL otherwise.
     family_url: str | None = Field(None, validation_alias="NOTIFY_FAMILY_URL")
+    # The teacher portal, for the link in a teacher's support alert; the family portal
+    # (the same web app) otherwise, then the service's public URL.
+    portal_url: str | None = Field(None, validation_alias="NOTIFY_PORTAL_URL")
 
     @property
     def sms_link(self) -> str:
         return (self.family_url or self.public_url).rstrip("/")
+
+    @property
+    def teacher_portal(self) -> str:
+        return (self.portal_url or self.family_url or self.public_url).rstrip("/")
 
     @property
     def sms_status_url(self) -> str:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from pathwise_contracts import EncryptedValue, Event, SubjectErased
 from pathwise_runtime.auth import CurrentPrincipal, Principal, require_role
 from pathwise_runtime.problems import Problem
-from profile_svc import disclosures, queries, streams, viewers
+from profile_svc import disclosures, queries, streams, teaching, viewers
 from profile_svc.commands import Accepted, allowed, personal, run, runtime
 from profile_svc.domain.enrollment import Enrollment
 from profile_svc.personal import Vault
@@ -113,17 +113,38 @@ async def erase_student(
     return Response(status_code=204)
 
 
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
 class Teachers(BaseModel):
     teacher_ids: list[str] = Field(max_length=50)
+    emails: dict[str, Annotated[str, Field(pattern=_EMAIL, max_length=254)]] = Field(
+        default_factory=dict,
+        description="Optional work addresses by teacher id; a teacher left out keeps theirs.",
+    )
 
 
 @router.put("/sections/{section_id}/teachers", status_code=204, tags=["roster"])
 async def assign_teachers(
     section_id: str, body: Teachers, who: AdminOrService, request: Request
 ) -> Response:
-    """Who teaches a section: decides which students a teacher sees."""
-    async with runtime(request).pool.acquire() as conn:
+    """Who teaches a section: decides which students a teacher sees (and whom to alert).
+
+    The section's students get a ``TeachersAssigned`` when their teacher set
+    changes; the same body again changes nothing.
+    """
+    stray = sorted(set(body.emails) - set(body.teacher_ids))
+    if stray:
+        raise Problem(
+            422, f"emails: {stray[0]!r} is not in teacher_ids", slug="validation", field="emails"
+        )
+    rt = runtime(request)
+    async with rt.pool.acquire() as conn, conn.transaction():
         await viewers.assign_teachers(conn, who.district, section_id, body.teacher_ids)
+        readdressed = await teaching.set_emails(conn, personal(request), who.district, body.emails)
+        students = await teaching.students_in_sections(conn, who.district, [section_id])
+        students += await teaching.students_of_teachers(conn, who.district, readdressed)
+        await teaching.refresh(conn, students, source=rt.source)
     return Response(status_code=204)
 
 

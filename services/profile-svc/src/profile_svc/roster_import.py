@@ -4,7 +4,9 @@ New students are enrolled exactly as ``POST /v1/students`` enrolls them;
 known ones get only the events ``domain.roster.changes`` finds, decided
 against the stream state under the stream's row lock, so an import repeated
 (or retried after a crash half-way) emits nothing for what is already so.
-Section teachers are reference data and are written directly.
+Section teachers and teachers' addresses (users.csv, role teacher) are
+reference data and are written directly; the students whose teachers they
+change get a ``TeachersAssigned`` (``teaching``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import asyncpg
 from pydantic import BaseModel, ValidationError
 
 from pathwise_contracts import Event
-from profile_svc import streams, viewers
+from profile_svc import streams, teaching, viewers
 from profile_svc.domain.access import StudentFacts, Viewer, sees
 from profile_svc.domain.oneroster import Package, Rejection
 from profile_svc.domain.roster import Patch, Plan, changes, new_enrollment, plan
@@ -175,9 +177,15 @@ async def run(
             "WHERE student_id = ANY($1)",
             list(work.students),
         )
-        assigned, removed = await viewers.sync_teachers(
-            conn, district, work.teachers, work.teacher_add, work.teacher_remove
-        )
+        async with conn.transaction():
+            assigned, removed = await viewers.sync_teachers(
+                conn, district, work.teachers, work.teacher_add, work.teacher_remove
+            )
+            readdressed = await teaching.set_emails(conn, personal, district, work.teacher_emails)
+            sections = set(work.teachers) | {s for s, _ in work.teacher_add | work.teacher_remove}
+            touched = await teaching.students_in_sections(conn, district, sections)
+            touched += await teaching.students_of_teachers(conn, district, readdressed)
+            await teaching.refresh(conn, touched, source=source)
     report.section_teachers = SectionTeachers(assigned=assigned, removed=removed)
     known = {r["student_id"]: r["status"] or "enrolled" for r in rows}
     state = _Run(pool, district, viewer, personal, source, package.org_types, report)

@@ -16,8 +16,16 @@ from enum import StrEnum
 
 import asyncpg
 
-from pathwise_contracts import Envelope, Event, SubjectErased, derive_event_id
+from pathwise_contracts import (
+    EnrollmentChanged,
+    Envelope,
+    Event,
+    StudentEnrolled,
+    SubjectErased,
+    derive_event_id,
+)
 from pathwise_runtime import outbox
+from profile_svc import teaching
 from profile_svc.domain.access import StudentFacts, Viewer
 from profile_svc.domain.enrollment import Enrollment
 from profile_svc.domain.stream import StreamState, evolve
@@ -119,6 +127,7 @@ async def enroll(
                 for event_id, event in events
             ],
         )
+        await teaching.refresh(conn, [enrollment.student_id], source=source)
     return Result(Outcome.ENROLLED, version)
 
 
@@ -264,3 +273,6 @@ async def _write(
             for n, event in enumerate(events)
         ],
     )
+    # The student's sections decide their teachers; an erasure forgets what was published.
+    if any(isinstance(e, StudentEnrolled | EnrollmentChanged | SubjectErased) for e in events):
+        await teaching.refresh(conn, [stream.student_id], source=source)

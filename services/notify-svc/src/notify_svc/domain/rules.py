@@ -17,6 +17,9 @@ from typing import Literal
 
 Delivery = Literal["preference", "digest", "immediate", "scheduled"]
 KINDS = ("competency_mastered", "path_changed", "support_needed", "weekly_summary")
+GUARDIANS = "guardians_with_rights"
+TEACHERS = "teachers"
+AUDIENCES = (GUARDIANS, TEACHERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,12 @@ class Rule:
     delivery: Delivery
     news_window: timedelta
     significant_modalities: tuple[str, ...] = ()
+    audiences: frozenset[str] = frozenset({GUARDIANS})
+    """Who hears of it: guardians with rights (and consent), and/or the student's teachers.
+
+    Teachers are staff: they get every alert of their kind as one email, with
+    no consent, quiet hours or digest (those protect families).
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +55,10 @@ class Rules:
 
     def __getitem__(self, kind: str) -> Rule:
         return self.triggers[kind]
+
+    def kinds_for(self, audience: str) -> list[str]:
+        """The triggers that reach ``audience``, sorted."""
+        return sorted(k for k, rule in self.triggers.items() if audience in rule.audiences)
 
 
 def parse(document: dict[str, object]) -> Rules:
@@ -60,8 +73,13 @@ def parse(document: dict[str, object]) -> Rules:
             raise ValueError(f"rules: triggers.{kind}.delivery {delivery!r} is unknown")
         if spec["urgency"] not in ("normal", "urgent"):
             raise ValueError(f"rules: triggers.{kind}.urgency must be 'normal' or 'urgent'")
-        if spec["audience"] != "guardians_with_rights":
-            raise ValueError(f"rules: triggers.{kind}.audience must be 'guardians_with_rights'")
+        audience = spec["audience"]
+        audiences = [audience] if isinstance(audience, str) else list(audience)
+        if not audiences or any(a not in AUDIENCES for a in audiences):
+            raise ValueError(
+                f"rules: triggers.{kind}.audience must be one of {list(AUDIENCES)} "
+                "or a list of them"
+            )
         triggers[kind] = Rule(
             kind=kind,
             source=str(spec["source"]),
@@ -69,6 +87,7 @@ def parse(document: dict[str, object]) -> Rules:
             delivery=delivery,
             news_window=timedelta(hours=float(spec["news_window_hours"])),
             significant_modalities=tuple(spec.get("significant_modalities", ())),
+            audiences=frozenset(audiences),
         )
     digest = document.get("digest")
     at = time.fromisoformat(str(digest["local_time"])) if isinstance(digest, dict) else time(18)

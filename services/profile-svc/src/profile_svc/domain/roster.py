@@ -69,6 +69,8 @@ class Plan:
     """Full teacher sets per section (bulk enrollments)."""
     teacher_add: set[tuple[str, str]] = field(default_factory=set)
     teacher_remove: set[tuple[str, str]] = field(default_factory=set)
+    teacher_emails: dict[str, str | None] = field(default_factory=dict)
+    """Teachers' addresses from users.csv (None: no address, or the teacher was deleted)."""
     rejected: list[Rejection] = field(default_factory=list)
     unlink_everywhere: dict[str, tuple[str, int]] = field(default_factory=dict)
     """Guardians deleted from the roster: unlink from every student they are linked to."""
@@ -124,6 +126,8 @@ def plan(package: Package, *, today: date) -> Plan:
                             f"{agent!r} is no guardian imported from users.csv",
                         )
                     )
+        elif user.role == "teacher":
+            out.teacher_emails[row.sourced_id] = user.email if row.status == "active" else None
         elif user.role in GUARDIAN_ROLES:
             for student in user.agent_ids:
                 other = users.get(student)
