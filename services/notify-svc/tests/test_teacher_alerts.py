@@ -156,6 +156,16 @@ async def test_a_support_alert_mails_each_teacher_and_the_guardian_once(
         assert mail["message_id"] == f"<{teacher_notification_id(cause, teacher)}@pathwise>"
     states = await db.fetch("SELECT state FROM deliveries")
     assert [r["state"] for r in states] == ["sent"] * 3
+    sent = [
+        json.loads(r["payload"])["data"]
+        for r in await db.fetch("SELECT payload FROM pathwise_outbox")
+        if json.loads(r["payload"])["type"].endswith("NotificationSent.v1")
+    ]
+    assert sorted((e["guardian_id"], e["recipient"]) for e in sent) == [
+        ("g-1", "guardian"),
+        ("t-1", "teacher"),
+        ("t-2", "teacher"),
+    ]
 
 
 async def test_a_teacher_who_leaves_or_an_erased_student_gets_no_alert(

@@ -23,7 +23,13 @@ class _Notification(Event):
     topic = NOTIFY_EVENTS.name
 
     notification_id: UUID = Field(description="Deterministic id of the notification.")
-    guardian_id: str = Field(min_length=1, description="Guardian addressed.")
+    guardian_id: str = Field(
+        min_length=1, description="Who is addressed: a guardian, or a teacher (see recipient)."
+    )
+    recipient: Literal["guardian", "teacher"] = Field(
+        default="guardian",
+        description="What guardian_id names: a guardian, or a teacher for staff alerts.",
+    )
     channel: Channel = Field(description="Channel used or considered.")
     cause_event_id: UUID = Field(description="Id of the event the notification is about.")
 

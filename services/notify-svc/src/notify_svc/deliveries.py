@@ -55,6 +55,7 @@ class Target:
     guardian_id: str
     channel: str
     cause_event_id: str
+    audience: str = "guardians"
 
     @classmethod
     def of(cls, row: asyncpg.Record) -> Target:
@@ -65,6 +66,7 @@ class Target:
             guardian_id=row["guardian_id"],
             channel=row["channel"],
             cause_event_id=str(row["cause_event_id"]),
+            audience=row.get("audience") or "guardians",
         )
 
     def fields(self) -> dict[str, object]:
@@ -72,6 +74,7 @@ class Target:
             "student_id": self.student_id,
             "notification_id": uuid.UUID(self.notification_id),
             "guardian_id": self.guardian_id,
+            "recipient": "teacher" if self.audience == "teachers" else "guardian",
             "channel": Channel(self.channel),
             "cause_event_id": uuid.UUID(self.cause_event_id),
         }
@@ -469,7 +472,9 @@ async def close_interrupted(pool: asyncpg.Pool, source: str, older_than: timedel
                        WHERE state = 'sending' AND updated_at < now() - $1::interval
                          FOR UPDATE SKIP LOCKED)
             RETURNING notification_id, attempts, student_id, district_id, guardian_id, channel,
-                      cause_event_id""",
+                      cause_event_id,
+                      (SELECT n.audience FROM notifications n
+                        WHERE n.notification_id = deliveries.notification_id) AS audience""",
             older_than,
             UNKNOWN_AFTER_CRASH,
         )
