@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 from pathlib import Path
 from typing import Final
 
-import jwt
+from pathwise_runtime.auth import DEV_AUDIENCE as DEV_AUDIENCE
+from pathwise_runtime.auth import DEV_ISSUER as DEV_ISSUER
+from pathwise_runtime.auth import ROLES as ROLES
+from pathwise_runtime.auth import mint_dev_token
 
-DEV_ISSUER: Final = "pathwise-dev"
-DEV_AUDIENCE: Final = "pathwise"
-DEV_ALGORITHM: Final = "HS256"
 SECRET_ENV: Final = "PATHWISE_AUTH_DEV_SECRET"
-ROLES: Final = ("teacher", "admin", "guardian", "service", "student")
 
 
 def new_dev_secret() -> str:
@@ -63,16 +61,6 @@ def mint_token(
     now: int | None = None,
 ) -> str:
     """Sign the claims the services verify: sub, role, district, iss, aud, iat, exp."""
-    if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
-    issued = int(time.time()) if now is None else now
-    claims = {
-        "sub": sub or f"dev-{role}",
-        "role": role,
-        "district": district,
-        "iss": DEV_ISSUER,
-        "aud": DEV_AUDIENCE,
-        "iat": issued,
-        "exp": issued + ttl,
-    }
-    return jwt.encode(claims, secret, algorithm=DEV_ALGORITHM)
+    return mint_dev_token(
+        secret, role=role, district=district, sub=sub or f"dev-{role}", ttl=ttl, now=now
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -12,13 +11,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from pathwise_runtime import problems, telemetry
+from pathwise_runtime import problems, service, telemetry
 from portal import family, live, signin, student, teacher
 from portal.livefeed import Feed, Hub
 from portal.settings import PortalSettings
@@ -144,12 +142,4 @@ def run() -> None:
     """Entry point: ``python -m portal`` (JSON logs, graceful SIGTERM)."""
     settings = PortalSettings()
     telemetry.configure_logging(settings.service_name, settings.log_format, settings.log_level)
-    config = uvicorn.Config(
-        create_app(settings),
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_s),
-    )
-    asyncio.run(uvicorn.Server(config).serve())
+    service.serve(create_app(settings), settings)
