@@ -203,8 +203,9 @@ class Platform:
 
 
 async def _unsent(service: str, platform: Platform) -> int:
-    """notify-svc: planned notifications not yet tried (a send in flight is not waited for:
-    if a crash interrupted it, its outcome is unknown by design and it is never retried)."""
+    """notify-svc: planned notifications not yet tried or being sent. A send in flight
+    counts for a few seconds only: if a crash interrupted it, its outcome is unknown by
+    design and it is never retried, so waiting for it would wait for nothing."""
     if service != "notify-svc":
         return 0
     conn = await asyncpg.connect(platform.database_url(service))
@@ -213,7 +214,8 @@ async def _unsent(service: str, platform: Platform) -> int:
             await conn.fetchval(
                 """SELECT count(*) FROM notifications n
                      LEFT JOIN deliveries d USING (notification_id)
-                    WHERE d.notification_id IS NULL OR d.state IN ('claimed', 'failed')"""
+                    WHERE d.notification_id IS NULL OR d.state IN ('claimed', 'failed')
+                       OR (d.state = 'sending' AND d.updated_at > now() - interval '10 seconds')"""
             )
         )
     finally:

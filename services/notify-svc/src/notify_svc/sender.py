@@ -94,6 +94,7 @@ class Sender:
         # slow batch that outlives it is still safe, since begin_send is atomic.
         self._claim_lease = timedelta(seconds=settings.smtp_timeout_s)
         self._wake = asyncio.Event()
+        self._wakes: list[asyncio.Event] = []
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.sent = 0
@@ -106,10 +107,11 @@ class Sender:
 
     async def stop(self) -> None:
         self._stopping.set()
-        self._wake.set()
+        self._wake_all()
         if self._task:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        await self._contacts.aclose()
 
     async def recover(self, older_than: timedelta | None = None) -> int:
         """Close 'sending' rows a crash left behind (older than ``older_than``)."""
@@ -371,20 +373,32 @@ class Sender:
 
     async def _serve(self) -> None:
         listener = await asyncpg.connect(self._dsn)
+        self._wakes = [asyncio.Event() for _ in range(self._settings.workers)]
         try:
-            await listener.add_listener(PLANNED_CHANNEL, lambda *_: self._wake.set())
-            while not self._stopping.is_set():
-                await self.recover()
-                self._wake.clear()
-                if await self.run_once() < self._settings.batch_size:
-                    await self._sleep()
+            await listener.add_listener(PLANNED_CHANNEL, lambda *_: self._wake_all())
+            await asyncio.gather(*(self._work(i, wake) for i, wake in enumerate(self._wakes)))
         finally:
             await listener.close()
 
-    async def _sleep(self) -> None:
+    async def _work(self, index: int, wake: asyncio.Event) -> None:
+        """One claim-and-send loop. Several run at once, so a batch waiting on its slowest
+        message holds up only itself; claims skip each other's rows (SKIP LOCKED)."""
+        while not self._stopping.is_set():
+            if index == 0:
+                await self.recover()
+            wake.clear()
+            if await self.run_once() < self._settings.batch_size:
+                await self._sleep(wake)
+
+    def _wake_all(self) -> None:
+        self._wake.set()
+        for wake in self._wakes:
+            wake.set()
+
+    async def _sleep(self, wake: asyncio.Event | None = None) -> None:
         """Until a NOTIFY, the poll interval, or stop."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), self._settings.poll_interval_s)
+            await asyncio.wait_for((wake or self._wake).wait(), self._settings.poll_interval_s)
 
 
 async def start_sender(runtime: Runtime) -> Callable[[], Awaitable[None]]:

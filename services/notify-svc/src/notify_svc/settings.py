@@ -30,7 +30,9 @@ class NotifySettings(BaseSettings):
     )
     poll_interval_s: float = Field(1.0, validation_alias="NOTIFY_POLL_INTERVAL_S", gt=0)
     batch_size: int = Field(50, validation_alias="NOTIFY_BATCH_SIZE", ge=1)
-    concurrency: int = Field(4, validation_alias="NOTIFY_SEND_CONCURRENCY", ge=1)
+    concurrency: int = Field(16, validation_alias="NOTIFY_SEND_CONCURRENCY", ge=1)
+    # Claim-and-send loops at once: while one waits on its slowest message, others go on.
+    workers: int = Field(4, validation_alias="NOTIFY_SEND_WORKERS", ge=1)
     retry_base_s: float = Field(5.0, validation_alias="NOTIFY_RETRY_BASE_S", gt=0)
     retry_cap_s: float = Field(900.0, validation_alias="NOTIFY_RETRY_CAP_S", gt=0)
     retries: int = Field(5, validation_alias="NOTIFY_RETRIES", ge=0)
