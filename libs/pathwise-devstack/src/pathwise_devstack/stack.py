@@ -11,6 +11,7 @@ import concurrent.futures
 import contextlib
 import functools
 import os
+import secrets
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +21,9 @@ from typing import Any, TypeVar
 from pathwise_devstack.devtoken import SECRET_ENV, new_dev_secret
 from pathwise_devstack.embedded import EmbeddedBroker, EmbeddedPostgres
 from pathwise_devstack.pg import dsn_with_database, ensure_database
+from pathwise_devstack.ports import LOOPBACK, free_port
 from pathwise_devstack.services import SERVICES, ServiceSpec, resolve_ports
-from pathwise_devstack.sms_sink import SmsSink
-from pathwise_devstack.smtp_sink import SmtpSink
+from pathwise_devstack.sink_process import SinkProcess
 
 __all__ = [
     "SERVICES",
@@ -157,18 +158,38 @@ class InfrastructureRun:
         else:
             broker = EmbeddedBroker(log_path=self.state_dir / "broker.log")
             bootstrap = resources.enter_context(broker).bootstrap_servers
+        # The sinks run as processes of their own: in this process they would share
+        # the interpreter with a load generator (demo, bench) and slow down with it.
         mailbox = self.state_dir / "mailbox.jsonl"
         mailbox.unlink(missing_ok=True)
-        sink = resources.enter_context(SmtpSink(mailbox))
+        smtp_port, web_port = free_port(), free_port()
+        resources.enter_context(
+            SinkProcess(
+                "pathwise_devstack.smtp_server",
+                ["--port", str(smtp_port), "--web-port", str(web_port), "--mailbox", str(mailbox)],
+                [smtp_port, web_port],
+                log_path=self.state_dir / "smtp-sink.log",
+            )
+        )
         outbox = self.state_dir / "sms.jsonl"
         outbox.unlink(missing_ok=True)
-        sms = resources.enter_context(SmsSink(outbox))
+        sms_port = free_port()
+        sms_sid, sms_token = "AC" + secrets.token_hex(16), secrets.token_hex(16)
+        resources.enter_context(
+            SinkProcess(
+                "pathwise_devstack.sms_server",
+                ["--host", LOOPBACK, "--port", str(sms_port), "--outbox", str(outbox)],
+                [sms_port],
+                log_path=self.state_dir / "sms-sink.log",
+                env={"SMS_ACCOUNT_SID": sms_sid, "SMS_AUTH_TOKEN": sms_token},
+            )
+        )
         return Infrastructure(
             admin_dsn=admin_dsn,
             make_dsn=make_dsn,
             bootstrap_servers=bootstrap,
-            smtp_host=sink.host,
-            smtp_port=sink.port,
+            smtp_host=LOOPBACK,
+            smtp_port=smtp_port,
             mailbox_path=mailbox,
             workdir=self.workdir,
             dev_secret=new_dev_secret(),
@@ -176,11 +197,11 @@ class InfrastructureRun:
             embedded_postgres=embedded_pg,
             embedded_broker=not self._bootstrap_servers,
             databases={s.name: f"{self._prefix}{s.database}" for s in self._services},
-            sms_url=sms.url,
-            sms_account_sid=sms.account_sid,
-            sms_auth_token=sms.auth_token,
+            sms_url=f"http://{LOOPBACK}:{sms_port}",
+            sms_account_sid=sms_sid,
+            sms_auth_token=sms_token,
             sms_outbox_path=outbox,
-            smtp_web_url=sink.web_url,
+            smtp_web_url=f"http://{LOOPBACK}:{web_port}",
         )
 
     async def _provision(self, infra: Infrastructure) -> None:
