@@ -195,7 +195,7 @@ class EmbeddedBroker:
         """Terminate the broker's process group, then kill it if it lingers."""
         process, self._process = self._process, None
         if process is not None:
-            _stop_group(process, grace)
+            stop_group(process, grace)
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -212,7 +212,7 @@ class EmbeddedBroker:
         self.stop()
 
 
-def _stop_group(process: subprocess.Popen[bytes], grace: float) -> None:
+def stop_group(process: subprocess.Popen[bytes], grace: float) -> None:
     """SIGTERM the child's process group, wait, then SIGKILL it."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
