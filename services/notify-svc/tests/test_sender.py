@@ -233,3 +233,35 @@ async def test_a_transient_failure_is_retried_later_then_given_up(
         (2, True),
     ]
     assert all("example.org" not in e.error for e in events if isinstance(e, NotificationFailed))
+
+
+async def test_a_stale_claim_cannot_fail_a_send_another_loop_took_over(
+    pool: tuple[str, asyncpg.Pool],
+    plan: Callable[[], Awaitable[None]],
+    nid: str,
+) -> None:
+    """Loop B's claim outlived its lease; loop A re-claimed the notification and is sending
+    it. B's late failure (a slow contact lookup) must not turn A's send into a retry."""
+    from notify_svc import deliveries
+
+    _, db = pool
+    await plan()
+    [job] = await deliveries.claim(db, 10, datetime.now(UTC), "UTC")
+    assert await deliveries.begin_send_many(db, [nid]) == {nid}  # A is sending it
+    stale = await deliveries.record_failed(
+        db, job.target, job.attempt, "lookup timed out", "urn:t", retry_in=timedelta(seconds=5)
+    )
+    assert stale is False
+    assert await db.fetchval("SELECT state FROM deliveries") == "sending"
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM pathwise_outbox WHERE convert_from(payload, 'UTF8') LIKE "
+            "'%NotificationFailed%'"
+        )
+        == 0
+    )
+    # A's own failure after handing the message over is recorded.
+    assert await deliveries.record_failed(
+        db, job.target, job.attempt, "421 try later", "urn:t", retry_in=None, sending=True
+    )
+    assert await db.fetchval("SELECT state FROM deliveries") == "dead"

@@ -406,26 +406,36 @@ async def record_failed(
     *,
     retry_in: timedelta | None,
     now: datetime | None = None,
-) -> None:
+    sending: bool = False,
+) -> bool:
     """A failed attempt: 'failed' with the next try, or 'dead' when ``retry_in`` is None.
 
-    The next try is at ``now`` (the sender's clock) plus ``retry_in``.
+    The next try is at ``now`` (the sender's clock) plus ``retry_in``. Only the
+    state the caller holds is changed: 'claimed' before the message went out,
+    'sending' (``sending=True``) after. A claim that outlived its lease and was
+    taken over (and is being sent) by another loop is left alone, so its mail is
+    recorded once and never sent again. Returns whether the failure was recorded.
     """
     text = scrub(error)
     final = retry_in is None
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(
+        updated = await conn.fetchval(
             """UPDATE deliveries
                   SET state = $2, last_error = $3, updated_at = now(),
                       next_attempt_at = $5::timestamptz + $4::interval
-                WHERE notification_id = $1 AND state IN ('sending', 'claimed')""",
+                WHERE notification_id = $1 AND state = $6
+            RETURNING notification_id""",
             uuid.UUID(target.notification_id),
             "dead" if final else "failed",
             text,
             retry_in,
             now or datetime.now(UTC),
+            "sending" if sending else "claimed",
         )
+        if updated is None:
+            return False
         await outbox.add_events(conn, [_failure(target, attempt, text, final, source)])
+    return True
 
 
 async def begin_send(pool: asyncpg.Pool, notification_id: str) -> bool:

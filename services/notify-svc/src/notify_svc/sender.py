@@ -262,7 +262,7 @@ class Sender:
                 "send failed",
                 extra={"notification_id": message_id, "attempt": jobs[0].attempt},
             )
-            await self._failed(jobs, str(exc), permanent=exc.permanent)
+            await self._failed(jobs, str(exc), permanent=exc.permanent, sending=True)
             return
         await deliveries.record_sent(
             self._pool, [job.target for job in jobs], rendered.template, self._source
@@ -325,7 +325,7 @@ class Sender:
                     )
         except SmsFailed as exc:
             log.warning("sms failed", extra={"notification_id": ids[0], "attempt": first.attempt})
-            await self._failed(jobs, str(exc), permanent=exc.permanent)
+            await self._failed(jobs, str(exc), permanent=exc.permanent, sending=True)
             return
         await deliveries.record_sent(
             self._pool,
@@ -340,11 +340,14 @@ class Sender:
     def _max_segments(self) -> int:
         return self._settings.sms_max_segments
 
-    async def _failed(self, jobs: list[Job], error: str, *, permanent: bool) -> None:
+    async def _failed(
+        self, jobs: list[Job], error: str, *, permanent: bool, sending: bool = False
+    ) -> None:
         """Record a failed attempt for every notification of one message, with one retry time.
 
         One delay for all keeps a digest's notifications due together, so the
-        retry is still one mail.
+        retry is still one mail. ``sending``: the message was handed to the
+        provider (state 'sending'), not only claimed.
         """
         attempt = max(job.attempt for job in jobs)
         give_up = permanent or self._backoff.exhausted(attempt)
@@ -358,6 +361,7 @@ class Sender:
                 self._source,
                 retry_in=retry_in,
                 now=self._clock(),
+                sending=sending,
             )
 
     async def _run(self) -> None:
@@ -376,7 +380,13 @@ class Sender:
         self._wakes = [asyncio.Event() for _ in range(self._settings.workers)]
         try:
             await listener.add_listener(PLANNED_CHANNEL, lambda *_: self._wake_all())
-            await asyncio.gather(*(self._work(i, wake) for i, wake in enumerate(self._wakes)))
+            loops = [asyncio.create_task(self._work(i, w)) for i, w in enumerate(self._wakes)]
+            try:
+                await asyncio.gather(*loops)
+            finally:  # one loop failed (or we stop): none may go on without the others
+                for loop in loops:
+                    loop.cancel()
+                await asyncio.gather(*loops, return_exceptions=True)
         finally:
             await listener.close()
 

@@ -170,16 +170,17 @@ async def callback(
             ),
         )
         verifier = _verifier(request, settings, provider)
+        if not tokens.get("id_token"):  # no ID token, no nonce check: not a sign-in
+            raise oidc.SignInFailed("the identity provider returned no id_token")
         # Key lookups may fetch the provider's JWKS over the network: off the event loop.
-        if tokens.get("id_token"):
-            key = await asyncio.to_thread(verifier.signing_key, tokens["id_token"])
-            oidc.check_id_token(
-                tokens["id_token"],
-                key,
-                issuer=provider.issuer,
-                client_id=settings.oidc_client_id or "",
-                nonce=pending["nonce"],
-            )
+        key = await asyncio.to_thread(verifier.signing_key, tokens["id_token"])
+        oidc.check_id_token(
+            tokens["id_token"],
+            key,
+            issuer=provider.issuer,
+            client_id=settings.oidc_client_id or "",
+            nonce=pending["nonce"],
+        )
         who = await asyncio.to_thread(verifier.tokens.verify, tokens["access_token"])
     except (oidc.SignInFailed, Problem):
         return render(request, "error.html", status=403, kind="forbidden")
