@@ -302,6 +302,12 @@ async def record_suppressed(pool: asyncpg.Pool, target: Target, reason: str, sou
         await outbox.add_events(conn, [_wrap(event, event_id, target, source)])
 
 
+async def _lock_provider_message(conn: asyncpg.Connection, provider_id: str) -> None:
+    """Serialise recording a provider message's send and its delivery reports: otherwise a
+    report arriving while the send is being recorded sees neither the send nor is seen."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", provider_id)
+
+
 async def record_sent(
     pool: asyncpg.Pool,
     targets: Target | list[Target],
@@ -326,6 +332,8 @@ async def record_sent(
         for t in many
     ]
     async with pool.acquire() as conn, conn.transaction():
+        if provider_id is not None:
+            await _lock_provider_message(conn, provider_id)
         await conn.execute(
             """UPDATE deliveries SET state = 'sent', last_error = NULL, updated_at = now(),
                                      provider_id = coalesce($2, provider_id)
@@ -375,6 +383,7 @@ async def record_provider_status(
     repeating itself changes nothing.
     """
     async with pool.acquire() as conn, conn.transaction():
+        await _lock_provider_message(conn, provider_id)
         await conn.execute(
             """INSERT INTO sms_reports (provider_id, status, provider) VALUES ($1, $2, $3)
                ON CONFLICT DO NOTHING""",

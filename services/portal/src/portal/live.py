@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -45,9 +46,12 @@ async def events(request: Request, student_id: str, user: SignedIn) -> Response:
     async def stream() -> AsyncIterator[str]:
         with hub.subscribe(student_id) as queue:
             yield "retry: 3000\n\n"
-            while not await request.is_disconnected():
+            # The stream ends with the session: a reconnect must sign in (and pass the
+            # access check) again, so a revoked right does not keep a page updating.
+            while not await request.is_disconnected() and time.time() < user.expires:
                 try:
-                    update = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                    wait = min(KEEPALIVE_S, max(0.0, user.expires - time.time()))
+                    update = await asyncio.wait_for(queue.get(), wait)
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue
