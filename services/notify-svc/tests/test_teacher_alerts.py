@@ -16,9 +16,10 @@ from notify_svc.clock import ManualClock
 from notify_svc.contacts import ContactOpener, ServiceCredentials
 from notify_svc.domain.rules import TEACHERS, load, parse
 from notify_svc.planning import PlanningProjection, teacher_notification_id
+from notify_svc.projections import DeliveryLogProjection
 from notify_svc.sender import Sender
 from notify_svc.settings import NotifySettings
-from pathwise_contracts import EncryptedValue, TeachersAssigned
+from pathwise_contracts import EncryptedValue, Envelope, TeachersAssigned
 from pathwise_contracts.events.profile import AssignedTeacher
 from pathwise_devstack.smtp_sink import SmtpSink
 from pathwise_runtime.applier import BatchApplier
@@ -162,6 +163,20 @@ async def test_a_support_alert_mails_each_teacher_and_the_guardian_once(
         if json.loads(r["payload"])["type"].endswith("NotificationSent.v1")
     ]
     assert sorted((e["guardian_id"], e["recipient"]) for e in sent) == [
+        ("g-1", "guardian"),
+        ("t-1", "teacher"),
+        ("t-2", "teacher"),
+    ]
+    # The delivery log keeps whom each entry addressed.
+    published = [
+        Envelope.from_bytes(r["payload"])
+        for r in await db.fetch("SELECT payload FROM pathwise_outbox ORDER BY seq")
+    ]
+    await BatchApplier(DeliveryLogProjection(), db, kafka_bootstrap).apply(
+        [log.wrap(e) for e in published if e.type.startswith("org.pathwise.notify.")]
+    )
+    logged = await db.fetch("SELECT guardian_id, recipient FROM delivery_log ORDER BY 1")
+    assert [(r["guardian_id"], r["recipient"]) for r in logged] == [
         ("g-1", "guardian"),
         ("t-1", "teacher"),
         ("t-2", "teacher"),

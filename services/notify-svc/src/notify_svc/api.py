@@ -34,7 +34,8 @@ Format = Annotated[Literal["csv", "json"], Query(description="'csv' (default) or
 # The log, with the trigger and language from NotificationScheduled; entries logged
 # before that event existed take them from the planning tables.
 _LOG = """
-    SELECT l.notification_id, l.student_id, l.guardian_id, l.channel, l.cause_event_id,
+    SELECT l.notification_id, l.student_id, l.guardian_id, l.recipient, l.channel,
+           l.cause_event_id,
            coalesce(l.cause, c.kind) AS cause, coalesce(l.language, g.language) AS language,
            l.status, l.final, l.template, l.attempt, l.error, l.provider_status, l.delivery,
            l.at
@@ -42,7 +43,7 @@ _LOG = """
       LEFT JOIN causes c ON c.cause_event_id = l.cause_event_id
       LEFT JOIN guardians g ON g.student_id = l.student_id AND g.guardian_id = l.guardian_id
      WHERE l.district_id = $1 AND ($2::text IS NULL OR l.student_id = $2)
-       AND ($3::text IS NULL OR l.guardian_id = $3)
+       AND ($3::text IS NULL OR (l.guardian_id = $3 AND l.recipient = 'guardian'))
      ORDER BY l.at DESC, l.notification_id
 """
 
@@ -50,6 +51,7 @@ EXPORT_COLUMNS = (
     "notification_id",
     "student_id",
     "guardian_id",
+    "recipient",
     "cause",
     "cause_event_id",
     "channel",
@@ -69,7 +71,8 @@ class Delivery(BaseModel):
     """One notification's latest outcome."""
 
     notification_id: UUID
-    guardian_id: str
+    guardian_id: str = Field(description="Who was addressed (see recipient).")
+    recipient: str = Field("guardian", description="'guardian', or 'teacher' for staff alerts.")
     channel: str
     cause_event_id: UUID
     status: str = Field(description="'scheduled', 'sent', 'failed' or 'suppressed'.")
@@ -208,6 +211,7 @@ def _record(row: asyncpg.Record) -> dict[str, Any]:
         "notification_id": str(row["notification_id"]),
         "student_id": row["student_id"],
         "guardian_id": row["guardian_id"],
+        "recipient": row["recipient"],
         "cause": row["cause"],
         "cause_event_id": str(row["cause_event_id"]),
         "channel": row["channel"],

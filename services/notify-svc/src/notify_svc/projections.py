@@ -78,8 +78,8 @@ def _step(item: Delivered) -> tuple[str, tuple[object, ...]] | None:
 # Announces the notification; never moves an outcome that is already there.
 _SCHEDULED = """
     INSERT INTO delivery_log AS l (notification_id, student_id, district_id, guardian_id,
-           channel, cause_event_id, at, status, final, cause, language)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, 'scheduled', false, $8, $9)
+           channel, cause_event_id, at, recipient, status, final, cause, language)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'scheduled', false, $9, $10)
     ON CONFLICT (notification_id) DO UPDATE SET cause = excluded.cause,
            language = excluded.language
 """
@@ -87,8 +87,8 @@ _SCHEDULED = """
 # A 'sent' entry is final: nothing later in the log may overwrite it.
 _OUTCOME = """
     INSERT INTO delivery_log AS l (notification_id, student_id, district_id, guardian_id,
-           channel, cause_event_id, status, template, attempt, final, error, at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+           channel, cause_event_id, status, template, attempt, final, error, at, recipient)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
     ON CONFLICT (notification_id) DO UPDATE
        SET status = excluded.status, template = excluded.template,
            attempt = excluded.attempt, final = excluded.final,
@@ -100,8 +100,8 @@ _OUTCOME = """
 # not) is not replaced by a 'pending' one that arrives late.
 _REPORTED = """
     INSERT INTO delivery_log AS l (notification_id, student_id, district_id, guardian_id,
-           channel, cause_event_id, at, status, final, provider_status, delivery)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, 'sent', true, $8, $9)
+           channel, cause_event_id, at, recipient, status, final, provider_status, delivery)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'sent', true, $9, $10)
     ON CONFLICT (notification_id) DO UPDATE
        SET provider_status = excluded.provider_status, delivery = excluded.delivery
      WHERE l.delivery IS NULL OR l.delivery = 'pending' OR excluded.delivery <> 'pending'
@@ -119,6 +119,7 @@ def _key(
         str(event.channel),
         event.cause_event_id,
         envelope.time,
+        event.recipient,
     )
 
 
@@ -152,4 +153,5 @@ def _outcome(item: Delivered) -> tuple[object, ...] | None:
         final,
         error,
         envelope.time,
+        event.recipient,
     )
