@@ -57,6 +57,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy contracts/src libs/pathwise-runtime/src libs/pathwise-devstack/src $(wildcard services/*/src)
+	$(BIN)/lint-imports --no-cache  # layers and cycles: .importlinter, docs/architecture.md
 	$(BIN)/pathwise contracts check
 
 format: install

@@ -129,7 +129,7 @@ def _results(student: str, n: int, competencies: list[str]) -> list[dict[str, An
 
 async def load(platform: _Platform) -> District:
     """Import the roster, post results, and wait until every service has applied them."""
-    import profile_svc.sample_district as sample_district
+    import pathwise_devstack.sample_district as sample_district
 
     files = sample_district.generate(STUDENTS, SEED, PREFIX)
     district = who_is_who(files)

@@ -297,7 +297,6 @@ async def test_every_projection_rebuilt_from_the_log_equals_the_live_one(
     spec = next(s for s in SERVICES if s.name == service)
     report = await replay_service(
         spec.name,
-        spec.module,
         live_dsn=platform.database_url(service),
         admin_dsn=platform.infra.admin_dsn,
         bootstrap=platform.infra.bootstrap_servers,

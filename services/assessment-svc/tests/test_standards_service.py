@@ -420,7 +420,6 @@ async def replays_identically(service: Any, infrastructure: Infrastructure) -> N
     """Rebuilding every projection from the log alone gives the live rows."""
     report = await replay_service(
         "assessment-svc",
-        "assessment_svc",
         live_dsn=service.runtime.settings.database_url,
         admin_dsn=infrastructure.admin_dsn,
         bootstrap=infrastructure.bootstrap_servers,

@@ -11,8 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from path_svc.ccssm import case_package
 from path_svc.domain.case import from_case
+from path_svc.tools.ccssm import case_package
 
 SERVICE = Path(__file__).resolve().parents[1]
 OUT = SERVICE / "src" / "path_svc" / "frameworks" / "ccssm-3-5.case.json"

@@ -14,7 +14,7 @@ import pytest
 from path_support import START, guardian_linked, produce, recorded
 
 from path_svc.main import SPEC
-from path_svc.weekly_groups import publish_week
+from path_svc.workers.weekly_groups import publish_week
 from pathwise_contracts import AccommodationsChanged, Envelope, GroupsSuggested, StudentEnrolled
 from pathwise_devstack.devtoken import mint_token
 from pathwise_runtime.service import create_app

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from path_svc import modelling
 from path_svc.domain import estimation, evaluation
 from path_svc.domain.mastery import BktParams, level
-from path_svc.parameters import ParamsTable
+from path_svc.tools import modelling
+from path_svc.tools.parameters import ParamsTable
 
 pytestmark = pytest.mark.unit
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from path_svc.domain import catalogue
 from path_svc.domain.framework import Competency, CycleError, Framework, FrameworkError
 
 pytestmark = pytest.mark.unit
 
 
 def test_default_framework_is_grade3_math_with_prerequisites() -> None:
-    framework = Framework.load_default()
+    framework = catalogue.load_default()
     codes = [c.code for c in framework.competencies]
     assert len(codes) >= 12 and all(code.startswith("3.") for code in codes)
     assert {"3.OA.A.1", "3.NF.A.3", "3.MD.C.7", "3.G.A.1"} <= set(codes)
@@ -48,4 +49,4 @@ def test_unknown_prerequisite_and_duplicates_are_refused() -> None:
 
 def test_unknown_competency_lookup_names_it() -> None:
     with pytest.raises(KeyError, match=r"9\.ZZ\.A\.1"):
-        Framework.load_default().prerequisites("9.ZZ.A.1")
+        catalogue.load_default().prerequisites("9.ZZ.A.1")

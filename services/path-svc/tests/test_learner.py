@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from path_svc.domain.framework import Framework
+from path_svc.domain import catalogue
 from path_svc.domain.learner import Learner
 
 pytestmark = pytest.mark.unit
-FRAMEWORK = Framework.load_default()
+FRAMEWORK = catalogue.load_default()
 AT = datetime(2026, 9, 1, tzinfo=UTC)
 
 
@@ -67,7 +67,7 @@ def test_recomputing_without_a_result_equals_never_having_seen_it(
 
 
 def test_mastered_at_is_the_time_of_the_evidence_that_crossed_the_threshold() -> None:
-    framework = Framework.load_default()
+    framework = catalogue.load_default()
     code = framework.competencies[0].code
     learner = Learner("s-1")
     start = datetime(2026, 9, 1, 9, tzinfo=UTC)

@@ -11,7 +11,7 @@ import pytest
 from aiokafka import ConsumerRecord
 from path_support import START, record, recorded, voided
 
-from path_svc.domain.framework import Framework
+from path_svc.domain import catalogue
 from path_svc.domain.learner import Learner
 from path_svc.main import SPEC
 from path_svc.projections import LearningProjection
@@ -27,7 +27,7 @@ from pathwise_runtime.service import open_pool, prepare_database
 
 pytestmark = pytest.mark.integration
 SOURCE = "urn:pathwise:path-svc"
-FRAMEWORK = Framework.load_default()
+FRAMEWORK = catalogue.load_default()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from path_svc.domain.framework import Framework
+from path_svc.domain import catalogue
 from path_svc.domain.mastery import MASTERED
 from path_svc.domain.modality import Gains, allowed, situation
 from path_svc.domain.planner import (
@@ -23,7 +23,7 @@ from path_svc.domain.planner import (
 from pathwise_contracts import Modality, PathStep
 
 pytestmark = pytest.mark.unit
-FRAMEWORK = Framework.load_default()
+FRAMEWORK = catalogue.load_default()
 CODES = [c.code for c in FRAMEWORK.competencies]
 CAUSE = uuid.UUID(int=7)
 

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from path_svc.domain.framework import Framework
+from path_svc.domain import catalogue
 from path_svc.domain.planner import Override
 from path_svc.domain.planning import Planner, Profile
 from pathwise_contracts import Modality
 
 pytestmark = pytest.mark.unit
-FRAMEWORK = Framework.load_default()
+FRAMEWORK = catalogue.load_default()
 CODES = [c.code for c in FRAMEWORK.competencies]
 
 

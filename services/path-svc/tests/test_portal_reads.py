@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from path_support import START
 
+from path_svc.api.portal import longest_waiting, roster_row
 from path_svc.domain.support import Support
-from path_svc.portal_reads import longest_waiting, roster_row
 
 pytestmark = pytest.mark.unit
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from path_svc.trial import run
+from path_svc.tools.trial import run
 
 pytestmark = pytest.mark.unit
 

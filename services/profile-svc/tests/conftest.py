@@ -17,8 +17,8 @@ from pathwise_devstack.stack import Infrastructure
 from pathwise_runtime import replay
 from pathwise_runtime.service import open_pool, prepare_database
 from profile_svc.main import SPEC
-from profile_svc.mastery import MasteryProjection
-from profile_svc.projections import ProfilesProjection
+from profile_svc.projections.mastery import MasteryProjection
+from profile_svc.projections.profiles import ProfilesProjection
 
 SECRET = "x" * 32
 

@@ -9,9 +9,9 @@ from pydantic import ValidationError
 
 from pathwise_contracts import GuardianLinked, StudentEnrolled, derive_event_id
 from pathwise_runtime.pii import Keyring
+from profile_svc.adapters.keystore import DataKeys
+from profile_svc.adapters.personal import Vault
 from profile_svc.domain.enrollment import Enrollment
-from profile_svc.keystore import DataKeys
-from profile_svc.personal import Vault
 
 pytestmark = pytest.mark.unit
 KEY = b"k" * 32

@@ -17,7 +17,7 @@ from pathwise_contracts import (
     SubjectErased,
 )
 from pathwise_runtime.settings import ServiceSettings
-from profile_svc.personal import PersonalData
+from profile_svc.adapters.personal import PersonalData
 
 pytestmark = pytest.mark.integration
 

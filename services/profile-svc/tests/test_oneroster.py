@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 
 from pathwise_contracts import EnrollmentChanged, GuardianLinked, StudentWithdrawn
+from pathwise_devstack import sample_district
 from pathwise_runtime.pii import Keyring
-from profile_svc import sample_district
+from profile_svc.adapters.keystore import DataKeys
+from profile_svc.adapters.personal import Vault
 from profile_svc.domain.oneroster import Package, PackageError, parse, read_zip
 from profile_svc.domain.roster import Patch, changes, new_enrollment, plan
 from profile_svc.domain.stream import StreamState, evolve
-from profile_svc.keystore import DataKeys
-from profile_svc.personal import Vault
 
 pytestmark = pytest.mark.unit
 

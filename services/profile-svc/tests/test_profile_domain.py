@@ -18,12 +18,12 @@ from pathwise_contracts import (
     SubjectErased,
 )
 from pathwise_runtime.pii import Keyring
+from profile_svc.adapters.keystore import DataKeys
+from profile_svc.adapters.personal import Vault
 from profile_svc.domain.access import StudentFacts, Viewer, is_guardian, sees
 from profile_svc.domain.contact import ConsentDecision, ContactPreferences
 from profile_svc.domain.learner import Accommodations, ModalityPreferences, Reflection
 from profile_svc.domain.stream import StreamState, evolve
-from profile_svc.keystore import DataKeys
-from profile_svc.personal import Vault
 
 pytestmark = pytest.mark.unit
 

@@ -15,7 +15,7 @@ from pathwise_contracts import (
     derive_event_id,
 )
 from pathwise_runtime.projection import Delivered
-from profile_svc.projections import collect
+from profile_svc.projections.profiles import collect
 
 pytestmark = pytest.mark.unit
 

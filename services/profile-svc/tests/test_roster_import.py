@@ -10,8 +10,8 @@ from uuid import uuid4
 import pytest
 
 from pathwise_contracts import Envelope, MasteryUpdated
+from pathwise_devstack import sample_district
 from pathwise_runtime import outbox
-from profile_svc import sample_district
 
 pytestmark = pytest.mark.integration
 

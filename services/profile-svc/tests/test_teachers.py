@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pathwise_contracts import Envelope, TeachersAssigned
-from profile_svc import sample_district
+from pathwise_devstack import sample_district
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,5 @@
-"""`pathwise`: the developer CLI; subcommands live in `pathwise_devstack.commands`."""
+"""`pathwise`: the developer CLI; subcommands live in `pathwise_devstack.commands`
+and in the ``pathwise.commands`` entry points that service packages declare."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import importlib
 from collections.abc import Sequence
 
 from pathwise_devstack.commands import COMMAND_MODULES
+from pathwise_devstack.entrypoints import command_registrars
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,6 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)
+    for register in command_registrars():
+        register(subparsers)
     return parser
 
 

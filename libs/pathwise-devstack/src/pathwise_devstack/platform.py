@@ -21,12 +21,12 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from pathwise_contracts import TOPICS
 from pathwise_devstack import portal_process
 from pathwise_devstack.devtoken import mint_token
+from pathwise_devstack.entrypoints import service_spec
 from pathwise_devstack.ports import free_port
 from pathwise_devstack.services import SERVICES, service_by_name
 from pathwise_devstack.smtp_sink import read_mailbox
 from pathwise_devstack.stack import Infrastructure, start_infrastructure
 from pathwise_devstack.supervisor import ConsolePrinter, Supervisor
-from pathwise_devstack.verification import load_spec
 from pathwise_runtime.topics import log_ends
 
 
@@ -149,7 +149,7 @@ class Platform:
             finally:
                 await conn.close()
             behind = 0
-            for projection in _projections_of(spec.module):
+            for projection in _projections_of(spec.name):
                 for topic in projection[1]:
                     for (t, p), end in ends.items():
                         if t == topic:
@@ -222,9 +222,9 @@ async def _unsent(service: str, platform: Platform) -> int:
         await conn.close()
 
 
-def _projections_of(module: str) -> list[tuple[str, tuple[str, ...]]]:
+def _projections_of(name: str) -> list[tuple[str, tuple[str, ...]]]:
     """(name, topics) of each projection a service runs, without starting it."""
-    spec = load_spec(module)
+    spec = service_spec(name)
     probe = _SpecProbe()
     return [(p.name, tuple(p.topics)) for p in spec.projections(probe)]  # type: ignore[arg-type]
 

@@ -25,7 +25,7 @@ async def demo_step(
     client: httpx.AsyncClient, platform: _Platform, *, students: int = 60, seed: int = 7
 ) -> dict[str, Any]:
     """Import, re-import, withdraw one student by delta and erase another; returns the counts."""
-    import profile_svc.sample_district as sample_district
+    import pathwise_devstack.sample_district as sample_district
 
     url = f"{platform.url('profile-svc')}/v1"
     admin = {"Authorization": f"Bearer {platform.token('admin')}"}

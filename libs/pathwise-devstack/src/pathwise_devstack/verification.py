@@ -6,7 +6,6 @@ so what users run is what CI proves.
 
 from __future__ import annotations
 
-import importlib
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,10 +13,11 @@ from typing import Any
 import asyncpg
 from faststream.kafka import KafkaBroker
 
+from pathwise_devstack.entrypoints import service_spec
 from pathwise_devstack.pg import drop_database, dsn_with_database, ensure_database
 from pathwise_runtime import replay
 from pathwise_runtime.outbox import OutboxRelay
-from pathwise_runtime.service import Runtime, ServiceSpec, open_pool, prepare_database
+from pathwise_runtime.service import Runtime, open_pool, prepare_database
 from pathwise_runtime.settings import ServiceSettings
 
 
@@ -48,16 +48,8 @@ class ReplayReport:
         }
 
 
-def load_spec(module: str) -> ServiceSpec:
-    spec = importlib.import_module(f"{module}.main").SPEC
-    if not isinstance(spec, ServiceSpec):
-        raise TypeError(f"{module}.main.SPEC is not a ServiceSpec")
-    return spec
-
-
 async def replay_service(
     name: str,
-    module: str,
     *,
     live_dsn: str,
     admin_dsn: str,
@@ -71,7 +63,7 @@ async def replay_service(
     The live service keeps running; if it moves past the replay horizon while
     we wait for it, the replay follows to the new horizon before comparing.
     """
-    spec = load_spec(module)
+    spec = service_spec(name)
     database = f"{name.replace('-', '_')}_replay_{secrets.token_hex(3)}"
     await ensure_database(admin_dsn, database)
     replay_dsn = dsn_with_database(admin_dsn, database)

@@ -118,3 +118,11 @@ def require_role(*roles: str) -> Any:
         return who
 
     return Depends(check)
+
+
+# The callers every service names the same way; one definition keeps their rights alike.
+Staff = Annotated[Principal, require_role("teacher", "admin", "service")]
+Teacher = Annotated[Principal, require_role("teacher", "admin")]
+Admin = Annotated[Principal, require_role("admin")]
+AdminOrService = Annotated[Principal, require_role("admin", "service")]
+Service = Annotated[Principal, require_role("service")]

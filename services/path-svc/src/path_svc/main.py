@@ -6,12 +6,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from path_svc.api import router
-from path_svc.portal_reads import router as portal_reads
+from path_svc.api.paths import router
+from path_svc.api.portal import router as portal_reads
+from path_svc.api.publishing import router as publishing
+from path_svc.api.steering import router as steering
 from path_svc.projections import IntakeProjection, PlanningProjection
-from path_svc.publishing import router as publishing
-from path_svc.steering import router as steering
-from path_svc.weekly_groups import start_weekly_groups
+from path_svc.workers.weekly_groups import start_weekly_groups
 from pathwise_runtime.service import ServiceSpec
 
 

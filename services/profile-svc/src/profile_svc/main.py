@@ -7,18 +7,18 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from pathwise_runtime.service import ServiceSpec
-from profile_svc import api, guardian_api, learner_api, portal_reads, roster_api
-from profile_svc.mastery import MasteryProjection
-from profile_svc.projections import ProfilesProjection
+from profile_svc.api import guardians, learners, portal, profiles, rosters
+from profile_svc.projections.mastery import MasteryProjection
+from profile_svc.projections.profiles import ProfilesProjection
 
 
 def _routes(app: FastAPI) -> None:
     for router in (
-        api.router,
-        roster_api.router,
-        learner_api.router,
-        guardian_api.router,
-        portal_reads.router,
+        profiles.router,
+        rosters.router,
+        learners.router,
+        guardians.router,
+        portal.router,
     ):
         app.include_router(router)
 

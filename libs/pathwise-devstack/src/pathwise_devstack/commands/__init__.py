@@ -15,7 +15,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pathwise_devstack.commands.demo",
     "pathwise_devstack.commands.bench",
     "pathwise_devstack.commands.dlq",
-    "pathwise_devstack.commands.mastery",
     "pathwise_devstack.commands.roster",
-    "pathwise_devstack.commands.simulate",
 )

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
 import json
 import logging
 import os
@@ -45,7 +44,7 @@ from rich.table import Table
 
 from pathwise_contracts import ASSESSMENT_EVENTS, AssessmentRecorded, Envelope, Topic
 from pathwise_contracts.topics import FOREVER
-from pathwise_devstack import latency
+from pathwise_devstack import entrypoints, latency
 from pathwise_devstack.pg import drop_database, ensure_database
 from pathwise_devstack.stack import Infrastructure, start_infrastructure
 from pathwise_runtime import migrations
@@ -214,15 +213,13 @@ def competency_codes(items: Any) -> tuple[str, ...]:
 def discover_path_service() -> PathService | str:
     """path-svc's SPEC and its framework's competency ids, or why they are unavailable."""
     try:
-        main = importlib.import_module("path_svc.main")
+        spec = entrypoints.service_spec("path-svc")
     except Exception as exc:
-        return f"path_svc.main is not importable: {type(exc).__name__}: {exc}"
-    spec = getattr(main, "SPEC", None)
-    if spec is None or not callable(getattr(spec, "projections", None)):
-        return "path_svc.main has no SPEC with projections"
+        return f"path-svc's service entry point is unavailable: {type(exc).__name__}: {exc}"
+    if not callable(getattr(spec, "projections", None)):
+        return "path-svc's SPEC has no projections"
     try:
-        module = importlib.import_module("path_svc.domain.framework")
-        framework = module.Framework.load_default()
+        framework = entrypoints.default_framework()
         codes = competency_codes(framework.competencies)
     except Exception as exc:
         return PathService(spec, None, f"{type(exc).__name__}: {exc}")

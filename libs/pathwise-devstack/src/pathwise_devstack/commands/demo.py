@@ -160,7 +160,6 @@ async def _demo(platform: Platform, args: argparse.Namespace, console: Console) 
             console.print(f"pathwise demo: replaying {spec.name} from the log ...")
             report = await replay_service(
                 spec.name,
-                spec.module,
                 live_dsn=platform.database_url(spec.name),
                 admin_dsn=platform.infra.admin_dsn,
                 bootstrap=platform.infra.bootstrap_servers,

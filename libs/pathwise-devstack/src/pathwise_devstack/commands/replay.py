@@ -61,7 +61,6 @@ def run(args: argparse.Namespace) -> int:
     report = asyncio.run(
         replay_service(
             spec.name,
-            spec.module,
             live_dsn=live,
             admin_dsn=admin,
             bootstrap=bootstrap,

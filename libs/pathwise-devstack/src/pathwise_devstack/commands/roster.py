@@ -1,7 +1,7 @@
 """`pathwise roster generate|import`: a sample OneRoster district, and importing a package.
 
-The generator and the import live in profile-svc (``profile_svc.sample_district``
-and ``POST /v1/rosters/oneroster``); this module only parses, posts and prints.
+The generator is ``pathwise_devstack.sample_district``; the import is profile-svc's
+``POST /v1/rosters/oneroster``, reached over HTTP. This module parses, posts and prints.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    import profile_svc.sample_district as sample_district
+    import pathwise_devstack.sample_district as sample_district
 
     try:
         files = sample_district.generate(args.students, args.seed)
@@ -53,7 +53,7 @@ def run_generate(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    import profile_svc.sample_district as sample_district
+    import pathwise_devstack.sample_district as sample_district
 
     try:
         body = sample_district.package_bytes(args.package)

@@ -7,16 +7,11 @@ must be acyclic, otherwise the planner could never offer some competencies.
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from typing import Any
 
 from path_svc.domain.mastery import BktParams
-
-DEFAULT_FRAMEWORK = "grade3-math"
 
 
 class FrameworkError(ValueError):
@@ -88,26 +83,6 @@ class Framework:
             version=str(data.get("version", "1")),
         )
 
-    @classmethod
-    def load(cls, name: str) -> Framework:
-        """A framework bundled with the service, by file name without ``.json``.
-
-        Fitted parameters in ``<name>.params.json`` beside it, when present,
-        replace the framework's own per-competency defaults.
-        """
-        folder = resources.files("path_svc") / "frameworks"
-        case = folder / f"{name}.case.json"
-        if case.is_file():
-            from path_svc.domain.case import from_case  # case builds on this module
-
-            framework = from_case(json.loads(case.read_text("utf-8")), name)
-        else:
-            framework = cls.from_dict(json.loads((folder / f"{name}.json").read_text("utf-8")))
-        fitted = folder / f"{name}.params.json"
-        if fitted.is_file():
-            framework = framework.with_params(json.loads(fitted.read_text("utf-8")))
-        return framework
-
     def with_params(self, table: Mapping[str, Any]) -> Framework:
         """The same framework with BKT parameters from a ``pathwise mastery fit`` file."""
         default = BktParams(**table["default"])
@@ -121,12 +96,6 @@ class Framework:
             title=self.title,
             version=self.version,
         )
-
-    @staticmethod
-    @functools.cache
-    def load_default() -> Framework:
-        """The framework the service plans over (loaded and validated once)."""
-        return Framework.load(DEFAULT_FRAMEWORK)
 
     @property
     def competencies(self) -> tuple[Competency, ...]:

@@ -17,6 +17,7 @@ from uuid import UUID
 
 import asyncpg
 
+from path_svc.domain import catalogue
 from path_svc.domain.framework import Framework
 from path_svc.domain.learner import Change, Estimate, Learner
 from path_svc.domain.mastery import fraction
@@ -92,7 +93,7 @@ class LearningProjection:
 
     def __init__(self, source: str, framework: Framework | None = None) -> None:
         self.source = source
-        self.framework = framework or Framework.load_default()
+        self.framework = framework or catalogue.load_default()
 
     async def apply(self, conn: asyncpg.Connection, batch: Sequence[Delivered]) -> list[Envelope]:
         items = [d for d in batch if isinstance(d.event, AssessmentRecorded | AssessmentVoided)]

@@ -20,6 +20,7 @@ from typing import Any
 
 import asyncpg
 
+from path_svc.domain import catalogue
 from path_svc.domain.framework import Framework
 from path_svc.domain.planner import Override
 from path_svc.domain.planning import Planner, Profile, Replan
@@ -51,7 +52,7 @@ class PlanningProjection:
 
     def __init__(self, source: str, framework: Framework | None = None) -> None:
         self.source = source
-        self.framework = framework or Framework.load_default()
+        self.framework = framework or catalogue.load_default()
 
     async def apply(self, conn: asyncpg.Connection, batch: Sequence[Delivered]) -> list[Envelope]:
         items = [d for d in batch if isinstance(d.event, INPUTS)]

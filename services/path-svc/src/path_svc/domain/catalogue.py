@@ -1,0 +1,42 @@
+"""The frameworks bundled with path-svc, read from the package's ``frameworks/`` folder.
+
+Kept apart from ``framework`` and ``case`` so that both build on the model
+and neither needs the other: a bundled framework is a CASE package
+(``<name>.case.json``) or plain JSON (``<name>.json``), with fitted
+parameters beside it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+
+from path_svc.domain.case import from_case
+from path_svc.domain.framework import Framework
+
+DEFAULT_FRAMEWORK = "grade3-math"
+
+
+def load(name: str) -> Framework:
+    """A framework bundled with the service, by file name without ``.json``.
+
+    Fitted parameters in ``<name>.params.json`` beside it, when present,
+    replace the framework's own per-competency defaults.
+    """
+    folder = resources.files("path_svc") / "frameworks"
+    case = folder / f"{name}.case.json"
+    if case.is_file():
+        framework = from_case(json.loads(case.read_text("utf-8")), name)
+    else:
+        framework = Framework.from_dict(json.loads((folder / f"{name}.json").read_text("utf-8")))
+    fitted = folder / f"{name}.params.json"
+    if fitted.is_file():
+        framework = framework.with_params(json.loads(fitted.read_text("utf-8")))
+    return framework
+
+
+@functools.cache
+def load_default() -> Framework:
+    """The framework the service plans over (loaded and validated once)."""
+    return load(DEFAULT_FRAMEWORK)

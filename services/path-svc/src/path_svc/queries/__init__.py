@@ -1,0 +1,1 @@
+"""Reads over path-svc's projection tables that more than one room needs."""

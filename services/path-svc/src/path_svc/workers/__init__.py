@@ -1,0 +1,1 @@
+"""Long-running loops beside the projections (weekly group suggestions)."""

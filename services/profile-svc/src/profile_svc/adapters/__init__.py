@@ -1,0 +1,1 @@
+"""The key store and sealing personal data: what makes erasure real."""

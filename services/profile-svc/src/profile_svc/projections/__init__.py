@@ -1,0 +1,1 @@
+"""Events in, rows out: the ``profiles`` tables and each student's current mastery."""
