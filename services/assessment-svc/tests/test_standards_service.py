@@ -9,166 +9,28 @@ import base64
 import json
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from standards_support import (
+    Auth,
+    Published,
+    WaitUntil,
+    enroll,
+    recorded_once,
+)
 
-from assessment_svc.submissions import CALIPER, EDFI, XAPI
+from assessment_svc.workers.submissions import CALIPER, EDFI, XAPI
 from pathwise_contracts import (
     ASSESSMENT_SUBMISSIONS,
-    PROFILE_EVENTS,
-    AssessmentRecorded,
     AssessmentVoided,
-    Envelope,
-    StudentEnrolled,
     derive_event_id,
 )
-from pathwise_devstack.stack import Infrastructure
-from pathwise_devstack.verification import replay_service
 
 EDFI_NS = "uri://ed-fi.org/"
 
 pytestmark = pytest.mark.integration
-
-Auth = Callable[..., dict[str, str]]
-Published = Callable[[uuid.UUID], Awaitable[list[Envelope]]]
-WaitUntil = Callable[..., Awaitable[None]]
-XAPI_HEADERS = {"X-Experience-API-Version": "1.0.3"}
-
-
-async def enroll(bootstrap: str, student: str, external_ids: dict[str, str]) -> None:
-    event = StudentEnrolled(student_id=student, district_id="d1", external_ids=external_ids)
-    envelope = Envelope.wrap(event, id=uuid.uuid4(), source="urn:test", district_id="d1")
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-    await producer.start()
-    try:
-        await producer.send_and_wait(PROFILE_EVENTS.name, envelope.to_bytes(), key=student.encode())
-    finally:
-        await producer.stop()
-
-
-def scored(statement_id: str, mbox: str, raw: float, activity: str) -> dict[str, Any]:
-    return {
-        "id": statement_id,
-        "actor": {"mbox": mbox, "name": "A student"},
-        "verb": {"id": "http://adlnet.gov/expapi/verbs/scored"},
-        "object": {"id": activity},
-        "result": {"score": {"raw": raw, "min": 0, "max": 4}},
-        "timestamp": "2026-09-01T10:00:00Z",
-    }
-
-
-async def recorded_once(
-    published: Published, wait_until: WaitUntil, assessment_id: uuid.UUID
-) -> AssessmentRecorded:
-    async def there() -> bool:
-        return bool(await published(assessment_id))
-
-    await wait_until(there, 30)
-    [envelope] = await published(assessment_id)
-    event = envelope.event()
-    assert isinstance(event, AssessmentRecorded)
-    return event
-
-
-async def test_xapi_statements_are_stored_recorded_idempotent_and_voidable(
-    service: Any,
-    auth: Auth,
-    published: Published,
-    wait_until: WaitUntil,
-    kafka_bootstrap: str,
-    infrastructure: Infrastructure,
-) -> None:
-    client, admin = service.client, auth("admin", "d1")
-    student = f"stu-{secrets.token_hex(4)}"
-    mbox = f"mailto:{student}@school.example"
-    activity = f"https://lms.example/quiz/{student}"
-    r = await client.put(
-        "/v1/competency-mappings",
-        json={
-            "mappings": [{"kind": "xapi_activity", "ref": activity, "competency_id": "3.OA.A.1"}]
-        },
-        headers=admin,
-    )
-    assert r.status_code == 200, r.text
-    await enroll(kafka_bootstrap, student, {"xapi_mbox": mbox})
-
-    headers = admin | XAPI_HEADERS
-    sid = str(uuid.uuid4())
-    body = scored(sid, mbox, 3, activity)
-    r = await client.put(f"/xapi/statements?statementId={sid}", json=body, headers=headers)
-    assert r.status_code == 204, r.text
-    assert r.headers["X-Experience-API-Version"] == "1.0.3"
-    event = await recorded_once(published, wait_until, derive_event_id("xapi", sid))
-    assert (event.student_id, event.competency_id, event.score, event.max_score) == (
-        student,
-        "3.OA.A.1",
-        3,
-        4,
-    )
-
-    # The same statement again: accepted, no second event. Other content: 409.
-    assert (
-        await client.put(f"/xapi/statements?statementId={sid}", json=body, headers=headers)
-    ).status_code == 204
-    assert (await client.post("/xapi/statements", json=body, headers=headers)).json() == [sid]
-    changed = scored(sid, mbox, 1, activity)
-    r = await client.put(f"/xapi/statements?statementId={sid}", json=changed, headers=headers)
-    assert r.status_code == 409
-    assert r.headers["content-type"] == "application/problem+json"
-    # Missing version header, bad statement: 400 naming the field.
-    assert (await client.get("/xapi/statements", headers=admin)).status_code == 400
-    r = await client.post(
-        "/xapi/statements", json={**body, "verb": {"id": "scored"}}, headers=headers
-    )
-    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "verb.id"
-
-    async def stored() -> bool:
-        r = await client.get(f"/xapi/statements?statementId={sid}", headers=headers)
-        return bool(r.status_code == 200)
-
-    await wait_until(stored)
-    r = await client.get(f"/xapi/statements?statementId={sid}", headers=headers)
-    assert r.json()["actor"]["mbox"] == mbox and r.json()["version"] == "1.0.3"
-    assert "X-Experience-API-Consistent-Through" in r.headers
-    agent = json.dumps({"mbox": mbox})
-    r = await client.get(
-        "/xapi/statements", params={"agent": agent, "format": "ids"}, headers=headers
-    )
-    [listed] = r.json()["statements"]
-    assert listed["actor"] == {"mbox": mbox} and r.json()["more"] == ""
-
-    # Voiding: the statement leaves the list, the assessment is voided downstream.
-    void_id = str(uuid.uuid4())
-    voiding = {
-        "id": void_id,
-        "actor": {"account": {"homePage": "https://lms.example", "name": "teacher-1"}},
-        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
-        "object": {"objectType": "StatementRef", "id": sid},
-    }
-    assert (await client.post("/xapi/statements", json=voiding, headers=headers)).status_code == 200
-    assessment_id = derive_event_id("xapi", sid)
-
-    async def voided() -> bool:
-        return bool(await published(derive_event_id(assessment_id, "void")))
-
-    await wait_until(voided, 30)
-    [void] = await published(derive_event_id(assessment_id, "void"))
-    assert isinstance(void.event(), AssessmentVoided)
-
-    async def gone() -> bool:
-        r = await client.get(f"/xapi/statements?voidedStatementId={sid}", headers=headers)
-        return bool(r.status_code == 200)
-
-    await wait_until(gone)
-    assert (
-        await client.get(f"/xapi/statements?statementId={sid}", headers=headers)
-    ).status_code == 404
-    r = await client.get("/xapi/statements", params={"agent": agent}, headers=headers)
-    assert r.json()["statements"] == []
-    await replays_identically(service, infrastructure)
 
 
 async def results_for_unknown_students_wait_for_enrollment(
@@ -414,16 +276,3 @@ async def native_batches_are_idempotent_and_listing_pages(
         f"/v1/students/{student}/assessments", params={"cursor": bad}, headers=teacher
     )
     assert r.status_code == 400
-
-
-async def replays_identically(service: Any, infrastructure: Infrastructure) -> None:
-    """Rebuilding every projection from the log alone gives the live rows."""
-    report = await replay_service(
-        "assessment-svc",
-        live_dsn=service.runtime.settings.database_url,
-        admin_dsn=infrastructure.admin_dsn,
-        bootstrap=infrastructure.bootstrap_servers,
-        verify=True,
-        timeout=30,
-    )
-    assert report.verified, report.as_dict()

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from notify_svc.sender import Sender
+from notify_svc.adapters.sms import TwilioCredentials, TwilioSms
 from notify_svc.settings import NotifySettings
-from notify_svc.sms import TwilioCredentials, TwilioSms
+from notify_svc.workers.sender import Sender
 from pathwise_runtime.pii import Keyring
 from pathwise_runtime.service import open_pool
 

@@ -8,7 +8,12 @@ import httpx
 import jwt
 import pytest
 
-from notify_svc.contacts import ContactGone, ContactOpener, LookupFailed, ServiceCredentials
+from notify_svc.adapters.contacts import (
+    ContactGone,
+    ContactOpener,
+    LookupFailed,
+    ServiceCredentials,
+)
 from pathwise_contracts import EncryptedValue
 from pathwise_runtime.pii import Keyring
 from pathwise_runtime.settings import ServiceSettings

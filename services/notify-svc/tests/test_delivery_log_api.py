@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from notify_svc.api import EXPORT_COLUMNS, router
+from notify_svc.api.delivery_log import EXPORT_COLUMNS, router
 from notify_svc.projections import DeliveryLogProjection
 from pathwise_contracts import (
     Channel,

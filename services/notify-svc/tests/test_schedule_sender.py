@@ -11,11 +11,11 @@ from typing import Any
 import asyncpg
 import pytest
 
-from notify_svc.clock import ManualClock
+from notify_svc.adapters.clock import ManualClock
+from notify_svc.adapters.unsubscribe_links import Subscription, verify
 from notify_svc.projections import DeliveryLogProjection, PlanningProjection
-from notify_svc.sender import Sender
 from notify_svc.settings import NotifySettings
-from notify_svc.unsubscribe import Subscription, verify
+from notify_svc.workers.sender import Sender
 from pathwise_contracts import (
     Envelope,
     NotificationScheduled,

@@ -15,12 +15,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from notify_svc.api import router
-from notify_svc.clock import ManualClock
-from notify_svc.deliveries import UNKNOWN_AFTER_CRASH
+from notify_svc.adapters.clock import ManualClock
+from notify_svc.api.delivery_log import router
+from notify_svc.commands.deliveries import UNKNOWN_AFTER_CRASH
 from notify_svc.projections import DeliveryLogProjection, PlanningProjection, notification_id
-from notify_svc.sender import Sender
 from notify_svc.settings import NotifySettings
+from notify_svc.workers.sender import Sender
 from pathwise_contracts import Envelope, NotificationFailed
 from pathwise_devstack.devtoken import mint_token
 from pathwise_devstack.ports import free_port
@@ -242,11 +242,11 @@ async def test_a_stale_claim_cannot_fail_a_send_another_loop_took_over(
 ) -> None:
     """Loop B's claim outlived its lease; loop A re-claimed the notification and is sending
     it. B's late failure (a slow contact lookup) must not turn A's send into a retry."""
-    from notify_svc import deliveries
+    from notify_svc.commands import claims, deliveries
 
     _, db = pool
     await plan()
-    [job] = await deliveries.claim(db, 10, datetime.now(UTC), "UTC")
+    [job] = await claims.claim(db, 10, datetime.now(UTC), "UTC")
     assert await deliveries.begin_send_many(db, [nid]) == {nid}  # A is sending it
     stale = await deliveries.record_failed(
         db, job.target, job.attempt, "lookup timed out", "urn:t", retry_in=timedelta(seconds=5)

@@ -17,9 +17,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from notify_svc import sms_webhooks
-from notify_svc.settings import NotifySettings
-from notify_svc.sms import (
+from notify_svc.adapters.sms import (
     FakeSms,
     Sms,
     SmsFailed,
@@ -29,6 +27,8 @@ from notify_svc.sms import (
     VonageCredentials,
     VonageSms,
 )
+from notify_svc.api import sms_webhooks
+from notify_svc.settings import NotifySettings
 from pathwise_devstack import sms_sink
 from pathwise_devstack.sms_sink import SmsSink, read_outbox
 from pathwise_runtime import problems
@@ -130,7 +130,7 @@ async def test_the_sinks_signed_callbacks_are_accepted_by_the_webhooks(
     async def act(_runtime: Any, _settings: Any, number: str, body: str) -> None:
         acted.append((number, body))
 
-    monkeypatch.setattr(sms_webhooks.deliveries, "record_provider_status", record)
+    monkeypatch.setattr(sms_webhooks.sms_reports, "record_provider_status", record)
     monkeypatch.setattr(sms_webhooks, "_act", act)
     app = FastAPI()
     problems.install(app)

@@ -25,7 +25,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from notify_svc import deliveries
+from notify_svc.commands import deliveries
 from notify_svc.domain.sms_text import TEXTS
 from notify_svc.projections import PlanningProjection
 from pathwise_contracts import Channel, GuardianLinked

@@ -12,13 +12,15 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from notify_svc import consent, deliveries, sms_webhooks
+from notify_svc.adapters import profile_consent as consent
+from notify_svc.adapters.sms import FakeSms
+from notify_svc.adapters.unsubscribe_links import signing_key
+from notify_svc.api import sms_webhooks
+from notify_svc.commands import deliveries, sms_reports, targets
 from notify_svc.domain.signature import twilio_signature, vonage_signature
 from notify_svc.projections import PlanningProjection, notification_id
-from notify_svc.sender import Sender
 from notify_svc.settings import NotifySettings
-from notify_svc.sms import FakeSms
-from notify_svc.unsubscribe import signing_key
+from notify_svc.workers.sender import Sender
 from pathwise_contracts import Channel, Envelope, GuardianLinked, derive_event_id
 from pathwise_runtime import problems
 from pathwise_runtime.applier import BatchApplier
@@ -187,11 +189,11 @@ async def test_a_report_that_beats_the_record_is_published_with_it(
         G,
         support.cause_id("early"),
     )
-    known = await deliveries.record_provider_status(
+    known = await sms_reports.record_provider_status(
         db, "SM-early", "delivered", provider="twilio", source=SOURCE
     )
     assert not known and await reports(db) == []
-    target = deliveries.Target(nid, S, "d1", G, "sms", str(support.cause_id("early")))
+    target = targets.Target(nid, S, "d1", G, "sms", str(support.cause_id("early")))
     await deliveries.record_sent(
         db, [target], "sms.competency_mastered.en", SOURCE, provider_id="SM-early"
     )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from notify_svc.api.sms_webhooks import STOP_WORDS, keyword
 from notify_svc.domain.segments import count, fit
 from notify_svc.domain.signature import twilio_signature, valid_twilio_signature
 from notify_svc.domain.sms_text import TEXTS, render_sms
-from notify_svc.sms_webhooks import STOP_WORDS, keyword
 
 pytestmark = pytest.mark.unit
 LINK = "https://families.example.org"

@@ -12,13 +12,13 @@ import asyncpg
 import httpx
 import pytest
 
-from notify_svc.clock import ManualClock
-from notify_svc.contacts import ContactOpener, ServiceCredentials
+from notify_svc.adapters.clock import ManualClock
+from notify_svc.adapters.contacts import ContactOpener, ServiceCredentials
 from notify_svc.domain.rules import TEACHERS, load, parse
-from notify_svc.planning import PlanningProjection, teacher_notification_id
 from notify_svc.projections import DeliveryLogProjection
-from notify_svc.sender import Sender
+from notify_svc.projections.planning import PlanningProjection, teacher_notification_id
 from notify_svc.settings import NotifySettings
+from notify_svc.workers.sender import Sender
 from pathwise_contracts import EncryptedValue, Envelope, TeachersAssigned
 from pathwise_contracts.events.profile import AssignedTeacher
 from pathwise_devstack.smtp_sink import SmtpSink

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from aiokafka import ConsumerRecord
 
-from notify_svc.planning import PlanningProjection, summary_cause_id
+from notify_svc.projections.planning import PlanningProjection, summary_cause_id
 from pathwise_runtime.applier import BatchApplier
 from pathwise_runtime.service import open_pool
 

@@ -10,8 +10,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from notify_svc import consent, unsubscribe
-from notify_svc.unsubscribe import Subscription, sign, signing_key, verify
+from notify_svc.adapters import profile_consent as consent
+from notify_svc.adapters.unsubscribe_links import Subscription, sign, signing_key, verify
+from notify_svc.api import unsubscribe
 from pathwise_runtime import problems
 from pathwise_runtime.problems import Problem
 from pathwise_runtime.settings import ServiceSettings

@@ -6,20 +6,19 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from assessment_svc import mapping_api, standards_api, xapi_api
-from assessment_svc.api import router
-from assessment_svc.projections import AssessmentsProjection
-from assessment_svc.resolution import IntakeProjection
-from assessment_svc.statements import StatementsProjection
-from assessment_svc.submissions import start_ingest
+from assessment_svc.api import mapping, results, standards, xapi
+from assessment_svc.projections.assessments import AssessmentsProjection
+from assessment_svc.projections.intake import IntakeProjection
+from assessment_svc.projections.statements import StatementsProjection
+from assessment_svc.workers.submissions import start_ingest
 from pathwise_runtime.service import ServiceSpec
 
 
 def _api(app: FastAPI) -> None:
-    app.include_router(router)
-    app.include_router(mapping_api.router)
-    app.include_router(standards_api.router)
-    xapi_api.install(app)
+    app.include_router(results.router)
+    app.include_router(mapping.router)
+    app.include_router(standards.router)
+    xapi.install(app)
 
 
 SPEC = ServiceSpec(

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from notify_svc import sms_webhooks, unsubscribe
-from notify_svc.api import router
+from notify_svc.api import sms_webhooks, unsubscribe
+from notify_svc.api.delivery_log import router
 from notify_svc.projections import DeliveryLogProjection, PlanningProjection
-from notify_svc.sender import start_sender
+from notify_svc.workers.sender import start_sender
 from pathwise_runtime.service import ServiceSpec
 
 

@@ -21,7 +21,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from pydantic import ValidationError
 
-from assessment_svc import admission, ingestion
+from assessment_svc.commands import admission, ingestion
 from assessment_svc.domain import standards, xapi
 from assessment_svc.domain.evidence import Invalid
 from assessment_svc.domain.submission import Submission

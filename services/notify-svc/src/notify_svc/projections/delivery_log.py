@@ -1,8 +1,7 @@
-"""Tables notify-svc builds from the log.
+"""The ``delivery_log`` projection: the per-recipient history of outcomes.
 
-``planning`` (whom to tell about what) lives in ``notify_svc.planning`` and is
-re-exported here. ``delivery_log`` is the per-guardian history of outcomes, from notify-svc's
-own events, so it survives the loss of the sender's operational state.
+Built from notify-svc's own events, so it survives the loss of the sender's
+operational state.
 """
 
 from __future__ import annotations
@@ -11,12 +10,6 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from notify_svc.planning import (
-    PLANNED_CHANNEL,
-    PlanningProjection,
-    notification_id,
-    student_lock_key,
-)
 from pathwise_contracts import (
     NOTIFY_EVENTS,
     Envelope,
@@ -27,14 +20,6 @@ from pathwise_contracts import (
     NotificationSuppressed,
 )
 from pathwise_runtime.projection import Delivered
-
-__all__ = [
-    "PLANNED_CHANNEL",
-    "DeliveryLogProjection",
-    "PlanningProjection",
-    "notification_id",
-    "student_lock_key",
-]
 
 # Suppressions that only delay: the message follows (never dropped), so not final.
 HOLDS = frozenset({"quiet_hours", "digest"})

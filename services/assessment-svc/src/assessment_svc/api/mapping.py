@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from assessment_svc.api.standards import invalid
 from assessment_svc.domain.evidence import Invalid
-from assessment_svc.standards_api import invalid
 from pathwise_runtime.auth import Principal, require_role
 from pathwise_runtime.problems import Problem
 from pathwise_runtime.service import Runtime

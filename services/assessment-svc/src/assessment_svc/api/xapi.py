@@ -19,9 +19,9 @@ from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from assessment_svc import admission
+from assessment_svc.api.lrs_auth import Client, LrsSettings
+from assessment_svc.commands import admission
 from assessment_svc.domain import xapi
-from assessment_svc.lrs_auth import Client, LrsSettings
 from pathwise_contracts import EncryptedValue
 from pathwise_runtime.pii import Keyring
 from pathwise_runtime.problems import Problem, problem_response

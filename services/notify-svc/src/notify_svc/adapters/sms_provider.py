@@ -6,14 +6,14 @@ Twilio's account SID and auth token, or Vonage's API key and secret.
 
 from __future__ import annotations
 
-from notify_svc.settings import NotifySettings
-from notify_svc.sms import (
+from notify_svc.adapters.sms import (
     SmsProvider,
     TwilioCredentials,
     TwilioSms,
     VonageCredentials,
     VonageSms,
 )
+from notify_svc.settings import NotifySettings
 
 
 def provider_from(settings: NotifySettings) -> SmsProvider | None:

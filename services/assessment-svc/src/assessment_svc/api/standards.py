@@ -12,10 +12,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from assessment_svc import admission
+from assessment_svc.api.lrs_auth import Client
+from assessment_svc.commands import admission
 from assessment_svc.domain import standards
 from assessment_svc.domain.evidence import Evidence, Invalid
-from assessment_svc.lrs_auth import Client
 from pathwise_runtime.problems import Problem
 from pathwise_runtime.service import Runtime
 

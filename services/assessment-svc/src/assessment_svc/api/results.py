@@ -9,9 +9,10 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from assessment_svc import ingestion, queries
+from assessment_svc.commands import ingestion
 from assessment_svc.domain.submission import Submission
 from assessment_svc.domain.voiding import VoidRequest
+from assessment_svc.queries import results as queries
 from pathwise_runtime.auth import Principal, require_role
 from pathwise_runtime.problems import Problem
 from pathwise_runtime.service import Runtime

@@ -17,9 +17,9 @@ from typing import Any
 
 import asyncpg
 
+from assessment_svc.commands.ingestion import Outcome
 from assessment_svc.domain import xapi
 from assessment_svc.domain.evidence import Evidence, Invalid
-from assessment_svc.ingestion import Outcome
 from pathwise_contracts import Envelope, StatementStored, SubmissionVoided, derive_event_id
 from pathwise_runtime import outbox
 from pathwise_runtime.pii import Keyring

@@ -26,13 +26,13 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 
-from notify_svc import deliveries, sms_numbers
-from notify_svc.consent import change_consent
+from notify_svc.adapters.profile_consent import change_consent
+from notify_svc.adapters.sms import Sms, SmsFailed, SmsProvider
+from notify_svc.adapters.unsubscribe_links import signing_key
+from notify_svc.commands import sms_numbers, sms_reports
 from notify_svc.domain.signature import valid_twilio_signature, valid_vonage_signature
 from notify_svc.domain.sms_text import HELP, STARTED, STOPPED
 from notify_svc.settings import NotifySettings
-from notify_svc.sms import Sms, SmsFailed, SmsProvider
-from notify_svc.unsubscribe import signing_key
 from pathwise_runtime.problems import Problem
 
 router = APIRouter(prefix="/v1/sms", tags=["sms"])
@@ -113,7 +113,7 @@ async def vonage_status(request: Request) -> Response:
 
 async def _report(request: Request, provider_id: str, state: str, provider: str) -> None:
     runtime = request.app.state.runtime
-    await deliveries.record_provider_status(
+    await sms_reports.record_provider_status(
         runtime.pool, provider_id, state[:32], provider=provider, source=runtime.source
     )
 

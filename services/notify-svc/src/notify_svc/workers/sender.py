@@ -27,23 +27,29 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from notify_svc import deliveries, sms_numbers
-from notify_svc.clock import Clock, system_clock
-from notify_svc.contacts import ContactGone, ContactOpener, LookupFailed, ServiceCredentials
-from notify_svc.deliveries import NO_LONGER_PLANNED, Job
+from notify_svc.adapters.clock import Clock, system_clock
+from notify_svc.adapters.contacts import (
+    ContactGone,
+    ContactOpener,
+    LookupFailed,
+    ServiceCredentials,
+)
+from notify_svc.adapters.mail import Addressed, SendFailed, compose, deliver
+from notify_svc.adapters.sms import SmsProvider
+from notify_svc.adapters.sms_provider import provider_from
+from notify_svc.adapters.unsubscribe_links import Subscription, signing_key
+from notify_svc.adapters.unsubscribe_links import link as unsubscribe_link
+from notify_svc.commands import claims, deliveries, sms_numbers
+from notify_svc.commands.claims import Job
+from notify_svc.commands.deliveries import NO_LONGER_PLANNED
 from notify_svc.domain.rules import Rules
 from notify_svc.domain.rules import load as load_rules
 from notify_svc.domain.schedule import Decision, decide
-from notify_svc.domain.sms_text import render_sms
 from notify_svc.domain.teacher_alert import render_teacher_alert
 from notify_svc.domain.templates import Item, Rendered, render, render_digest
-from notify_svc.mail import Addressed, SendFailed, compose, deliver
 from notify_svc.projections import PLANNED_CHANNEL
 from notify_svc.settings import NotifySettings
-from notify_svc.sms import Sms, SmsFailed, SmsProvider
-from notify_svc.sms_provider import provider_from
-from notify_svc.unsubscribe import Subscription, signing_key
-from notify_svc.unsubscribe import link as unsubscribe_link
+from notify_svc.workers.sms_sending import SmsSending
 from pathwise_contracts import derive_event_id
 from pathwise_runtime import telemetry
 from pathwise_runtime.pii import Keyring
@@ -52,7 +58,7 @@ from pathwise_runtime.service import Runtime
 log = logging.getLogger(__name__)
 
 
-class Sender:
+class Sender(SmsSending):
     """Claims, sends and records; one or more may run against the same database."""
 
     def __init__(
@@ -128,7 +134,7 @@ class Sender:
     async def run_once(self) -> int:
         """Claim one batch of new and due notifications and act on each; returns how many."""
         now = self._clock()
-        jobs = await deliveries.claim(
+        jobs = await claims.claim(
             self._pool,
             self._settings.batch_size,
             now,
@@ -268,77 +274,6 @@ class Sender:
             self._pool, [job.target for job in jobs], rendered.template, self._source
         )
         self.sent += 1
-
-    async def _attempt_sms(self, jobs: list[Job]) -> None:
-        """Send one text about ``jobs``, through the same claim -> sending -> outcome steps."""
-        first = jobs[0]
-        if self._sms is None:
-            await self._failed(
-                jobs, "no SMS provider configured (SMS_PROVIDER_URL)", permanent=True
-            )
-            return
-        kinds = [job.kind for job in jobs]
-        text = render_sms(kinds, first.language, self._settings.sms_link, self._max_segments)
-        if text.fallback_from is not None:
-            self.fallbacks[text.fallback_from] += 1
-        try:
-            assert first.phone is not None
-            number = await self._contacts.open(first.phone, first.target.district_id)
-        except LookupFailed as exc:
-            await self._failed(jobs, str(exc), permanent=False)
-            return
-        except Exception as exc:
-            error = str(exc) if isinstance(exc, ContactGone) else type(exc).__name__
-            await self._failed(jobs, f"contact details unreadable ({error})", permanent=True)
-            return
-        phone_hash = sms_numbers.number_hash(self._number_key, number)
-        if await sms_numbers.stopped(self._pool, phone_hash):
-            for job in jobs:
-                await deliveries.record_suppressed(
-                    self._pool, job.target, "opted_out", self._source
-                )
-            return
-        target = first.target
-        await sms_numbers.remember(
-            self._pool,
-            phone_hash,
-            sms_numbers.Recipient(target.district_id, target.student_id, target.guardian_id),
-        )
-        ids = [job.target.notification_id for job in jobs]
-        try:
-            async with self._limit:
-                taken = await deliveries.begin_send_many(self._pool, ids)
-                jobs = [job for job in jobs if job.target.notification_id in taken]
-                if not jobs:
-                    return
-                with telemetry.span_after(
-                    target.cause_event_id,
-                    "sms send",
-                    {"messaging.system": "sms", "pathwise.notifications": len(jobs)},
-                ):
-                    accepted = await self._sms.send(
-                        Sms(
-                            to=number,
-                            body=text.text,
-                            status_callback=self._settings.sms_status_url,
-                        )
-                    )
-        except SmsFailed as exc:
-            log.warning("sms failed", extra={"notification_id": ids[0], "attempt": first.attempt})
-            await self._failed(jobs, str(exc), permanent=exc.permanent, sending=True)
-            return
-        await deliveries.record_sent(
-            self._pool,
-            [job.target for job in jobs],
-            text.template,
-            self._source,
-            provider_id=accepted.provider_id,
-        )
-        self.texts += 1
-
-    @property
-    def _max_segments(self) -> int:
-        return self._settings.sms_max_segments
 
     async def _failed(
         self, jobs: list[Job], error: str, *, permanent: bool, sending: bool = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import httpx
 
-from notify_svc.contacts import LookupFailed, ServiceCredentials
+from notify_svc.adapters.contacts import LookupFailed, ServiceCredentials
 from notify_svc.settings import NotifySettings
 from pathwise_runtime.problems import Problem
 from pathwise_runtime.settings import ServiceSettings

@@ -1,0 +1,264 @@
+"""`pathwise bench`: projection throughput as a ratio of the raw consume-and-COPY limit.
+
+One run, one machine, one stack, one set of messages: N AssessmentRecorded
+CloudEvents are produced once to a fresh 12-partition topic, then read back
+from the beginning by
+
+1. the raw limit: an aiokafka consumer (no group) + `json.loads` + asyncpg
+   `copy_records_to_table`, one transaction per 5,000 events;
+2. the runtime projector: `Projector` + `BatchApplier` over the trivial `Tally`
+   projection, subscribed through a FastStream `KafkaBroker` (fresh group);
+3. path-svc's own projection(s), when path-svc provides them, on the same path.
+
+Everything the run creates (topic, databases, embedded servers) it removes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient
+from rich.console import Console
+
+from pathwise_contracts import AssessmentRecorded
+from pathwise_devstack import latency
+from pathwise_devstack.commands.bench.projectors import (
+    measure_path_projector,
+    measure_runtime_projector,
+)
+from pathwise_devstack.commands.bench.raw_limit import measure_raw_limit
+from pathwise_devstack.commands.bench.report import (
+    _ratio,
+    add_ratios,
+    machine,
+    render_table,
+    write_report,
+)
+from pathwise_devstack.commands.bench.workload import (
+    DEFAULT_EVENTS,
+    DEFAULT_OUT,
+    FALLBACK_COMPETENCIES,
+    PARTITIONS,
+    RATIO_TARGET,
+    STUDENTS,
+    BenchError,
+    PathService,
+    Progress,
+    build_workload,
+    competency_codes,
+    discover_path_service,
+    measure_produce,
+)
+from pathwise_devstack.pg import drop_database, ensure_database
+from pathwise_devstack.stack import Infrastructure, start_infrastructure
+from pathwise_runtime.topics import ensure_topics
+
+__all__ = [
+    "DEFAULT_EVENTS",
+    "DEFAULT_OUT",
+    "competency_codes",
+    "measure",
+    "register",
+    "render_table",
+    "run",
+    "write_report",
+]
+
+
+def register(subparsers: Any) -> None:
+    """Add the `bench` parser."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "bench", help="measure projection throughput against the raw consume+COPY limit"
+    )
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=DEFAULT_EVENTS,
+        help=f"events to produce and consume (default {DEFAULT_EVENTS:,})",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"where to write the JSON results (default {DEFAULT_OUT})",
+    )
+    parser.add_argument("--json", action="store_true", help="print the JSON results on stdout")
+    parser.add_argument(
+        "--e2e-rate", type=float, default=200.0, help="results/s for the end-to-end latency run"
+    )
+    parser.add_argument(
+        "--e2e-seconds", type=float, default=15.0, help="length of the latency run (0 skips it)"
+    )
+    parser.add_argument("--workdir", type=Path, default=None, help="state dir parent (default: .)")
+    parser.set_defaults(handler=run)
+
+
+# ---------------------------------------------------------------------------
+# The workload
+
+
+async def measure(
+    infra: Infrastructure, events: int = DEFAULT_EVENTS, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Produce once, then run every measure over the same messages; returns the report."""
+    say = progress or (lambda _: None)
+    bootstrap = infra.bootstrap_servers
+    path = discover_path_service()
+    if isinstance(path, PathService) and path.competencies:
+        competencies, origin = path.competencies, "path-svc default framework"
+    else:
+        competencies, origin = FALLBACK_COMPETENCIES, "built-in list"
+    say(f"generating {events:,} events")
+    workload = build_workload(events, competencies, origin)
+    tag = workload.topic.name.split(".")[2]
+    databases: list[str] = []
+
+    async def new_database(purpose: str) -> str:
+        name = f"{infra.database_prefix}bench_{tag}_{purpose}"
+        await ensure_database(infra.admin_dsn, name)
+        databases.append(name)
+        return infra.make_dsn(name)
+
+    results: dict[str, Any] = {}
+    try:
+        await ensure_topics(bootstrap, [workload.topic])
+        say(f"produce: {events:,} events to {workload.topic.name}")
+        results["produce"] = await measure_produce(bootstrap, workload)
+        say("raw limit: consume + json.loads + COPY")
+        raw = await measure_raw_limit(bootstrap, await new_database("raw"), workload)
+        results["raw_limit"] = raw
+        results["produce"]["ratio_to_raw"] = _ratio(results["produce"], raw)
+        say("runtime projector: Projector + BatchApplier + Tally")
+        runtime = await measure_runtime_projector(
+            bootstrap, await new_database("runtime"), workload
+        )
+        add_ratios(runtime, raw)
+        results["runtime_projector"] = runtime
+        if isinstance(path, str):
+            say(f"path-svc projector: not available ({path})")
+            results["path_projector"] = {"skipped": path}
+        else:
+            say("path-svc projector")
+            try:
+                result = await measure_path_projector(
+                    bootstrap, await new_database("path"), workload, path
+                )
+            except Exception as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+                say(f"path-svc projector: not available ({reason})")
+                results["path_projector"] = {"skipped": reason}
+            else:
+                add_ratios(result, raw)
+                if path.framework_problem:
+                    result["framework_problem"] = path.framework_problem
+                results["path_projector"] = result
+    finally:
+        await _cleanup(infra, databases, workload.topic.name)
+    return {
+        "machine": machine(),
+        "stack": {
+            "postgres": "embedded" if infra.embedded_postgres else "external",
+            "broker": "embedded" if infra.embedded_broker else "external",
+        },
+        "events": events,
+        "workload": {
+            "type": AssessmentRecorded.type,
+            "topic_partitions": PARTITIONS,
+            "students": STUDENTS,
+            "mean_value_bytes": round(workload.mean_value_bytes, 1),
+            "competencies": len(workload.competencies),
+            "competencies_from": workload.competencies_from,
+        },
+        "results": results,
+        "targets": {
+            "runtime_projector_ratio_min": RATIO_TARGET,
+            "path_projector_ratio_min": RATIO_TARGET,
+        },
+    }
+
+
+async def _cleanup(infra: Infrastructure, databases: Iterable[str], topic: str) -> None:
+    """Drop what the run created; a failure here must not hide the run's own error."""
+    for name in databases:
+        with contextlib.suppress(Exception):
+            await drop_database(infra.admin_dsn, name)
+    if infra.embedded_broker:
+        return  # the broker and its in-memory log go away with the stack
+    with contextlib.suppress(Exception):
+        admin = AIOKafkaAdminClient(bootstrap_servers=infra.bootstrap_servers)
+        await admin.start()
+        try:
+            await admin.delete_topics([topic])
+        finally:
+            await admin.close()
+
+
+# ---------------------------------------------------------------------------
+# Output
+
+
+def _forward_sigterm(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM stops the run like Ctrl-C, so every cleanup path is the same."""
+    signal.raise_signal(signal.SIGINT)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the stack, measure, stop the stack; print and write the report."""
+    console = Console(stderr=True)
+    if args.events < 1:
+        console.print("pathwise bench: --events must be at least 1")
+        return 2
+    workdir = (args.workdir or Path.cwd()).resolve()
+    # Even when started with SIGINT ignored (a background job), both signals stop the run
+    # through the same path: asyncio.run cancels `measure`, whose cleanup runs, then the
+    # stack stops.
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
+        previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, _forward_sigterm)
+    try:
+        console.print("pathwise bench: starting the infrastructure")
+        with start_infrastructure(workdir, services=(), create_topics=False) as infra:
+            report = asyncio.run(
+                measure(infra, args.events, lambda m: console.print(f"pathwise bench: {m}"))
+            )
+        if args.e2e_seconds > 0:
+            console.print(
+                f"pathwise bench: end-to-end latency at {args.e2e_rate:g} results/s "
+                f"for {args.e2e_seconds:g} s (all four services as processes)"
+            )
+            report["results"]["end_to_end"] = latency.measure_in_fresh_platform(
+                args.e2e_rate, args.e2e_seconds
+            )
+    except KeyboardInterrupt:
+        console.print("pathwise bench: interrupted; everything it started is stopped")
+        return 130
+    except BenchError as error:
+        console.print(f"pathwise bench: {error}")
+        return 1
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    write_report(report, args.out)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        Console().print(render_table(report))
+        e2e = report["results"].get("end_to_end")
+        if e2e:
+            Console().print(
+                f"end to end (HTTP ingest → email) at {e2e['rate_achieved_per_s']} results/s: "
+                f"p50 {e2e['p50_ms']} ms, p99 {e2e['p99_ms']} ms "
+                f"(target p99 < {e2e['target_p99_ms']:g} ms, ratio {e2e['ratio_to_target']})"
+            )
+    console.print(f"pathwise bench: results written to {args.out}")
+    return 0

@@ -1,0 +1,90 @@
+"""The report: the machine, each measure's ratio to the raw limit, the table and the JSON file."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from pathwise_devstack.commands.bench.workload import RATIO_TARGET
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _ratio(result: Mapping[str, Any], raw: Mapping[str, Any]) -> float:
+    return round(float(result["events_per_s"]) / float(raw["events_per_s"]), 3)
+
+
+def add_ratios(result: dict[str, Any], raw: Mapping[str, Any]) -> None:
+    result["ratio_to_raw"] = _ratio(result, raw)
+    result["ratio_to_raw_from_start"] = round(
+        float(result["events_per_s_from_start"]) / float(raw["events_per_s"]), 3
+    )
+    result["meets_target"] = result["ratio_to_raw"] >= RATIO_TARGET
+
+
+ROWS = (
+    ("produce", "produce (aiokafka)"),
+    ("raw_limit", "raw limit (consume + json + COPY)"),
+    ("runtime_projector", "runtime projector (Tally)"),
+    ("path_projector", "path-svc projector"),
+)
+
+
+def render_table(report: Mapping[str, Any]) -> Table:
+    """The report as a rich table: one row per measure."""
+    table = Table(title=f"pathwise bench: {report['events']:,} events", caption_justify="left")
+    table.add_column("measure")
+    table.add_column("events", justify="right")
+    table.add_column("seconds", justify="right")
+    table.add_column("events/s", justify="right")
+    table.add_column("ratio to raw", justify="right")
+    results = report["results"]
+    for key, label in ROWS:
+        row = results.get(key)
+        if row is None:
+            continue
+        if "skipped" in row:
+            table.add_row(label, "-", "-", "-", f"not available ({row['skipped']})")
+            continue
+        ratio = "1.00" if key == "raw_limit" else f"{row.get('ratio_to_raw', 0):.2f}"
+        if "meets_target" in row:
+            ratio += "  ok" if row["meets_target"] else f"  < {RATIO_TARGET:.2f}"
+        table.add_row(
+            label,
+            f"{row['events']:,}",
+            f"{row['seconds']:.2f}",
+            f"{row['events_per_s']:,.0f}",
+            ratio,
+        )
+    notes = [
+        f"{label}: group join {row['group_join_seconds']:.2f}s; from start "
+        f"{row['events_per_s_from_start']:,.0f} events/s, "
+        f"ratio {row['ratio_to_raw_from_start']:.2f}"
+        for key, label in ROWS
+        if "group_join_seconds" in (row := results.get(key) or {})
+    ]
+    table.caption = "\n".join(
+        [
+            "projectors are timed from partition assignment to the last event applied",
+            *notes,
+            f"target: projector >= {RATIO_TARGET:.0%} of the raw limit (ARCHITECTURE.md section 8)",
+        ]
+    )
+    return table
+
+
+def write_report(report: Mapping[str, Any], out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")

@@ -1,0 +1,1 @@
+"""The write side: admitted results and statements become events in the outbox."""

@@ -1,0 +1,1 @@
+"""The read side: results from the ``assessments`` projection, scoped to one district."""

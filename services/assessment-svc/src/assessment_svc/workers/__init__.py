@@ -1,0 +1,1 @@
+"""Long-running loops beside the projections: the Kafka submissions front door."""

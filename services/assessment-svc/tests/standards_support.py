@@ -1,0 +1,67 @@
+"""Helpers the standards front door tests share: enrolling a student on the log,
+an xAPI scored statement, waiting for one AssessmentRecorded, replay agreeing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from pathwise_contracts import PROFILE_EVENTS, AssessmentRecorded, Envelope, StudentEnrolled
+from pathwise_devstack.stack import Infrastructure
+from pathwise_devstack.verification import replay_service
+
+Auth = Callable[..., dict[str, str]]
+Published = Callable[[uuid.UUID], Awaitable[list[Envelope]]]
+WaitUntil = Callable[..., Awaitable[None]]
+XAPI_HEADERS = {"X-Experience-API-Version": "1.0.3"}
+
+
+async def enroll(bootstrap: str, student: str, external_ids: dict[str, str]) -> None:
+    event = StudentEnrolled(student_id=student, district_id="d1", external_ids=external_ids)
+    envelope = Envelope.wrap(event, id=uuid.uuid4(), source="urn:test", district_id="d1")
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(PROFILE_EVENTS.name, envelope.to_bytes(), key=student.encode())
+    finally:
+        await producer.stop()
+
+
+def scored(statement_id: str, mbox: str, raw: float, activity: str) -> dict[str, Any]:
+    return {
+        "id": statement_id,
+        "actor": {"mbox": mbox, "name": "A student"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/scored"},
+        "object": {"id": activity},
+        "result": {"score": {"raw": raw, "min": 0, "max": 4}},
+        "timestamp": "2026-09-01T10:00:00Z",
+    }
+
+
+async def recorded_once(
+    published: Published, wait_until: WaitUntil, assessment_id: uuid.UUID
+) -> AssessmentRecorded:
+    async def there() -> bool:
+        return bool(await published(assessment_id))
+
+    await wait_until(there, 30)
+    [envelope] = await published(assessment_id)
+    event = envelope.event()
+    assert isinstance(event, AssessmentRecorded)
+    return event
+
+
+async def replays_identically(service: Any, infrastructure: Infrastructure) -> None:
+    """Rebuilding every projection from the log alone gives the live rows."""
+    report = await replay_service(
+        "assessment-svc",
+        live_dsn=service.runtime.settings.database_url,
+        admin_dsn=infrastructure.admin_dsn,
+        bootstrap=infrastructure.bootstrap_servers,
+        verify=True,
+        timeout=30,
+    )
+    assert report.verified, report.as_dict()

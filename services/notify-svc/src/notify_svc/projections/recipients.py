@@ -1,0 +1,201 @@
+"""Who can be told: the student's guardians and teachers, as the profile topic says.
+
+Each keeps the moment since which they are reachable on a channel (rights,
+consent and an address), which ``planned`` compares with a fact's time; an
+erasure drops every row about the person.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+import asyncpg
+
+from notify_svc.domain.audience import CHANNEL, reachable_by_email, reachable_by_sms
+from pathwise_contracts import (
+    Channel,
+    ConsentChanged,
+    ContactPreferencesChanged,
+    EncryptedValue,
+    Envelope,
+    GuardianLinked,
+    SubjectErased,
+    TeachersAssigned,
+)
+
+
+def _sealed(value: EncryptedValue | None) -> str | None:
+    return value.model_dump_json() if value is not None else None
+
+
+def _consent(consent: Mapping[Channel, bool]) -> str:
+    return json.dumps({str(k): v for k, v in consent.items()})
+
+
+async def erase(
+    conn: asyncpg.Connection, event: SubjectErased, touched: set[tuple[str, str]]
+) -> None:
+    """Drop every row about the erased person (a student: all of it; a guardian: their link)."""
+    student = event.student_id
+    if event.kind == "student":
+        await conn.execute(
+            "INSERT INTO erased_students (student_id) VALUES ($1) ON CONFLICT DO NOTHING",
+            student,
+        )
+        for table in ("notifications", "causes", "guardians", "teachers", "paths", "students"):
+            await conn.execute(f"DELETE FROM {table} WHERE student_id = $1", student)
+        touched.difference_update({t for t in touched if t[0] == student})
+        return
+    await conn.execute(
+        """DELETE FROM notifications
+            WHERE student_id = $1 AND guardian_id = $2 AND audience = 'guardians'""",
+        student,
+        event.subject_id,
+    )
+    await conn.execute(
+        "DELETE FROM guardians WHERE student_id = $1 AND guardian_id = $2",
+        student,
+        event.subject_id,
+    )
+    touched.discard((student, event.subject_id))
+
+
+async def assign_teachers(
+    conn: asyncpg.Connection, event: TeachersAssigned, envelope: Envelope
+) -> None:
+    """Replace the student's teachers with the full set on the log.
+
+    A teacher who stays keeps the time since which they could be told; one who
+    left is dropped (their unsent alerts with them, in ``planned.replan_teachers``).
+    """
+    ids = sorted({t.teacher_id for t in event.teachers})
+    await conn.execute(
+        "DELETE FROM teachers WHERE student_id = $1 AND NOT (teacher_id = ANY($2::text[]))",
+        event.student_id,
+        ids,
+    )
+    by_id = {t.teacher_id: t for t in event.teachers}
+    await conn.executemany(
+        """INSERT INTO teachers AS t (student_id, teacher_id, email, assigned_at,
+                                      reachable_since)
+           VALUES ($1, $2, $3::jsonb, $4::timestamptz,
+                   CASE WHEN $5::boolean THEN $4::timestamptz END)
+           ON CONFLICT (student_id, teacher_id) DO UPDATE
+              SET email = excluded.email,
+                  reachable_since = CASE WHEN $5::boolean
+                                         THEN coalesce(t.reachable_since,
+                                                       $4::timestamptz) END""",
+        [
+            (
+                event.student_id,
+                teacher,
+                _sealed(by_id[teacher].email),
+                envelope.time,
+                by_id[teacher].email is not None,
+            )
+            for teacher in ids
+        ],
+    )
+
+
+async def link(conn: asyncpg.Connection, event: GuardianLinked, envelope: Envelope) -> None:
+    reachable = reachable_by_email(event.educational_rights, event.consent, event.email is not None)
+    texted = reachable_by_sms(event.educational_rights, event.consent, event.phone is not None)
+    await conn.execute(
+        """INSERT INTO guardians AS g (student_id, guardian_id, relationship, educational_rights,
+                                       language, email, phone, consent, linked_at, eligible_since,
+                                       sms_eligible_since)
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9,
+                   CASE WHEN $10::boolean THEN $9::timestamptz END,
+                   CASE WHEN $11::boolean THEN $9::timestamptz END)
+           ON CONFLICT (student_id, guardian_id) DO UPDATE
+              SET relationship = excluded.relationship,
+                  educational_rights = excluded.educational_rights,
+                  language = excluded.language,
+                  email = excluded.email,
+                  phone = excluded.phone,
+                  consent = excluded.consent,
+                  eligible_since = CASE WHEN $10::boolean
+                                        THEN coalesce(g.eligible_since, $9::timestamptz) END,
+                  sms_eligible_since = CASE WHEN $11::boolean
+                                            THEN coalesce(g.sms_eligible_since,
+                                                          $9::timestamptz) END""",
+        event.student_id,
+        event.guardian_id,
+        event.relationship,
+        event.educational_rights,
+        event.language,
+        _sealed(event.email),
+        _sealed(event.phone),
+        _consent(event.consent),
+        envelope.time,
+        reachable,
+        texted,
+    )
+
+
+async def change_preferences(
+    conn: asyncpg.Connection, event: ContactPreferencesChanged, envelope: Envelope
+) -> None:
+    """Update a known link; profile-svc orders a guardian's link before their changes."""
+    # Rights come from the stored link, so reachability is decided in SQL.
+    consents = reachable_by_email(True, event.consent, event.email is not None)
+    texts = reachable_by_sms(True, event.consent, event.phone is not None)
+    quiet = event.quiet_hours.model_dump_json() if event.quiet_hours else None
+    frequency = (
+        json.dumps({str(k): str(v) for k, v in event.frequency.items()})
+        if event.frequency
+        else None
+    )
+    await conn.execute(
+        """UPDATE guardians
+              SET language = $3, email = $4::jsonb, phone = $5::jsonb, consent = $6::jsonb,
+                  eligible_since = CASE WHEN educational_rights AND $7::boolean
+                                        THEN coalesce(eligible_since, $8::timestamptz) END,
+                  sms_eligible_since = CASE WHEN educational_rights AND $12::boolean
+                                            THEN coalesce(sms_eligible_since,
+                                                          $8::timestamptz) END,
+                  time_zone = $9, quiet_hours = $10::jsonb, frequency = $11::jsonb
+            WHERE student_id = $1 AND guardian_id = $2""",
+        event.student_id,
+        event.guardian_id,
+        event.language,
+        _sealed(event.email),
+        _sealed(event.phone),
+        _consent(event.consent),
+        consents,
+        envelope.time,
+        event.time_zone,
+        quiet,
+        frequency,
+        texts,
+    )
+
+
+async def change_consent(
+    conn: asyncpg.Connection, event: ConsentChanged, envelope: Envelope
+) -> None:
+    """One channel's consent; the full-state ContactPreferencesChanged that follows agrees."""
+    await conn.execute(
+        """UPDATE guardians
+              SET consent = consent || jsonb_build_object($3::text, $4::boolean),
+                  eligible_since = CASE WHEN educational_rights AND email IS NOT NULL
+                                         AND (CASE WHEN $3::text = $6::text THEN $4::boolean
+                                                   ELSE coalesce((consent ->> $6::text)::boolean,
+                                                                 false) END)
+                                        THEN coalesce(eligible_since, $5::timestamptz) END,
+                  sms_eligible_since = CASE WHEN educational_rights AND phone IS NOT NULL
+                                         AND (CASE WHEN $3::text = $7::text THEN $4::boolean
+                                                   ELSE coalesce((consent ->> $7::text)::boolean,
+                                                                 false) END)
+                                        THEN coalesce(sms_eligible_since, $5::timestamptz) END
+            WHERE student_id = $1 AND guardian_id = $2""",
+        event.student_id,
+        event.guardian_id,
+        str(event.channel),
+        event.granted,
+        envelope.time,
+        str(CHANNEL),
+        str(Channel.SMS),
+    )
