@@ -36,6 +36,7 @@ from pathwise_contracts import (
     SubjectErased,
     SupportNeeded,
 )
+from pathwise_devstack.inprocess import record_of
 from pathwise_devstack.stack import run_coroutine_sync
 from pathwise_runtime.pii import Keyring
 from pathwise_runtime.service import open_pool, prepare_database
@@ -68,21 +69,7 @@ class Log:
     def wrap(self, envelope: Envelope, *, partition: int = 0) -> ConsumerRecord[bytes, bytes]:
         topic = envelope.event().topic
         offsets = self._offsets.setdefault((topic, partition), itertools.count())
-        value = envelope.to_bytes()
-        key = envelope.subject.encode()
-        return ConsumerRecord(
-            topic=topic,
-            partition=partition,
-            offset=next(offsets),
-            timestamp=0,
-            timestamp_type=0,
-            key=key,
-            value=value,
-            checksum=None,
-            serialized_key_size=len(key),
-            serialized_value_size=len(value),
-            headers=(),
-        )
+        return record_of(envelope, next(offsets), partition)
 
 
 def linked(

@@ -15,6 +15,7 @@ from pathwise_contracts import (
     Envelope,
     GuardianLinked,
 )
+from pathwise_devstack.inprocess import record_of
 
 START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 TEST_SOURCE = "urn:pathwise:test"
@@ -75,20 +76,7 @@ def guardian_linked(student: str, guardian: str, *, rights: bool = True) -> Enve
 
 def record(envelope: Envelope, offset: int, partition: int = 3) -> ConsumerRecord[bytes, bytes]:
     """A hand-built record of ``envelope`` as if read from its event's topic."""
-    key, value = envelope.subject.encode(), envelope.to_bytes()
-    return ConsumerRecord(
-        topic=envelope.event().topic,
-        partition=partition,
-        offset=offset,
-        timestamp=0,
-        timestamp_type=0,
-        key=key,
-        value=value,
-        checksum=None,
-        serialized_key_size=len(key),
-        serialized_value_size=len(value),
-        headers=(),
-    )
+    return record_of(envelope, offset, partition)
 
 
 async def produce(bootstrap: str, envelopes: Sequence[Envelope]) -> None:

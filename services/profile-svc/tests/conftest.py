@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from uuid import UUID
+from collections.abc import Awaitable, Callable, Sequence
 
-import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from pathwise_contracts import PATH_EVENTS, PROFILE_EVENTS, Envelope, Topic
-from pathwise_devstack import inprocess
-from pathwise_devstack.devtoken import mint_token
+from pathwise_contracts import PATH_EVENTS, PROFILE_EVENTS, Topic
 from pathwise_devstack.inprocess import Running
+from pathwise_devstack.service_fixtures import service_fixtures
 from pathwise_devstack.stack import Infrastructure
 from pathwise_runtime import replay
 from pathwise_runtime.service import open_pool, prepare_database
@@ -20,46 +17,7 @@ from profile_svc.main import SPEC
 from profile_svc.projections.mastery import MasteryProjection
 from profile_svc.projections.profiles import ProfilesProjection
 
-SECRET = "x" * 32
-
-
-def bearer(role: str = "teacher", district: str = "d1", sub: str | None = None) -> dict[str, str]:
-    token = mint_token(SECRET, role=role, district=district, sub=sub)
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def auth() -> Callable[..., dict[str, str]]:
-    """Headers with a dev token for a role, district and (optionally) subject."""
-    return bearer
-
-
-@pytest.fixture
-def offline_client() -> httpx.AsyncClient:
-    """The app without its lifespan: enough for auth and validation, which answer first."""
-    return inprocess.offline_client(SPEC, SECRET)
-
-
-@pytest.fixture
-async def service(database: Callable[[], str], kafka_bootstrap: str) -> AsyncIterator[Running]:
-    """The whole service in-process on a fresh database, with its own consumer group."""
-    async with inprocess.running(SPEC, database(), kafka_bootstrap, secret=SECRET) as run:
-        yield run
-
-
-@pytest.fixture
-def published(kafka_bootstrap: str) -> Callable[[UUID], Awaitable[list[Envelope]]]:
-    """Reads the topic for the messages of one event id."""
-    return lambda event_id: inprocess.published(kafka_bootstrap, PROFILE_EVENTS, event_id)
-
-
-eventually = inprocess.eventually
-
-
-@pytest.fixture
-def wait_until() -> Callable[..., Awaitable[None]]:
-    """Polls an async predicate until it holds (or fails the test after ~20 s)."""
-    return eventually
+auth, offline_client, service, published, wait_until = service_fixtures(SPEC, PROFILE_EVENTS)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from pathwise_contracts import Envelope, Topic
 from pathwise_runtime.service import Runtime, ServiceSpec, create_app
@@ -82,3 +82,21 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20.0
     async with asyncio.timeout(timeout):
         while not await check():  # noqa: ASYNC110 - polling another process's state
             await asyncio.sleep(0.2)
+
+
+def record_of(envelope: Envelope, offset: int, partition: int = 0) -> ConsumerRecord[bytes, bytes]:
+    """A hand-built record of ``envelope`` as if read from its event's topic at ``offset``."""
+    key, value = envelope.subject.encode(), envelope.to_bytes()
+    return ConsumerRecord(
+        topic=envelope.event().topic,
+        partition=partition,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=key,
+        value=value,
+        checksum=None,
+        serialized_key_size=len(key),
+        serialized_value_size=len(value),
+        headers=(),
+    )

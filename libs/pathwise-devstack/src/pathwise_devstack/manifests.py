@@ -71,12 +71,12 @@ def topics_yaml(topics: Sequence[Topic] | None = None) -> str:
 
 def consumers() -> list[Consumer]:
     """The consumer groups each service runs (group id = `<service>.<projection>`)."""
-    from pathwise_devstack.platform import _projections_of
+    from pathwise_devstack.platform import projections_of
 
     return [
         Consumer(spec.name, f"{spec.name}.{name}", topics)
         for spec in SERVICES
-        for name, topics in _projections_of(spec.module)
+        for name, topics in projections_of(spec.name)
     ]
 
 

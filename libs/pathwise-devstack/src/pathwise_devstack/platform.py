@@ -149,7 +149,7 @@ class Platform:
             finally:
                 await conn.close()
             behind = 0
-            for projection in _projections_of(spec.name):
+            for projection in projections_of(spec.name):
                 for topic in projection[1]:
                     for (t, p), end in ends.items():
                         if t == topic:
@@ -222,7 +222,7 @@ async def _unsent(service: str, platform: Platform) -> int:
         await conn.close()
 
 
-def _projections_of(name: str) -> list[tuple[str, tuple[str, ...]]]:
+def projections_of(name: str) -> list[tuple[str, tuple[str, ...]]]:
     """(name, topics) of each projection a service runs, without starting it."""
     spec = service_spec(name)
     probe = _SpecProbe()

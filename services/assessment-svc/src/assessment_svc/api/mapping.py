@@ -11,13 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assessment_svc.api.standards import invalid
 from assessment_svc.domain.evidence import Invalid
-from pathwise_runtime.auth import Principal, require_role
+from pathwise_runtime.auth import AdminOrService, Staff
 from pathwise_runtime.problems import Problem
 from pathwise_runtime.service import Runtime
 
 router = APIRouter(prefix="/v1", tags=["competency mapping"])
-Admin = Annotated[Principal, require_role("admin", "service")]
-Staff = Annotated[Principal, require_role("teacher", "admin", "service")]
 
 Kind = Literal[
     "xapi_activity",
@@ -61,13 +59,13 @@ async def _store(request: Request, district: str, mappings: list[Mapping]) -> in
 
 
 @router.put("/competency-mappings")
-async def put_mappings(body: Mappings, who: Admin, request: Request) -> dict[str, int]:
+async def put_mappings(body: Mappings, who: AdminOrService, request: Request) -> dict[str, int]:
     """Add or replace mappings; results arriving afterwards use them."""
     return {"stored": await _store(request, who.district, body.mappings)}
 
 
 @router.post("/competency-mappings.csv")
-async def import_mappings(who: Admin, request: Request) -> dict[str, int]:
+async def import_mappings(who: AdminOrService, request: Request) -> dict[str, int]:
     """CSV with columns kind, ref, competency_id[, max_score]: all rows or none."""
     try:
         reader = csv.DictReader(io.StringIO((await request.body()).decode("utf-8-sig")))

@@ -13,11 +13,9 @@ from assessment_svc.commands import ingestion
 from assessment_svc.domain.submission import Submission
 from assessment_svc.domain.voiding import VoidRequest
 from assessment_svc.queries import results as queries
-from pathwise_runtime.auth import Principal, require_role
+from pathwise_runtime.auth import Staff
 from pathwise_runtime.problems import Problem
 from pathwise_runtime.service import Runtime
-
-Staff = Annotated[Principal, require_role("teacher", "admin", "service")]
 
 router = APIRouter(prefix="/v1", tags=["assessments"])
 

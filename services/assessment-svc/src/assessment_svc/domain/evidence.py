@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -59,17 +59,12 @@ class Evidence:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def event(self, competency_id: str | None) -> ResultSubmitted:
+        """The submission as the log carries it, with the competency the mapping resolved."""
+        own = {f.name: getattr(self, f.name) for f in fields(self)}
         return ResultSubmitted(
+            **{**own, "competency_id": competency_id},
             student_id=f"ext:{self.identity}",
             assessment_id=self.assessment_id,
-            identity=self.identity,
-            competency_id=competency_id,
-            activity=self.activity,
-            score=self.score,
-            max_score=self.max_score,
-            occurred_at=self.occurred_at,
-            source=self.source,
-            source_id=self.source_id,
         )
 
 

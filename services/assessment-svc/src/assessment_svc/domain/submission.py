@@ -66,13 +66,5 @@ class Submission(BaseModel):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def event(self) -> AssessmentRecorded:
-        return AssessmentRecorded(
-            assessment_id=self.assessment_id,
-            student_id=self.student_id,
-            competency_id=self.competency_id,
-            score=self.score,
-            max_score=self.max_score,
-            occurred_at=self.occurred_at,
-            source=self.source,
-            source_id=self.source_id,
-        )
+        own = self.model_dump(include=set(AssessmentRecorded.model_fields))
+        return AssessmentRecorded(**own, assessment_id=self.assessment_id)

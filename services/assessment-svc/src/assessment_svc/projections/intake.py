@@ -29,6 +29,7 @@ from pathwise_contracts import (
     derive_event_id,
 )
 from pathwise_runtime.projection import Delivered
+from pathwise_runtime.rows import from_row
 
 
 class IntakeProjection:
@@ -130,16 +131,7 @@ class IntakeProjection:
         if not new:
             return []
         assert event.competency_id is not None
-        recorded = AssessmentRecorded(
-            assessment_id=event.assessment_id,
-            student_id=student,
-            competency_id=event.competency_id,
-            score=event.score,
-            max_score=event.max_score,
-            occurred_at=event.occurred_at,
-            source=event.source,
-            source_id=event.source_id,
-        )
+        recorded = from_row(AssessmentRecorded, dict(event), student_id=student)
         out = [
             Envelope.wrap(
                 recorded,

@@ -9,9 +9,6 @@ The export is the same log in full, as CSV (or JSON), for records requests
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -21,7 +18,9 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from pathwise_runtime.auth import Principal, require_role
+from pathwise_runtime.exports import attachment
 from pathwise_runtime.problems import Problem
+from pathwise_runtime.rows import from_row
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
 
@@ -138,13 +137,8 @@ async def student_notifications(
     )
     return StudentNotifications(
         student_id=student_id,
-        notifications=[Delivery(**_fields(r, Delivery)) for r in rows],
+        notifications=[from_row(Delivery, r) for r in rows],
     )
-
-
-def _fields(row: asyncpg.Record, model: type[BaseModel]) -> dict[str, Any]:
-    values = dict(row)
-    return {name: values.get(name) for name in model.model_fields}
 
 
 @router.get("/guardians/{guardian_id}/notifications", response_model=GuardianNotifications)
@@ -159,19 +153,7 @@ async def guardian_notifications(
     return GuardianNotifications(
         guardian_id=guardian_id,
         notifications=[
-            GuardianNotification(
-                notification_id=r["notification_id"],
-                student_id=r["student_id"],
-                cause=r["cause"],
-                channel=r["channel"],
-                status=r["status"],
-                reason=r["error"],
-                language=r["language"],
-                updated_at=r["at"],
-                final=r["final"],
-                delivery=r["delivery"],
-            )
-            for r in rows
+            from_row(GuardianNotification, r, reason=r["error"], updated_at=r["at"]) for r in rows
         ],
     )
 
@@ -227,26 +209,6 @@ def _record(row: asyncpg.Record) -> dict[str, Any]:
     }
 
 
-def _cell(value: Any) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _export(rows: list[asyncpg.Record], format: str, name: str) -> Response:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
     records = [_record(r) for r in rows]
-    if format == "json":
-        body = json.dumps({"columns": EXPORT_COLUMNS, "notifications": records}, indent=1)
-        media, suffix = "application/json", "json"
-    else:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(EXPORT_COLUMNS)
-        writer.writerows([_cell(r[c]) for c in EXPORT_COLUMNS] for r in records)
-        body, media, suffix = out.getvalue(), "text/csv; charset=utf-8", "csv"
-    return Response(
-        body,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{safe}.{suffix}"'},
-    )
+    return attachment(records, EXPORT_COLUMNS, format, name, key="notifications")

@@ -22,11 +22,10 @@ from pydantic import BaseModel, Field, TypeAdapter
 from path_svc.api.paths import PathOut
 from path_svc.domain.mastery import level
 from pathwise_contracts import MasteryLevel, PathStep
-from pathwise_runtime.auth import CurrentPrincipal, Principal, require_role
+from pathwise_runtime.auth import CurrentPrincipal, Principal, Staff, require_role
 from pathwise_runtime.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["portal"])
-Staff = Annotated[Principal, require_role("teacher", "admin", "service")]
 SectionId = Annotated[str, Path(min_length=1, max_length=128, description="The section's id.")]
 _STATE = TypeAdapter(dict[str, Any])
 _STEPS = TypeAdapter(list[PathStep])

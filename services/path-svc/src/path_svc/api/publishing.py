@@ -10,7 +10,7 @@ same version is a new, distinguishable fact.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Body, Query, Request
 
@@ -18,11 +18,10 @@ from path_svc.domain.case import digest, from_case
 from path_svc.domain.framework import Framework, FrameworkError
 from pathwise_contracts import Envelope, FrameworkPublished, derive_event_id
 from pathwise_runtime import outbox
-from pathwise_runtime.auth import Principal, require_role
+from pathwise_runtime.auth import Admin
 from pathwise_runtime.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["frameworks"])
-Admin = Annotated[Principal, require_role("admin")]
 
 
 def published(framework: Framework, source_uri: str | None = None) -> FrameworkPublished:

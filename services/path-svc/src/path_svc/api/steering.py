@@ -28,12 +28,11 @@ from pathwise_contracts import (
     derive_event_id,
 )
 from pathwise_runtime import outbox
-from pathwise_runtime.auth import Principal, require_role
+from pathwise_runtime.auth import Principal, Teacher, require_role
 from pathwise_runtime.pii import Keyring
 from pathwise_runtime.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["steering"])
-Teacher = Annotated[Principal, require_role("teacher", "admin")]
 Chooser = Annotated[Principal, require_role("student", "teacher", "admin")]
 StudentId = Annotated[str, Path(min_length=1, max_length=128, description="The student's id.")]
 Code = Annotated[str, Path(min_length=1, max_length=64, description="A competency code.")]

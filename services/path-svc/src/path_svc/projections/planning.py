@@ -91,25 +91,15 @@ class PlanningProjection:
         return planner.support.evidence(code, event.p_mastery, code in steps, at)
 
     def _alert(self, student: str, alert: Alert, cause: Envelope) -> Envelope:
-        event: Event
-        if alert.resolved:
-            event = SupportResolved(
-                student_id=student,
-                competency_id=alert.competency_id,
-                reason=alert.reason,
-                episode=alert.episode,
-                detail=alert.detail,
-                cause_event_id=cause.id,
-            )
-        else:
-            event = SupportNeeded(
-                student_id=student,
-                competency_id=alert.competency_id,
-                reason=alert.reason,
-                episode=alert.episode,
-                detail=alert.detail,
-                cause_event_id=cause.id,
-            )
+        kind = SupportResolved if alert.resolved else SupportNeeded
+        event = kind(
+            student_id=student,
+            competency_id=alert.competency_id,
+            reason=alert.reason,
+            episode=alert.episode,
+            detail=alert.detail,
+            cause_event_id=cause.id,
+        )
         # The event type is part of the id too, so an episode's opening and closing differ.
         parts = ["support", alert.competency_id, str(alert.episode)]
         return derive(event, cause, source=self.source, parts=parts)

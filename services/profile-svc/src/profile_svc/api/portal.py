@@ -15,12 +15,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from pathwise_runtime.auth import CurrentPrincipal, Principal, require_role
+from pathwise_runtime.auth import AdminOrService, CurrentPrincipal
 from pathwise_runtime.problems import Problem
 from profile_svc.api.stream_http import runtime
 
 router = APIRouter(prefix="/v1", tags=["portal"])
-AdminOrService = Annotated[Principal, require_role("admin", "service")]
 Role = Literal["teacher", "guardian", "student"]
 
 

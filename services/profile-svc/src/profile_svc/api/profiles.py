@@ -10,7 +10,12 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from pathwise_contracts import EncryptedValue, Event, SubjectErased
-from pathwise_runtime.auth import CurrentPrincipal, Principal, require_role
+from pathwise_runtime.auth import (
+    Admin,
+    AdminOrService,
+    CurrentPrincipal,
+    Service,
+)
 from pathwise_runtime.problems import Problem
 from profile_svc.adapters.personal import Vault
 from profile_svc.api.stream_http import Accepted, allowed, personal, run, runtime
@@ -18,11 +23,6 @@ from profile_svc.commands import streams, teaching, viewers
 from profile_svc.domain.enrollment import Enrollment
 from profile_svc.queries import disclosures
 from profile_svc.queries import profiles as queries
-
-Staff = Annotated[Principal, require_role("teacher", "admin", "service")]
-Admin = Annotated[Principal, require_role("admin")]
-AdminOrService = Annotated[Principal, require_role("admin", "service")]
-Service = Annotated[Principal, require_role("service")]
 
 router = APIRouter(prefix="/v1", tags=["students"])
 

@@ -7,14 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from pathwise_runtime.auth import CurrentPrincipal, Principal, require_role
+from pathwise_runtime.auth import AdminOrService, CurrentPrincipal
 from pathwise_runtime.problems import Problem
 from profile_svc.api.stream_http import personal, runtime
 from profile_svc.commands import roster_import, viewers
 from profile_svc.domain.oneroster import PackageError, parse, read_zip
 from profile_svc.queries import disclosures, records, search
-
-AdminOrService = Annotated[Principal, require_role("admin", "service")]
 
 router = APIRouter(prefix="/v1", tags=["roster"])
 
