@@ -1,4 +1,4 @@
-"""Helpers the standards front door tests share: enrolling a student on the log,
+"""Helpers assessment-svc's service tests share: enrolling a student on the log,
 an xAPI scored statement, waiting for one AssessmentRecorded, replay agreeing."""
 
 from __future__ import annotations

@@ -9,10 +9,10 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from standards_support import replays_identically
 
 from pathwise_contracts import AssessmentRecorded, AssessmentVoided, Envelope, derive_event_id
 from pathwise_devstack.stack import Infrastructure
-from pathwise_devstack.verification import replay_service
 
 pytestmark = pytest.mark.integration
 
@@ -129,16 +129,3 @@ async def test_a_voided_result_stays_listed_but_flagged(
     [void] = await published(derive_event_id(UUID(assessment_id), "void"))
     assert isinstance(void.event(), AssessmentVoided)
     await replays_identically(service, infrastructure)
-
-
-async def replays_identically(service: Any, infrastructure: Infrastructure) -> None:
-    """Rebuilding the projection from the log alone gives the live rows."""
-    report = await replay_service(
-        "assessment-svc",
-        live_dsn=service.runtime.settings.database_url,
-        admin_dsn=infrastructure.admin_dsn,
-        bootstrap=infrastructure.bootstrap_servers,
-        verify=True,
-        timeout=20,
-    )
-    assert report.verified, report.as_dict()
