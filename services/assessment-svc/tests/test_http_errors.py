@@ -76,3 +76,24 @@ async def test_a_void_reason_must_be_a_code(
         )
         assert r.status_code == 422
         assert [e["field"] for e in r.json()["errors"]] == ["reason"]
+
+
+async def test_bodies_are_bounded_in_size_and_depth(
+    offline_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    """The xAPI resource and the batch endpoint take vendor JSON: a huge or deeply
+    nested body is refused (413, 400) before the route or the parser sees it."""
+    json_type = {**auth("admin"), "content-type": "application/json"}
+    async with offline_client as client:
+        huge = b'{"results": [' + b'"x",' * (2 * 1024 * 1024) + b'"x"]}'
+        r = await client.post("/v1/assessments/batch", content=huge, headers=json_type)
+        assert r.status_code == 413, r.text
+        assert r.json()["errors"][0]["field"] == "body"
+        deep = b"[" * 5000 + b"]" * 5000
+        r = await client.post(
+            "/xapi/statements",
+            content=deep,
+            headers={**json_type, "X-Experience-API-Version": "1.0.3"},
+        )
+        assert r.status_code == 400, r.text
+        assert r.json()["type"] == "urn:pathwise:problem:body-too-deep"

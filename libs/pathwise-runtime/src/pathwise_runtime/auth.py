@@ -64,6 +64,12 @@ class TokenVerifier:
                 "no token verification configured: set PATHWISE_AUTH_JWKS_URL "
                 "(production) or PATHWISE_AUTH_DEV_SECRET (development)"
             )
+        if self._jwks and not self._issuer:
+            # Without it any issuer the JWKS happens to sign for would be believed.
+            raise RuntimeError(
+                "PATHWISE_AUTH_ISSUER is required with PATHWISE_AUTH_JWKS_URL: "
+                "tokens are accepted only from the identity provider named there"
+            )
 
     def verify(self, token: str) -> Principal:
         options: Any = {"require": ["exp", "sub"]}

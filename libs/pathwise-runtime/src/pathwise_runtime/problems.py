@@ -21,6 +21,7 @@ _TITLES = {
     404: "Not found",
     409: "Conflict",
     412: "Precondition failed",
+    413: "Content too large",
     422: "Unprocessable content",
     503: "Service unavailable",
 }

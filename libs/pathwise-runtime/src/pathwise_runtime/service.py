@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 
-from pathwise_runtime import metrics, migrations, problems, telemetry
+from pathwise_runtime import limits, metrics, migrations, problems, telemetry
 from pathwise_runtime.applier import BatchApplier
 from pathwise_runtime.auth import TokenVerifier
 from pathwise_runtime.outbox import OutboxRelay
@@ -159,6 +159,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     app = FastAPI(title=spec.name, lifespan=lifespan, telemetry=metrics.FASTAPI_TELEMETRY)
     app.state.token_verifier = TokenVerifier(settings)
     problems.install(app)
+    limits.install(app, settings)
     app.add_middleware(metrics.HttpObserver, service=settings.service_name)
 
     @app.get("/healthz", include_in_schema=False)

@@ -38,6 +38,14 @@ class ServiceSettings(BaseSettings):
     auth_dev_secret: SecretStr | None = Field(None, validation_alias="PATHWISE_AUTH_DEV_SECRET")
     auth_audience: str = Field("pathwise", validation_alias="PATHWISE_AUTH_AUDIENCE")
     auth_issuer: str | None = Field(None, validation_alias="PATHWISE_AUTH_ISSUER")
+    # Request bodies (runtime.limits): documents (JSON, forms) and packages (zip).
+    http_max_document_bytes: int = Field(
+        4 * 1024 * 1024, validation_alias="HTTP_MAX_DOCUMENT_BYTES", ge=1024
+    )
+    http_max_package_bytes: int = Field(
+        64 * 1024 * 1024, validation_alias="HTTP_MAX_PACKAGE_BYTES", ge=1024
+    )
+    http_max_json_depth: int = Field(64, validation_alias="HTTP_MAX_JSON_DEPTH", ge=2, le=1000)
     pii_master_key: SecretStr | None = Field(None, validation_alias="PATHWISE_PII_KEY")
     log_format: str = Field("json", validation_alias="LOG_FORMAT")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")

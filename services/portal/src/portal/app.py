@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from pathwise_runtime import problems, service, telemetry
+from pathwise_runtime import limits, problems, service, telemetry
 from portal import family, live, signin, student, teacher
 from portal.livefeed import Feed, Hub
 from portal.settings import PortalSettings
@@ -76,6 +76,7 @@ def create_app(
         same_site="lax",
         https_only=settings.cookie_secure,
     )
+    limits.install(app, settings)
     problems.install(app)
     _errors(app)
 
