@@ -257,10 +257,11 @@ async def test_section_groups_over_http(database: Callable[[], str], kafka_boots
                 " AND headers::text LIKE '%GroupsSuggested%'"
             )
 
-    assert (first, again) == (1, 0)
-    [weekly] = [Envelope.from_bytes(bytes(r["payload"])).event() for r in payloads]
-    assert isinstance(weekly, GroupsSuggested)
-    assert weekly.week == "2026-W41" and weekly.section_id == section
+    # Other suites' sections may share the broker's topics: count only this one.
+    assert first >= 1 and again == 0
+    events = [Envelope.from_bytes(bytes(r["payload"])).event() for r in payloads]
+    [weekly] = [e for e in events if isinstance(e, GroupsSuggested) and e.section_id == section]
+    assert weekly.week == "2026-W41"
     assert sorted(weekly.groups[0].student_ids) == sorted(f"s-{tag}-{i}" for i in range(4))
 
     [group] = body["groups"]
