@@ -132,6 +132,16 @@ async def test_the_sinks_signed_callbacks_are_accepted_by_the_webhooks(
 
     monkeypatch.setattr(sms_webhooks.sms_reports, "record_provider_status", record)
     monkeypatch.setattr(sms_webhooks, "_act", act)
+    handled: set[tuple[str, str]] = set()
+
+    async def acted_on(_pool: Any, provider: str, message_id: str) -> bool:
+        return (provider, message_id) in handled
+
+    async def mark_acted(_pool: Any, provider: str, message_id: str) -> None:
+        handled.add((provider, message_id))
+
+    monkeypatch.setattr(sms_webhooks.sms_inbound, "acted_on", acted_on)
+    monkeypatch.setattr(sms_webhooks.sms_inbound, "mark_acted", mark_acted)
     app = FastAPI()
     problems.install(app)
     app.include_router(sms_webhooks.router)

@@ -158,15 +158,20 @@ async def test_a_text_is_sent_once_reported_and_stopped_by_stop(
             "/v1/sms/inbound", **signed("/v1/sms/inbound", {"From": PHONE, "Body": "help"})
         )
         assert helped.status_code == 200
+        # A reply the provider retries (or anyone replays), same MessageSid: acted on once.
+        retried = signed("/v1/sms/inbound", {"From": PHONE, "Body": "help", "MessageSid": "SM1"})
+        for _ in range(2):
+            assert (await notify.post("/v1/sms/inbound", **retried)).status_code == 200
     replies = [s.body for _, s in fake.sent[1:]]
-    assert len(replies) == 2 and "START" in replies[0] and "HELP" not in replies[0]
+    assert len(replies) == 3 and "START" in replies[0] and "HELP" not in replies[0]
+    assert replies[1] == replies[2]  # the two HELP answers: the plain one and the retried one
     assert consents == [{"channel": "sms", "granted": False, "source": "sms_stop"}] * 2
 
     # The profile's consent change has not come back yet: the number's STOP still holds.
     second = support.mastered(S, "3.OA.A.2")
     await applier.apply([log.record(second, time=t0 + hour, id=support.cause_id("second"))])
     await sender.run_once()
-    assert len(fake.sent) == 3  # nothing new to the number
+    assert len(fake.sent) == 4  # nothing new to the number
     outcome = await db.fetchrow(
         "SELECT state, last_error FROM deliveries WHERE notification_id = $1",
         notification_id(support.cause_id("second"), G, "sms"),

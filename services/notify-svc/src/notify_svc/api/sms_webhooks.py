@@ -29,7 +29,7 @@ from fastapi import APIRouter, Request, Response
 from notify_svc.adapters.profile_consent import change_consent
 from notify_svc.adapters.sms import Sms, SmsFailed, SmsProvider
 from notify_svc.adapters.unsubscribe_links import signing_key
-from notify_svc.commands import sms_numbers, sms_reports
+from notify_svc.commands import sms_inbound, sms_numbers, sms_reports
 from notify_svc.domain.signature import valid_twilio_signature, valid_vonage_signature
 from notify_svc.domain.sms_text import HELP, STARTED, STOPPED
 from notify_svc.settings import NotifySettings
@@ -126,7 +126,8 @@ async def inbound(request: Request) -> Response:
     number = form.get("From", "")
     if not number:
         raise Problem(422, "From: required")
-    await _act(request.app.state.runtime, settings, number, form.get("Body", ""))
+    runtime = request.app.state.runtime
+    await _once(runtime, "twilio", form.get("MessageSid"), number, form.get("Body", ""), settings)
     return Response(EMPTY_TWIML, media_type="text/xml")
 
 
@@ -138,10 +139,31 @@ async def vonage_inbound(request: Request) -> Response:
     number = params.get("msisdn", "")
     if not number:
         raise Problem(422, "msisdn: required")
-    await _act(
-        request.app.state.runtime, settings, "+" + number.lstrip("+"), params.get("text", "")
+    number = "+" + number.lstrip("+")
+    runtime = request.app.state.runtime
+    await _once(
+        runtime, "vonage", params.get("messageId"), number, params.get("text", ""), settings
     )
     return Response(status_code=204)
+
+
+async def _once(
+    runtime: Any,
+    provider: str,
+    message_id: str | None,
+    number: str,
+    body: str,
+    settings: NotifySettings,
+) -> None:
+    """Act on a reply unless its message id was handled before (a retry or a replay).
+
+    The id is inside what the provider signs, so it cannot be dropped to slip past.
+    """
+    if message_id and await sms_inbound.acted_on(runtime.pool, provider, message_id):
+        return
+    await _act(runtime, settings, number, body)
+    if message_id:
+        await sms_inbound.mark_acted(runtime.pool, provider, message_id)
 
 
 async def _act(runtime: Any, settings: NotifySettings, number: str, body: str) -> None:
