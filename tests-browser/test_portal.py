@@ -18,6 +18,9 @@ from demo_district import Portal
 from playwright.async_api import Page, expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+# An outer limit: expect() returns as soon as the live update lands; a replan crosses
+# three processes, which on a loaded CI machine can take well over the usual seconds.
+LIVE_UPDATE_LIMIT_MS = 240_000
 
 NewPage = Callable[[], Awaitable[Page]]
 
@@ -159,7 +162,7 @@ async def test_teacher_override_changes_the_students_path_live(
     await expect(teacher_page.locator("[role=status]")).to_contain_text("Override sent")
 
     gone = student_page.locator(f"#path li[data-competency='{skipped}']")
-    await expect(gone).to_have_count(0, timeout=20_000)
+    await expect(gone).to_have_count(0, timeout=LIVE_UPDATE_LIMIT_MS)
     assert await student_page.evaluate("window.pathwiseNoReload === true"), "the page reloaded"
     assert await student_page.locator("#path").get_attribute("data-refreshed")
 
@@ -168,7 +171,7 @@ async def test_teacher_override_changes_the_students_path_live(
     lift = teacher_page.get_by_role("button", name=f"Lift the skip of {skipped}")
     await lift.click()
     await expect(teacher_page.locator("[role=status]")).to_contain_text("Override lifted")
-    await expect(gone).to_have_count(1, timeout=20_000)
+    await expect(gone).to_have_count(1, timeout=LIVE_UPDATE_LIMIT_MS)
     assert await student_page.evaluate("window.pathwiseNoReload === true"), "the page reloaded"
 
 
