@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -137,12 +138,8 @@ class PlanningProjection:
         return derive(
             PathReplanned(
                 student_id=student,
-                version=replan.version,
-                steps=replan.steps,
-                added=replan.added,
-                removed=replan.removed,
-                reason=replan.reason,
                 cause_event_id=cause.id,
+                **{f.name: getattr(replan, f.name) for f in fields(replan)},
             ),
             cause,
             source=self.source,
