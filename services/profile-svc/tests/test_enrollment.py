@@ -49,9 +49,16 @@ def test_the_fingerprint_ignores_guardian_order_but_not_data() -> None:
 
 
 def test_events_have_derived_ids_and_sealed_personal_data() -> None:
-    keys = {s: (f"dek:{s}:x", bytes([n]) * 32) for n, s in enumerate(["stu-1", "g-1", "g-2"])}
+    keys = {
+        (kind, s): (f"dek:{kind}:{s}", bytes([n]) * 32)
+        for n, (kind, s) in enumerate(
+            (kind, s) for s in ["stu-1", "g-1", "g-2"] for kind in ("student", "guardian")
+        )
+    }
     personal = Vault(DataKeys(keys), Keyring(b"m" * 32))
-    events = Enrollment.model_validate(body()).events("d1", personal.seal, personal.seal)
+    events = Enrollment.model_validate(body()).events(
+        "d1", personal.seal_student, personal.seal_guardian
+    )
     ids = [event_id for event_id, _ in events]
     assert ids == [
         derive_event_id("enroll", "stu-1"),

@@ -246,7 +246,7 @@ async def test_profile_commands_access_consent_and_erasure(
     assert isinstance(enrolled, StudentEnrolled) and enrolled.display_name is not None
     personal = PersonalData(service.runtime.settings)
     async with service.runtime.pool.acquire() as conn:
-        vault = await personal.vault(conn, kids=[enrolled.display_name.kid])
+        vault = await personal.vault(conn, "d1", kids=[enrolled.display_name.kid])
     assert vault.open(enrolled.display_name) == "Grace Hopper"
 
     assert (await client.delete(base, headers=auth("teacher", "d1", sub="t-1"))).status_code == 403
@@ -258,7 +258,7 @@ async def test_profile_commands_access_consent_and_erasure(
 
     await wait_until(gone)
     async with service.runtime.pool.acquire() as conn:
-        vault = await personal.vault(conn, kids=[enrolled.display_name.kid])
+        vault = await personal.vault(conn, "d1", kids=[enrolled.display_name.kid])
         assert (
             await conn.fetchval("SELECT count(*) FROM access_log WHERE student_id = $1", student)
             == 0
@@ -266,7 +266,7 @@ async def test_profile_commands_access_consent_and_erasure(
     assert vault.open(enrolled.display_name) is None
     again = PersonalData(ServiceSettings(PATHWISE_AUTH_DEV_SECRET="x" * 32))  # the same master
     async with service.runtime.pool.acquire() as conn:
-        assert (await again.vault(conn, kids=[enrolled.display_name.kid])).open(
+        assert (await again.vault(conn, "d1", kids=[enrolled.display_name.kid])).open(
             enrolled.display_name
         ) is None
     records = await _all_records(kafka_bootstrap)

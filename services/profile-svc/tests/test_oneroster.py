@@ -66,7 +66,12 @@ def test_a_package_without_manifest_or_a_listed_file_is_refused() -> None:
 def _vault(patch: Patch) -> Vault:
     """Stored keys for the student and their guardians, in memory."""
     subjects = [patch.student_id, *(g.guardian_id for g in patch.guardians.values())]
-    keys = {s: (f"dek:{s}:x", bytes([n]) * 32) for n, s in enumerate(subjects)}
+    keys = {
+        (kind, s): (f"dek:{kind}:{s}", bytes([n]) * 32)
+        for n, (kind, s) in enumerate(
+            (kind, s) for s in subjects for kind in ("student", "guardian")
+        )
+    }
     return Vault(DataKeys(keys), Keyring(b"m" * 32))
 
 
@@ -75,8 +80,14 @@ def test_the_same_roster_again_changes_nothing_and_a_delta_withdraws() -> None:
     patch = plan(package, today=TODAY).students["stu-00001"]
     vault = _vault(patch)
     body = new_enrollment(patch, package.org_types)
-    state = evolve(StreamState(), [e for _, e in body.events("d1", vault.seal, vault.seal)])
-    kwargs = {"orgs": package.org_types, "seal": vault.seal, "seal_contact": vault.seal}
+    state = evolve(
+        StreamState(), [e for _, e in body.events("d1", vault.seal_student, vault.seal_guardian)]
+    )
+    kwargs = {
+        "orgs": package.org_types,
+        "seal": vault.seal_student,
+        "seal_contact": vault.seal_guardian,
+    }
     assert changes(patch, state, version=2, open_=vault.open, **kwargs) == []  # type: ignore[arg-type]
 
     moved = sample_district.generate(10)
@@ -99,14 +110,16 @@ def test_a_new_guardian_is_linked_and_a_changed_email_keeps_consent() -> None:
     patch = plan(package, today=TODAY).students["stu-00001"]
     vault = _vault(patch)
     body = new_enrollment(patch, package.org_types).model_copy(update={"guardians": []})
-    state = evolve(StreamState(), [e for _, e in body.events("d1", vault.seal, vault.seal)])
+    state = evolve(
+        StreamState(), [e for _, e in body.events("d1", vault.seal_student, vault.seal_guardian)]
+    )
     events = changes(
         patch,
         state,
         version=2,
         orgs=package.org_types,
-        seal=vault.seal,
-        seal_contact=vault.seal,
+        seal=vault.seal_student,
+        seal_contact=vault.seal_guardian,
         open_=vault.open,
     )
     assert {type(e) for e in events} == {GuardianLinked}

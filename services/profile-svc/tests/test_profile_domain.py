@@ -52,7 +52,12 @@ def test_who_sees_a_student(viewer: Viewer, visible: bool) -> None:
 
 def _vault(*subjects: str) -> Vault:
     """Stored keys for ``subjects`` in memory, and the derived keyring for older values."""
-    keys = {s: (f"dek:{s}:x", bytes([n]) * 32) for n, s in enumerate(subjects)}
+    keys = {
+        (kind, s): (f"dek:{kind}:{s}", bytes([n]) * 32)
+        for n, (kind, s) in enumerate(
+            (kind, s) for s in subjects for kind in ("student", "guardian")
+        )
+    }
     return Vault(DataKeys(keys), Keyring(b"m" * 32))
 
 
@@ -113,7 +118,7 @@ def test_contact_preferences_seal_details_and_keep_consent() -> None:
         time_zone="Europe/Madrid",
         frequency={Channel.SMS: Frequency.DAILY_DIGEST},
     )
-    after = body.applied(state.guardians["mum"], "mum", vault.seal)
+    after = body.applied(state.guardians["mum"], "mum", vault.seal_guardian)
     event = after.preferences("s1", "mum", 2)
     assert "555" not in event.model_dump_json()
     assert vault.open(event.phone) == "+15551234567"
@@ -130,8 +135,8 @@ def test_free_text_and_plan_details_are_sealed() -> None:
     vault = _vault("s1")
     plan = Accommodations(
         requirements=["extended_time"], plans=[{"kind": "iep", "details": "Autism support"}]
-    ).event("s1", 2, vault.seal)
-    note = Reflection(reflection_id="r", text="I am proud").event("s1", 3, vault.seal)
+    ).event("s1", 2, vault.seal_student)
+    note = Reflection(reflection_id="r", text="I am proud").event("s1", 3, vault.seal_student)
     assert "Autism support" not in plan.model_dump_json()
     assert '"iep"' not in plan.model_dump_json()
     assert "I am proud" not in note.model_dump_json()

@@ -5,6 +5,11 @@ forgotten. A stored random key can: each subject gets one AES-256 data key,
 kept wrapped (AES-GCM) under a key-encryption key derived from the master key,
 and erasing the subject deletes the row. Every ciphertext under that ``kid``,
 in the database and on Kafka, is then noise.
+
+A subject is named by (district, kind, id): two districts' rosters may both
+hold a ``g-1``, and a district's student and guardian ids may meet, so erasing
+one never touches another's key. A ``kid`` is random and says nothing of whom
+it belongs to.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import hashlib
 import os
 import secrets
 from collections.abc import Iterable
+from typing import Literal
 
 import asyncpg
 from cryptography.exceptions import InvalidTag
@@ -25,6 +31,10 @@ from pathwise_contracts import EncryptedValue
 from pathwise_runtime.settings import ServiceSettings
 
 STORED_PREFIX = "dek:"
+Kind = Literal["student", "guardian", "teacher"]
+KINDS: tuple[Kind, ...] = ("student", "guardian", "teacher")
+Subject = tuple[Kind, str]
+"""A data subject within one district: its kind and its id."""
 
 
 def _b64(data: bytes) -> str:
@@ -48,14 +58,14 @@ def master_key(settings: ServiceSettings) -> bytes:
 class DataKeys:
     """Data keys by ``kid`` for one unit of work; seals and opens with them."""
 
-    def __init__(self, by_subject: dict[str, tuple[str, bytes]]) -> None:
+    def __init__(self, by_subject: dict[Subject, tuple[str, bytes]]) -> None:
         self._by_subject = by_subject
         self._by_kid = {kid: key for kid, key in by_subject.values()}
 
     def __or__(self, other: DataKeys) -> DataKeys:
         return DataKeys({**self._by_subject, **other._by_subject})
 
-    def seal(self, subject: str, text: str) -> EncryptedValue:
+    def seal(self, subject: Subject, text: str) -> EncryptedValue:
         kid, key = self._by_subject[subject]
         nonce = os.urandom(12)
         ct = AESGCM(key).encrypt(nonce, text.encode(), kid.encode())
@@ -89,40 +99,75 @@ class Keystore:
     def _unwrap(self, kid: str, wrapped: bytes) -> bytes:
         return self._kek.decrypt(wrapped[:12], wrapped[12:], kid.encode())
 
-    async def keys_for(self, conn: asyncpg.Connection, subjects: Iterable[str]) -> DataKeys:
-        """Each subject's key, created on first use (concurrent creators agree on one)."""
+    async def keys_for(
+        self, conn: asyncpg.Connection, district: str, subjects: Iterable[Subject]
+    ) -> DataKeys:
+        """Each subject's key in ``district``, created on first use (concurrent creators
+        agree on one)."""
         wanted = sorted(set(subjects))
-        fresh = [(s, f"{STORED_PREFIX}{s}:{secrets.token_hex(8)}") for s in wanted]
+        if not wanted:
+            return DataKeys({})
+        kids = [f"{STORED_PREFIX}{secrets.token_hex(16)}" for _ in wanted]
         await conn.execute(
-            """INSERT INTO subject_keys (subject_id, kid, wrapped)
-               SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])
-               ON CONFLICT (subject_id) DO NOTHING""",
-            [s for s, _ in fresh],
-            [k for _, k in fresh],
-            [self._wrap(k, secrets.token_bytes(32)) for _, k in fresh],
+            """INSERT INTO data_keys (district_id, kind, subject_id, kid, wrapped)
+               SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::bytea[])
+               ON CONFLICT (district_id, kind, subject_id) DO NOTHING""",
+            district,
+            [kind for kind, _ in wanted],
+            [sid for _, sid in wanted],
+            kids,
+            [self._wrap(kid, secrets.token_bytes(32)) for kid in kids],
         )
         rows = await conn.fetch(
-            "SELECT subject_id, kid, wrapped FROM subject_keys WHERE subject_id = ANY($1)", wanted
+            """SELECT k.kind, k.subject_id, k.kid, k.wrapped
+                 FROM data_keys k JOIN unnest($2::text[], $3::text[]) AS w(kind, subject_id)
+                      USING (kind, subject_id)
+                WHERE k.district_id = $1""",
+            district,
+            [kind for kind, _ in wanted],
+            [sid for _, sid in wanted],
         )
-        return DataKeys(
-            {r["subject_id"]: (r["kid"], self._unwrap(r["kid"], r["wrapped"])) for r in rows}
-        )
+        return self._keys(rows)
 
-    async def keys_by_kid(self, conn: asyncpg.Connection, kids: Iterable[str]) -> DataKeys:
-        """The stored keys among ``kids``; an erased subject's kid is simply absent."""
+    async def keys_by_kid(
+        self,
+        conn: asyncpg.Connection,
+        district: str,
+        kids: Iterable[str],
+        *,
+        kinds: Iterable[Kind] = KINDS,
+    ) -> DataKeys:
+        """The stored keys among ``kids`` that belong to ``district`` (and ``kinds``); an
+        erased subject's kid, or another district's, is simply absent."""
         stored = sorted({k for k in kids if k.startswith(STORED_PREFIX)})
         if not stored:
             return DataKeys({})
         rows = await conn.fetch(
-            "SELECT subject_id, kid, wrapped FROM subject_keys WHERE kid = ANY($1)", stored
+            """SELECT kind, subject_id, kid, wrapped FROM data_keys
+                WHERE district_id = $1 AND kid = ANY($2) AND kind = ANY($3)""",
+            district,
+            stored,
+            list(kinds),
         )
+        return self._keys(rows)
+
+    def _keys(self, rows: Iterable[asyncpg.Record]) -> DataKeys:
         return DataKeys(
-            {r["subject_id"]: (r["kid"], self._unwrap(r["kid"], r["wrapped"])) for r in rows}
+            {
+                (r["kind"], r["subject_id"]): (r["kid"], self._unwrap(r["kid"], r["wrapped"]))
+                for r in rows
+            }
         )
 
-    async def destroy(self, conn: asyncpg.Connection, subjects: Iterable[str]) -> int:
-        """Forget the subjects' keys; returns how many were destroyed."""
+    async def destroy(
+        self, conn: asyncpg.Connection, district: str, kind: Kind, subjects: Iterable[str]
+    ) -> int:
+        """Forget the subjects' keys in ``district``; returns how many were destroyed."""
         deleted = await conn.fetch(
-            "DELETE FROM subject_keys WHERE subject_id = ANY($1) RETURNING kid", sorted(subjects)
+            """DELETE FROM data_keys
+                WHERE district_id = $1 AND kind = $2 AND subject_id = ANY($3) RETURNING kid""",
+            district,
+            kind,
+            sorted(subjects),
         )
         return len(deleted)

@@ -3,8 +3,9 @@
 Everything personal is sealed with its data subject's *stored* key
 (``keystore``), which erasure destroys: a student's own data (name,
 accommodation details, goal notes, reflections) with the student's key, a
-guardian's contact details (email, phone) with the guardian's key (subject =
-guardian id, one key per person whichever students they are linked to).
+guardian's contact details (email, phone) with the guardian's key (one key
+per person in the district, whichever students they are linked to), a
+teacher's address with the teacher's. Keys are per (district, kind, id).
 notify-svc reads contacts through ``POST /v1/personal-data/open``, so once a
 key is gone nobody can read that person's ciphertext on Kafka any more.
 
@@ -25,7 +26,14 @@ from cryptography.exceptions import InvalidTag
 from pathwise_contracts import EncryptedValue
 from pathwise_runtime.pii import Keyring
 from pathwise_runtime.settings import ServiceSettings
-from profile_svc.adapters.keystore import STORED_PREFIX, DataKeys, Keystore, master_key
+from profile_svc.adapters.keystore import (
+    KINDS,
+    STORED_PREFIX,
+    DataKeys,
+    Keystore,
+    Kind,
+    master_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +45,15 @@ class Vault:
         self._keys = keys
         self._keyring = keyring
 
-    def seal(self, subject: str, text: str) -> EncryptedValue:
-        """Seal with the subject's stored (erasable) key; it must have been loaded."""
-        return self._keys.seal(subject, text)
+    def seal_student(self, student_id: str, text: str) -> EncryptedValue:
+        """Seal with the student's stored (erasable) key; it must have been loaded."""
+        return self._keys.seal(("student", student_id), text)
+
+    def seal_guardian(self, guardian_id: str, text: str) -> EncryptedValue:
+        return self._keys.seal(("guardian", guardian_id), text)
+
+    def seal_teacher(self, teacher_id: str, text: str) -> EncryptedValue:
+        return self._keys.seal(("teacher", teacher_id), text)
 
     def open(self, value: EncryptedValue | None) -> str | None:
         """The plaintext, or None when there is none or its key is gone (erased)."""
@@ -71,13 +85,25 @@ class PersonalData:
         ).digest()
 
     async def vault(
-        self, conn: asyncpg.Connection, *, subjects: Iterable[str] = (), kids: Iterable[str] = ()
+        self,
+        conn: asyncpg.Connection,
+        district: str,
+        *,
+        students: Iterable[str] = (),
+        guardians: Iterable[str] = (),
+        teachers: Iterable[str] = (),
+        kids: Iterable[str] = (),
+        kinds: Iterable[Kind] = KINDS,
     ) -> Vault:
-        """Keys to seal for ``subjects`` (created if new) and to open ``kids``."""
-        wanted, known = list(subjects), list(kids)
-        keys = DataKeys({})
-        if wanted:
-            keys = keys | await self.keystore.keys_for(conn, wanted)
+        """Keys of ``district`` to seal for the named subjects (created if new) and to
+        open ``kids`` of ``kinds``; a kid of another district stays closed."""
+        wanted = [
+            *(("student", s) for s in students),
+            *(("guardian", g) for g in guardians),
+            *(("teacher", t) for t in teachers),
+        ]
+        keys = await self.keystore.keys_for(conn, district, wanted)  # type: ignore[arg-type]
+        known = list(kids)
         if known:
-            keys = keys | await self.keystore.keys_by_kid(conn, known)
+            keys = keys | await self.keystore.keys_by_kid(conn, district, known, kinds=kinds)
         return Vault(keys, self._keyring)

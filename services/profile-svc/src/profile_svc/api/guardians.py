@@ -57,7 +57,7 @@ async def set_contact(
     """Channels, language, time zone, quiet hours and per-channel frequency (full new state)."""
 
     def decide(stream: streams.Stream, version: int, vault: Vault) -> Sequence[Event]:
-        after = body.applied(_guardian(stream, guardian_id), guardian_id, vault.seal)
+        after = body.applied(_guardian(stream, guardian_id), guardian_id, vault.seal_guardian)
         return [after.preferences(student_id, guardian_id, version)]
 
     return await run(
@@ -68,7 +68,7 @@ async def set_contact(
         if_match=if_match,
         may=_themself_or_staff(guardian_id),
         decide=decide,
-        subjects=[guardian_id],
+        guardians=[guardian_id],
     )
 
 

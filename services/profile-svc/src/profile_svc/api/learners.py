@@ -68,7 +68,7 @@ def _decide(build: Build, *, open_only: bool = True) -> streams.Decide:
     def decide(stream: streams.Stream, version: int, vault: Vault) -> Sequence[Event]:
         if open_only and stream.state.status != "enrolled":
             raise Problem(409, f"student {stream.student_id!r} is {stream.state.status}")
-        return [build(stream.student_id, version, vault.seal)]
+        return [build(stream.student_id, version, vault.seal_student)]
 
     return decide
 

@@ -17,6 +17,7 @@ from pathwise_runtime.auth import (
     Service,
 )
 from pathwise_runtime.problems import Problem
+from profile_svc.adapters.keystore import STORED_PREFIX, Kind
 from profile_svc.adapters.personal import Vault
 from profile_svc.api.stream_http import Accepted, allowed, personal, run, runtime
 from profile_svc.commands import streams, teaching, viewers
@@ -99,7 +100,7 @@ async def erase_student(
         ]
 
     async def then(conn: asyncpg.Connection, stream: streams.Stream) -> None:
-        await keystore.destroy(conn, [stream.student_id])
+        await keystore.destroy(conn, stream.district, "student", [stream.student_id])
         await disclosures.forget(conn, stream.student_id)
 
     await run(
@@ -165,6 +166,11 @@ async def access_log(
         )
 
 
+# What other services may have opened: contacts to deliver a message. A
+# student's own data (name, notes, reflections) is opened only in here.
+OPENABLE: tuple[Kind, ...] = ("guardian", "teacher")
+
+
 class Sealed(BaseModel):
     values: list[EncryptedValue] = Field(max_length=1000)
 
@@ -178,12 +184,20 @@ async def open_personal_data(body: Sealed, who: Service, request: Request) -> Op
     """Decrypt personal data for another Pathwise service (null once the subject is erased).
 
     This is how consumers read fields sealed with stored, erasable keys; they
-    never hold those keys themselves.
+    never hold those keys themselves. A service token opens only contacts
+    (guardians', teachers') of its own district; anything else reads as null,
+    like an erased value, so the answer tells nothing of other districts.
     """
     data = personal(request)
     async with runtime(request).pool.acquire() as conn:
-        vault = await data.vault(conn, kids=[v.kid for v in body.values])
-    return Opened(values=[vault.open(v) for v in body.values])
+        vault = await data.vault(
+            conn, who.district, kids=[v.kid for v in body.values], kinds=OPENABLE
+        )
+    # Values under keys derived from the master key (older logs) are not this
+    # endpoint's to open: they are not per-subject, so they cannot be scoped.
+    return Opened(
+        values=[vault.open(v) if v.kid.startswith(STORED_PREFIX) else None for v in body.values]
+    )
 
 
 __all__ = ["Accepted", "router"]

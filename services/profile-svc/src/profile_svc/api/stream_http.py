@@ -71,10 +71,10 @@ async def run(
     if_match: str | None,
     may: streams.May,
     decide: streams.Decide,
-    subjects: Iterable[str] = (),
+    guardians: Iterable[str] = (),
     then: Callable[[asyncpg.Connection, streams.Stream], Awaitable[None]] | None = None,
 ) -> Accepted:
-    """One command on the stream (``streams.append``); ``subjects``: guardian keys it needs."""
+    """One command on the stream (``streams.append``); ``guardians``: whose keys it needs."""
     rt = runtime(request)
 
     async def command(viewer: Viewer, expected: int | None) -> int:
@@ -87,7 +87,7 @@ async def run(
             decide=decide,
             personal=personal(request),
             source=rt.source,
-            subjects=subjects,
+            guardians=guardians,
             then=then,
         )
 

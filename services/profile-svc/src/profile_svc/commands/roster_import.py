@@ -111,8 +111,8 @@ class _Run:
                 stream.state,
                 version=version,
                 orgs=self.orgs,
-                seal=vault.seal,
-                seal_contact=vault.seal,
+                seal=vault.seal_student,
+                seal_contact=vault.seal_guardian,
                 open_=vault.open,
             )
             return emitted
@@ -127,7 +127,7 @@ class _Run:
                 decide=decide,
                 personal=self.personal,
                 source=self.source,
-                subjects=[g.guardian_id for g in patch.guardians.values()],
+                guardians=[g.guardian_id for g in patch.guardians.values()],
             )
         except streams.NotFound:
             self.reject(patch, "sourcedId", "the id is in use outside your district")

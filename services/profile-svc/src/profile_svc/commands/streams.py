@@ -111,8 +111,10 @@ async def enroll(
             same = row["fingerprint"] == fingerprint
             return Result(Outcome.UNCHANGED if same else Outcome.CONFLICT, row["version"])
         guardians = [g.guardian_id for g in enrollment.guardians]
-        vault = await personal.vault(conn, subjects=[enrollment.student_id, *guardians])
-        events = enrollment.events(district, vault.seal, vault.seal)
+        vault = await personal.vault(
+            conn, district, students=[enrollment.student_id], guardians=guardians
+        )
+        events = enrollment.events(district, vault.seal_student, vault.seal_guardian)
         state = evolve(StreamState(), [e for _, e in events])
         await conn.execute(
             "UPDATE student_streams SET state = $2::jsonb WHERE student_id = $1",
@@ -141,14 +143,14 @@ async def append(
     decide: Decide,
     personal: PersonalData,
     source: str,
-    subjects: Iterable[str] = (),
+    guardians: Iterable[str] = (),
     then: Callable[[asyncpg.Connection, Stream], Awaitable[None]] | None = None,
 ) -> int:
     """Run one command on the student's stream; returns the new version (the ETag).
 
     Raises ``NotFound`` when the caller may not see the student (or it is
     erased) and ``Stale`` on a version mismatch. The vault holds the student's
-    key and those of ``subjects`` (the guardians whose contacts the command
+    key and those of ``guardians`` (the guardians whose contacts the command
     seals or compares). ``then`` runs in the same transaction after the events
     are queued (erasure destroys keys there).
     """
@@ -163,7 +165,9 @@ async def append(
         stream = _stream(student_id, row)
         _check(stream, viewer, may, expected)
         version = stream.version + 1
-        vault = await personal.vault(conn, subjects=[student_id, *subjects])
+        vault = await personal.vault(
+            conn, stream.district, students=[student_id], guardians=guardians
+        )
         events = decide(stream, version, vault)
         if not events:
             return stream.version
@@ -228,7 +232,7 @@ async def erase_guardian(
                 erased_at=erased_at,
             )
             await _write(conn, stream, stream.version + 1, [erased], source)
-        await personal.keystore.destroy(conn, [guardian_id])
+        await personal.keystore.destroy(conn, district, "guardian", [guardian_id])
     return named.version + 1
 
 

@@ -57,11 +57,13 @@ async def set_emails(
     changed = sorted(t for t, d in wanted.items() if t not in known or known[t] != d)
     if not changed:
         return set()
-    vault = await personal.vault(conn, subjects=[t for t in changed if emails[t]])
+    vault = await personal.vault(conn, district, teachers=[t for t in changed if emails[t]])
     sealed: dict[str, str | None] = {}
     for teacher in changed:
         email = emails[teacher]
-        sealed[teacher] = vault.seal(teacher, email.strip()).model_dump_json() if email else None
+        sealed[teacher] = (
+            vault.seal_teacher(teacher, email.strip()).model_dump_json() if email else None
+        )
     await conn.execute(
         """INSERT INTO teachers (district_id, teacher_id, email, email_digest)
            SELECT $1, u.t, u.e::jsonb, u.d FROM unnest($2::text[], $3::text[], $4::text[])

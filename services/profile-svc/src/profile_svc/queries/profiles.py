@@ -143,7 +143,7 @@ async def student(
         | _kids(goals, "note")
         | _kids(reflections, "text")
     )
-    vault = await personal.vault(conn, kids=kids)
+    vault = await personal.vault(conn, viewer.district, kids=kids)
     view = _view(row, guardians, goals, reflections, vault)
     return view.model_copy(update={"mastery": await summary(conn, student_id)})
 

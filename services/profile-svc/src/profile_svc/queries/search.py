@@ -75,7 +75,7 @@ async def students(
         for r in rows
         if r["display_name"]
     }
-    vault = await personal.vault(conn, kids=[v.kid for v in names.values()])
+    vault = await personal.vault(conn, viewer.district, kids=[v.kid for v in names.values()])
     return [
         StudentSummary(
             student_id=r["student_id"],
