@@ -12,6 +12,7 @@ import pytest
 from standards_support import replays_identically
 
 from pathwise_contracts import AssessmentRecorded, AssessmentVoided, Envelope, derive_event_id
+from pathwise_devstack.service_fixtures import rostered
 from pathwise_devstack.stack import Infrastructure
 
 pytestmark = pytest.mark.integration
@@ -39,6 +40,7 @@ async def test_a_result_is_published_projected_and_deduplicated(
 ) -> None:
     client, teacher = service.client, auth("teacher", "d1")
     student = f"stu-{secrets.token_hex(4)}"
+    await rostered(service, student)
     first = result(student, f"{student}/1")
 
     r = await client.post("/v1/assessments", json=first, headers=teacher)

@@ -27,6 +27,7 @@ from pathwise_contracts import (
     AssessmentVoided,
     derive_event_id,
 )
+from pathwise_devstack.service_fixtures import rostered
 
 EDFI_NS = "uri://ed-fi.org/"
 
@@ -223,6 +224,7 @@ async def native_batches_are_idempotent_and_listing_pages(
 ) -> None:
     client, teacher = service.client, auth("teacher", "d1")
     student = f"stu-{secrets.token_hex(4)}"
+    await rostered(service, student)
     results = [
         {
             "student_id": student,

@@ -14,7 +14,10 @@ from pathwise_contracts import (
     AssessmentVoided,
     Envelope,
     GuardianLinked,
+    StudentEnrolled,
+    TeachersAssigned,
 )
+from pathwise_contracts.events.profile import AssignedTeacher
 from pathwise_devstack.inprocess import record_of
 
 START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
@@ -72,6 +75,32 @@ def guardian_linked(student: str, guardian: str, *, rights: bool = True) -> Enve
         district_id="d1",
         time=START,
     )
+
+
+def rostered(
+    student: str,
+    *,
+    teachers: Sequence[str] = ("dev-teacher", "t-1"),
+    sections: Sequence[str] = (),
+    district: str = "d1",
+) -> list[Envelope]:
+    """The student's enrolment and teachers, as profile-svc tells them (what access needs)."""
+    events = [
+        StudentEnrolled(student_id=student, district_id=district, section_ids=list(sections)),
+        TeachersAssigned(
+            student_id=student, teachers=[AssignedTeacher(teacher_id=t) for t in teachers]
+        ),
+    ]
+    return [
+        Envelope.wrap(
+            event,
+            id=uuid.uuid5(uuid.NAMESPACE_URL, f"{student}/{event.type}"),
+            source=TEST_SOURCE,
+            district_id=district,
+            time=START,
+        )
+        for event in events
+    ]
 
 
 def record(envelope: Envelope, offset: int, partition: int = 3) -> ConsumerRecord[bytes, bytes]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from path_support import START, guardian_linked, produce, recorded
+from path_support import START, guardian_linked, produce, recorded, rostered
 
 from path_svc.main import SPEC
 from path_svc.workers.weekly_groups import publish_week
@@ -69,7 +69,11 @@ async def test_path_mastery_and_framework_over_http(
     ):
         await produce(
             kafka_bootstrap,
-            [*(recorded(student, n) for n in range(4)), guardian_linked(student, guardian)],
+            [
+                *rostered(student),
+                *(recorded(student, n) for n in range(4)),
+                guardian_linked(student, guardian),
+            ],
         )
         path = await eventually(
             client,
@@ -132,7 +136,7 @@ async def test_teachers_override_and_students_choose_over_http(
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://path-svc") as client,
     ):
-        await produce(kafka_bootstrap, [recorded(student, 0, score=0.0)])
+        await produce(kafka_bootstrap, [*rostered(student), recorded(student, 0, score=0.0)])
         url = f"/v1/students/{student}/path"
         await eventually(client, url, lambda body: body["version"] >= 1)
         teacher = bearer("teacher", sub="t-1")

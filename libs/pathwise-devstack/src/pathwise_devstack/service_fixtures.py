@@ -9,17 +9,30 @@ same vocabulary (``auth``, ``offline_client``, ``service``, ``published``,
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import httpx
 import pytest
 
-from pathwise_contracts import Envelope, Topic
+from pathwise_contracts import (
+    PROFILE_EVENTS,
+    Envelope,
+    Event,
+    GuardianLinked,
+    StudentEnrolled,
+    TeachersAssigned,
+    Topic,
+)
+from pathwise_contracts.events.profile import AssignedTeacher
 from pathwise_devstack import inprocess
 from pathwise_devstack.devtoken import mint_token
 from pathwise_devstack.inprocess import Running
+from pathwise_runtime.access import AccessProjection
+from pathwise_runtime.projection import Delivered
 from pathwise_runtime.service import ServiceSpec
 
 SECRET = "x" * 32
@@ -29,6 +42,52 @@ def bearer(role: str = "teacher", district: str = "d1", sub: str | None = None) 
     """Headers with a dev token (signed with ``SECRET``) for a role, district and subject."""
     token = mint_token(SECRET, role=role, district=district, sub=sub)
     return {"Authorization": f"Bearer {token}"}
+
+
+async def rostered(
+    running: Running,
+    student: str,
+    *,
+    district: str = "d1",
+    teachers: Sequence[str] = ("dev-teacher",),
+    guardians: Sequence[str] = (),
+) -> None:
+    """Give the service's ``access`` table the student's roster, as profile-svc's log would.
+
+    For a service's own tests, which run without profile-svc: the default
+    teacher is the subject ``bearer("teacher")`` signs as.
+    """
+    events: list[Event] = [
+        StudentEnrolled(student_id=student, district_id=district),
+        TeachersAssigned(
+            student_id=student, teachers=[AssignedTeacher(teacher_id=t) for t in teachers]
+        ),
+        *(
+            GuardianLinked(
+                student_id=student,
+                guardian_id=g,
+                relationship="guardian",
+                educational_rights=True,
+                consent={},
+            )
+            for g in guardians
+        ),
+    ]
+    now = datetime.now(UTC)
+    batch = [
+        Delivered(
+            Envelope.wrap(
+                e, id=uuid.uuid4(), source="urn:pathwise:test", district_id=district, time=now
+            ),
+            e,
+            PROFILE_EVENTS.name,
+            0,
+            n,
+        )
+        for n, e in enumerate(events)
+    ]
+    async with running.runtime.pool.acquire() as conn, conn.transaction():
+        await AccessProjection().apply(conn, batch)
 
 
 def service_fixtures(spec: ServiceSpec, topic: Topic) -> tuple[Any, ...]:

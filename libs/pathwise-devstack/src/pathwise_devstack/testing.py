@@ -70,6 +70,15 @@ def database(infrastructure: Infrastructure) -> Iterator[Callable[[], str]]:
     _drop_databases(infrastructure.admin_dsn, created)
 
 
+@pytest.fixture(scope="module")
+def module_database(infrastructure: Infrastructure) -> Iterator[str]:
+    """One fresh database for a whole test module (a service shared by many checks)."""
+    name = f"test_{secrets.token_hex(6)}"
+    run_coroutine_sync(lambda: ensure_database(infrastructure.admin_dsn, name))
+    yield infrastructure.make_dsn(name)
+    _drop_databases(infrastructure.admin_dsn, [name])
+
+
 def _drop_databases(admin_dsn: str, names: list[str]) -> None:
     async def drop_all() -> None:
         for name in names:

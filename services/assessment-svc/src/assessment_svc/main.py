@@ -24,10 +24,12 @@ def _api(app: FastAPI) -> None:
 SPEC = ServiceSpec(
     name="assessment-svc",
     migrations=Path(__file__).resolve().parents[2] / "migrations",
+    # intake first: replay rebuilds in this order, so the tombstones of erased
+    # students exist before the tables that must skip them.
     projections=lambda rt: [
+        IntakeProjection(source=rt.source),
         AssessmentsProjection(),
         StatementsProjection(),
-        IntakeProjection(source=rt.source),
     ],
     configure_api=_api,
     workers=[start_ingest],

@@ -1,4 +1,11 @@
-"""HTTP API of assessment-svc: record and void results, read them back."""
+"""HTTP API of assessment-svc: record and void results, read them back.
+
+Every result is about one student, and the runtime's policy decides on it:
+an admin or a service of the student's district, a teacher of one of the
+student's sections. Results may arrive before the roster, so an admin or a
+service may record for a student nobody knows yet, never for one another
+district holds or one that was erased.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,9 @@ from assessment_svc.commands import ingestion
 from assessment_svc.domain.submission import Submission
 from assessment_svc.domain.voiding import VoidRequest
 from assessment_svc.queries import results as queries
+from pathwise_runtime import access
 from pathwise_runtime.auth import Staff
+from pathwise_runtime.policy import Act
 from pathwise_runtime.problems import Problem
 from pathwise_runtime.service import Runtime
 
@@ -36,6 +45,8 @@ async def record(body: Submission, who: Staff, request: Request, response: Respo
     if body.district_id is not None and body.district_id != who.district:
         raise Problem(403, f"district_id must be your district ({who.district!r})")
     runtime = _runtime(request)
+    async with runtime.pool.acquire() as conn:
+        await access.authorize(conn, who, Act.RECORD, body.student_id)
     outcome = await ingestion.record(
         runtime.pool, body, district=who.district, source=runtime.source
     )
@@ -60,15 +71,20 @@ async def void(assessment_id: UUID, body: VoidRequest, who: Staff, request: Requ
     target = await ingestion.find(runtime.pool, assessment_id)
     if target is None or target.district_id != who.district:
         raise Problem(404, f"no assessment {assessment_id} in your district")
+    async with runtime.pool.acquire() as conn:
+        await access.authorize(conn, who, Act.RECORD, target.student_id)
     first = await ingestion.void(runtime.pool, target, body.reason, source=runtime.source)
     return Receipt(assessment_id=assessment_id, status="voided" if first else "already_voided")
 
 
 @router.get("/assessments/{assessment_id}", response_model=queries.AssessmentView)
 async def get_one(assessment_id: UUID, who: Staff, request: Request) -> queries.AssessmentView:
-    found = await queries.one(_runtime(request).pool, assessment_id, who.district)
+    pool = _runtime(request).pool
+    found = await queries.one(pool, assessment_id, who.district)
     if found is None:
         raise Problem(404, f"no assessment {assessment_id} in your district")
+    async with pool.acquire() as conn:
+        await access.authorize(conn, who, Act.READ, found.student_id)
     return found
 
 
@@ -88,9 +104,10 @@ async def of_student(
         after = queries.parse_cursor(cursor) if cursor else None
     except (ValueError, TypeError, IndexError) as exc:
         raise Problem(400, "cursor is not one this service handed out", field="cursor") from exc
-    found = await queries.of_student(
-        _runtime(request).pool, student_id, who.district, limit=limit, after=after
-    )
+    pool = _runtime(request).pool
+    async with pool.acquire() as conn:
+        await access.authorize(conn, who, Act.READ, student_id)
+    found = await queries.of_student(pool, student_id, who.district, limit=limit, after=after)
     next_cursor = queries.cursor_of(found[-1]) if len(found) == limit else None
     return queries.StudentAssessments(
         student_id=student_id, assessments=found, next_cursor=next_cursor
@@ -127,6 +144,11 @@ async def record_batch(
             raise Problem(403, f"results.{index}.district_id must be your district")
     digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
     async with runtime.pool.acquire() as conn, conn.transaction():
+        for index, item in enumerate(body.results):
+            try:
+                await access.authorize(conn, who, Act.RECORD, item.student_id)
+            except Problem as exc:
+                raise Problem(exc.status, f"results.{index}.student_id: {exc.detail}") from exc
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", idempotency_key)
         known = await conn.fetchrow(
             """SELECT fingerprint, response FROM idempotency_keys

@@ -7,6 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
+from assessment_svc.projections import erasure
 from pathwise_contracts import ASSESSMENT_EVENTS, AssessmentRecorded, AssessmentVoided, Envelope
 from pathwise_runtime.projection import Delivered
 
@@ -29,8 +30,16 @@ class AssessmentsProjection:
                 recorded.setdefault(event.assessment_id, (item, event))
             elif isinstance(event, AssessmentVoided):
                 voided[event.assessment_id] = event.reason
+        gone = await erasure.erased_students(
+            conn, ((d.envelope.districtid, e.student_id) for d, e in recorded.values())
+        )
+        kept = [
+            (d, e)
+            for d, e in recorded.values()
+            if (d.envelope.districtid, e.student_id) not in gone
+        ]
         # A void always follows its result on the same partition, so insert first.
-        await _insert(conn, list(recorded.values()))
+        await _insert(conn, kept)
         if voided:
             await conn.execute(
                 """UPDATE assessments AS a SET voided = true, void_reason = v.reason

@@ -5,6 +5,10 @@ student answers to it, the result becomes ``AssessmentRecorded``; if not, it is
 parked and released by the ``StudentEnrolled`` that introduces the identity.
 Both paths emit the same event (id = the assessment id, time = the submission's),
 so the rows and events are the same whichever topic a replay reads first.
+
+The same consumer keeps the runtime's ``access`` table (who may act on which
+student) and carries out ``SubjectErased`` (``erasure``): erasures first in a
+batch, and results of an erased identity are dropped, not parked.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from uuid import UUID
 import asyncpg
 
 from assessment_svc.domain import identity
+from assessment_svc.projections import erasure
 from pathwise_contracts import (
     ASSESSMENT_EVENTS,
     PROFILE_EVENTS,
@@ -25,9 +30,11 @@ from pathwise_contracts import (
     Envelope,
     ResultSubmitted,
     StudentEnrolled,
+    SubjectErased,
     SubmissionVoided,
     derive_event_id,
 )
+from pathwise_runtime.access import AccessProjection
 from pathwise_runtime.projection import Delivered
 from pathwise_runtime.rows import from_row
 
@@ -37,21 +44,44 @@ class IntakeProjection:
 
     name: str = "intake"
     topics: tuple[str, ...] = (ASSESSMENT_EVENTS.name, PROFILE_EVENTS.name)
-    tables: tuple[str, ...] = ("identities", "parked", "resolved", "unmapped")
+    tables: tuple[str, ...] = (
+        "identities",
+        "parked",
+        "resolved",
+        "unmapped",
+        "erased_students",
+        *AccessProjection.tables,
+    )
 
     def __init__(self, source: str) -> None:
         self.source = source
+        self.access = AccessProjection()
 
     async def apply(
         self, conn: asyncpg.Connection, batch: Sequence[Delivered]
     ) -> Sequence[Envelope]:
         out: list[Envelope] = []
+        await self.access.apply(conn, [d for d in batch if d.topic == PROFILE_EVENTS.name])
+        for item in batch:
+            if isinstance(item.event, SubjectErased) and item.event.kind == "student":
+                district = item.envelope.districtid or ""
+                await erasure.erase(conn, district, item.event.student_id, item.event.erased_at)
+        gone = await erasure.erased_identities(
+            conn,
+            (
+                (d.envelope.districtid or "", d.event.identity)
+                for d in batch
+                if isinstance(d.event, ResultSubmitted)
+            ),
+        )
         enrolled = [d for d in batch if isinstance(d.event, StudentEnrolled)]
         for item in enrolled:  # identities first: a result in the same batch resolves
             assert isinstance(item.event, StudentEnrolled)
             await self._enroll(conn, item.event, item.envelope.districtid or "")
         for item in batch:
             if isinstance(item.event, ResultSubmitted):
+                if (item.envelope.districtid or "", item.event.identity) in gone:
+                    continue  # about an erased student: not kept, not released later
                 out.extend(await self._submitted(conn, item.event, item.envelope))
             elif isinstance(item.event, SubmissionVoided):
                 out.extend(await self._voided(conn, item.event, item.envelope))

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from assessment_svc.projections import erasure
 from pathwise_contracts import ASSESSMENT_EVENTS, Envelope, StatementStored
 from pathwise_runtime.projection import Delivered
 
@@ -24,6 +25,23 @@ class StatementsProjection:
         self, conn: asyncpg.Connection, batch: Sequence[Delivered]
     ) -> Sequence[Envelope]:
         rows = [(d, d.event) for d in batch if isinstance(d.event, StatementStored)]
+        if not rows:
+            return ()
+        gone = await erasure.erased_identities(
+            conn,
+            (
+                (d.envelope.districtid or "", a)
+                for d, e in rows
+                for a in [e.agent, *e.related_agents]
+            ),
+        )
+        rows = [
+            (d, e)
+            for d, e in rows
+            if not any(
+                (d.envelope.districtid or "", a) in gone for a in [e.agent, *e.related_agents]
+            )
+        ]
         if not rows:
             return ()
         await conn.executemany(

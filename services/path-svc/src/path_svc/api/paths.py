@@ -1,9 +1,9 @@
 """HTTP queries of path-svc: the framework, a student's path and mastery.
 
 Reads only: everything path-svc knows comes from the log through its
-projections (teachers' and students' commands are in ``steering``). Reads
-are scoped to the caller's district, and a guardian sees only students they
-hold educational rights for.
+projections (teachers' and students' commands are in ``steering``). Each read
+of a student goes through the runtime's policy: an admin of the district, a
+teacher of one of the student's sections, a guardian with educational rights.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from path_svc.domain.grouping import MAX_SIZE, MIN_SIZE
 from path_svc.domain.mastery import MASTERED
 from path_svc.queries import sections
 from pathwise_contracts import PathStep, SuggestedGroup
+from pathwise_runtime import access
 from pathwise_runtime.auth import CurrentPrincipal, Principal
+from pathwise_runtime.policy import Act
 from pathwise_runtime.problems import Problem
 
 READERS = ("teacher", "admin", "service", "guardian")
@@ -200,18 +202,9 @@ def _pool(request: Request) -> asyncpg.Pool:
 
 
 async def _authorize(conn: asyncpg.Connection, who: Principal, student_id: str) -> None:
-    """Admit readers; a guardian only for a student they hold educational rights for."""
+    """Admit readers by role, then by the runtime's policy on this student."""
     if who.role not in READERS:
         raise Problem(
             403, f"role '{who.role}' may not read learning paths; needs one of {list(READERS)}"
         )
-    if who.role == "guardian":
-        linked = await conn.fetchval(
-            """SELECT educational_rights FROM guardians
-                WHERE student_id = $1 AND guardian_id = $2 AND district_id = $3""",
-            student_id,
-            who.subject,
-            who.district,
-        )
-        if not linked:
-            raise Problem(403, "a guardian may read only students they hold educational rights for")
+    await access.authorize(conn, who, Act.READ, student_id)

@@ -3,9 +3,9 @@
 A teacher's page shows a whole section at once; asking for each student's
 path in turn would be one request per student, so these answer from the
 ``planners`` projection in one query per section. path-svc does not know who
-teaches which section (profile-svc does): like ``/sections/{id}/groups``,
-these admit teachers and admins of the district, and the portal asks
-profile-svc first whether the teacher teaches the section. A student reads
+teaches which section, but it knows each student's teachers (the runtime's
+``access`` projection): a teacher sees the section's students they teach,
+an admin or a service all of them. A student reads
 only their own path here (``/students/{id}/path`` is for the adults around
 them).
 """
@@ -22,7 +22,9 @@ from pydantic import BaseModel, Field, TypeAdapter
 from path_svc.api.paths import PathOut
 from path_svc.domain.mastery import level
 from pathwise_contracts import MasteryLevel, PathStep
+from pathwise_runtime import access
 from pathwise_runtime.auth import CurrentPrincipal, Principal, Staff, require_role
+from pathwise_runtime.policy import Act
 from pathwise_runtime.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["portal"])
@@ -61,14 +63,20 @@ class SupportOut(BaseModel):
     alerts: list[OpenAlert] = Field(description="Open alerts, the longest waiting first.")
 
 
-async def _planners(request: Request, district: str, section: str) -> list[asyncpg.Record]:
+async def _planners(request: Request, who: Principal, section: str) -> list[asyncpg.Record]:
+    """The section's students the caller may read: for a teacher, those they teach."""
     pool: asyncpg.Pool = request.app.state.runtime.pool
     rows: list[asyncpg.Record] = await pool.fetch(
-        """SELECT student_id, state::text AS state FROM planners
-            WHERE district_id = $1 AND state->'profile'->'sections' ? $2
-            ORDER BY student_id""",
-        district,
+        """SELECT p.student_id, p.state::text AS state FROM planners p
+            WHERE p.district_id = $1 AND p.state->'profile'->'sections' ? $2
+              AND ($3::text IS NULL OR EXISTS (
+                   SELECT 1 FROM student_access a
+                    WHERE a.district_id = p.district_id AND a.student_id = p.student_id
+                      AND $3 = ANY(a.teacher_ids)))
+            ORDER BY p.student_id""",
+        who.district,
         section,
+        who.subject if who.role == "teacher" else None,
     )
     return rows
 
@@ -118,7 +126,7 @@ def longest_waiting(alerts: list[OpenAlert]) -> list[OpenAlert]:
 @router.get("/sections/{section_id}/roster")
 async def section_roster(section_id: SectionId, who: Staff, request: Request) -> RosterOut:
     """Each student of the section: current step, its modality and level, mastery counts."""
-    rows = await _planners(request, who.district, section_id)
+    rows = await _planners(request, who, section_id)
     return RosterOut(
         section_id=section_id,
         students=[roster_row(r["student_id"], _STATE.validate_json(r["state"])) for r in rows],
@@ -128,7 +136,7 @@ async def section_roster(section_id: SectionId, who: Staff, request: Request) ->
 @router.get("/sections/{section_id}/support")
 async def section_support(section_id: SectionId, who: Staff, request: Request) -> SupportOut:
     """Who needs support now in the section (open ``SupportNeeded``), oldest first."""
-    rows = await _planners(request, who.district, section_id)
+    rows = await _planners(request, who, section_id)
     alerts = [a for r in rows for a in _alerts(r["student_id"], _STATE.validate_json(r["state"]))]
     return SupportOut(section_id=section_id, alerts=longest_waiting(alerts))
 
@@ -176,11 +184,14 @@ async def active_overrides(
 ) -> OverridesOut:
     """The teacher overrides in force on the student's path (``DELETE`` one to lift it)."""
     pool: asyncpg.Pool = request.app.state.runtime.pool
-    raw = await pool.fetchval(
-        """SELECT state -> 'overrides' FROM planners WHERE student_id = $1 AND district_id = $2""",
-        student_id,
-        who.district,
-    )
+    async with pool.acquire() as conn:
+        await access.authorize(conn, who, Act.READ, student_id)
+        raw = await conn.fetchval(
+            """SELECT state -> 'overrides' FROM planners
+                WHERE student_id = $1 AND district_id = $2""",
+            student_id,
+            who.district,
+        )
     if raw is None:
         raise Problem(404, f"no learning path for student {student_id!r} in your district")
     found: dict[str, Any] = _STATE.validate_json(raw)

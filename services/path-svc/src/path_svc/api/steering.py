@@ -27,9 +27,10 @@ from pathwise_contracts import (
     StepOverridden,
     derive_event_id,
 )
-from pathwise_runtime import outbox
+from pathwise_runtime import access, outbox
 from pathwise_runtime.auth import Principal, Teacher, require_role
 from pathwise_runtime.pii import Keyring
+from pathwise_runtime.policy import Act
 from pathwise_runtime.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["steering"])
@@ -134,9 +135,8 @@ async def choose(
     student_id: StudentId, competency_id: Code, body: ChoiceIn, who: Chooser, request: Request
 ) -> dict[str, str]:
     """The student picks one of a step's options (voice and choice)."""
-    if who.role == "student" and who.subject != student_id:
-        raise Problem(403, "a student may choose only on their own path")
     async with _pool(request).acquire() as conn:
+        await access.authorize(conn, who, Act.STEER, student_id)
         steps = await conn.fetchval(
             "SELECT steps::text FROM paths WHERE student_id = $1 AND district_id = $2",
             student_id,
@@ -168,6 +168,7 @@ async def _append(request: Request, event: Event, key: uuid.UUID, who: Principal
         time=datetime.now(UTC),
     )
     async with _pool(request).acquire() as conn, conn.transaction():
+        await access.authorize(conn, who, Act.STEER, event.student_id)
         await outbox.add_events(conn, [envelope])
 
 

@@ -2,18 +2,16 @@
 
 Two consumers: ``intake`` (assessment and profile topics) runs ``learning``
 (mastery and evidence), ``learners`` (planning profiles and erasures,
-forwarded to path-svc's topic) and ``guardianship`` (who may read a
-student); ``planning`` (path topic only) decides paths.
+forwarded to path-svc's topic) and the runtime's ``access`` (who may act
+on a student); ``planning`` (path topic only) decides paths.
 """
 
-from path_svc.projections.guardianship import GuardianshipProjection
 from path_svc.projections.intake import IntakeProjection
 from path_svc.projections.learners import LearnerProjection
 from path_svc.projections.learning import LearningProjection
 from path_svc.projections.planning import PlanningProjection
 
 __all__ = [
-    "GuardianshipProjection",
     "IntakeProjection",
     "LearnerProjection",
     "LearningProjection",

@@ -1,7 +1,7 @@
 """The ``learning`` projection as deployed: evidence and profile facts in one consumer.
 
 Mastery (``learning``), planning profiles and erasures (``learners``) and
-guardians (``guardianship``) are three ideas with their own modules, but they
+who may act on a student (the runtime's ``access``) are three ideas with their own modules, but they
 run as one projection on the assessment and profile topics: each consumer
 group costs a service seconds of start-up, and none of the three depends on
 the order in which the two topics interleave (evidence and profiles touch
@@ -16,10 +16,10 @@ from collections.abc import Sequence
 import asyncpg
 
 from path_svc.domain.framework import Framework
-from path_svc.projections.guardianship import GuardianshipProjection
 from path_svc.projections.learners import LearnerProjection
 from path_svc.projections.learning import LearningProjection
 from pathwise_contracts import ASSESSMENT_EVENTS, PROFILE_EVENTS, Envelope
+from pathwise_runtime.access import AccessProjection
 from pathwise_runtime.projection import Delivered
 
 
@@ -31,13 +31,13 @@ class IntakeProjection:
     tables: tuple[str, ...] = (
         *LearningProjection.tables,
         *LearnerProjection.tables,
-        *GuardianshipProjection.tables,
+        *AccessProjection.tables,
     )
 
     def __init__(self, source: str, framework: Framework | None = None) -> None:
         self.learning = LearningProjection(source, framework)
         self.learners = LearnerProjection(source)
-        self.guardianship = GuardianshipProjection()
+        self.access = AccessProjection()
 
     async def apply(self, conn: asyncpg.Connection, batch: Sequence[Delivered]) -> list[Envelope]:
         profile = [d for d in batch if d.topic == PROFILE_EVENTS.name]
@@ -45,7 +45,7 @@ class IntakeProjection:
         emitted: list[Envelope] = []
         if profile:
             emitted += await self.learners.apply(conn, profile)
-            await self.guardianship.apply(conn, profile)
+            await self.access.apply(conn, profile)
         if evidence:
             emitted += await self.learning.apply(conn, evidence)
         return emitted

@@ -10,6 +10,7 @@ happens downstream, on path-svc's own topic (see ``planning``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,8 @@ from pathwise_contracts import (
     MasteryUpdated,
 )
 from pathwise_runtime.projection import Delivered, derive
+
+log = logging.getLogger(__name__)
 
 _LOAD = """
 SELECT student_id, competency_id, p_mastery, attempts, mastered, updated_at, mastered_at
@@ -56,6 +59,32 @@ SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::float8[], $5::int[]
                      $6::int8[], $7::timestamptz[], $8::bool[])
 ON CONFLICT (student_id, assessment_id) DO UPDATE SET voided = excluded.voided
 """
+
+
+async def _at_home(items: list[Delivered], conn: asyncpg.Connection) -> list[Delivered]:
+    """The evidence from the district the student's evidence first came from.
+
+    An event can never move a student's rows to another district: evidence
+    about the student from any other district is dropped (and counted in the
+    log, without personal data). Decided from this topic alone, so a replay
+    keeps and drops the same events.
+    """
+    rows = await conn.fetch(
+        """SELECT DISTINCT ON (student_id) student_id, district_id FROM mastery
+            WHERE student_id = ANY($1::text[]) ORDER BY student_id, updated_at""",
+        sorted({d.envelope.subject for d in items}),
+    )
+    homes = {r["student_id"]: r["district_id"] for r in rows}
+    kept = []
+    for d in items:
+        if homes.setdefault(d.envelope.subject, d.envelope.districtid) == d.envelope.districtid:
+            kept.append(d)
+        else:
+            log.warning(
+                "evidence from a district the student is not in was ignored",
+                extra={"event_id": str(d.envelope.id), "district": d.envelope.districtid},
+            )
+    return kept
 
 
 @dataclass(slots=True)
@@ -103,7 +132,7 @@ class LearningProjection:
         if not items:
             return []
         gone = await erasure.guard(conn, (d.envelope.subject for d in items))
-        items = [d for d in items if d.envelope.subject not in gone]
+        items = await _at_home([d for d in items if d.envelope.subject not in gone], conn)
         learners = await _load(conn, sorted({d.envelope.subject for d in items}))
         known = await _evidence_of(conn, [d.event for d in items])
         districts: dict[str, str] = {}

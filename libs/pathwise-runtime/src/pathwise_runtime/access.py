@@ -1,0 +1,122 @@
+"""The roster facts ``policy`` decides on, projected from the profile log, and the check.
+
+A service that answers requests about students runs ``AccessProjection``
+(alone, or inside a projection of its own on ``profile.events.v1``) and calls
+``authorize`` before it reads or writes. The table is a projection like any
+other: replay rebuilds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from pathwise_contracts import (
+    PROFILE_EVENTS,
+    Envelope,
+    GuardianLinked,
+    GuardianUnlinked,
+    StudentEnrolled,
+    SubjectErased,
+    TeachersAssigned,
+)
+from pathwise_runtime.auth import Principal
+from pathwise_runtime.policy import Act, StudentAccess, decide
+from pathwise_runtime.problems import Problem
+from pathwise_runtime.projection import Delivered
+
+_SET_GUARDIAN = """
+UPDATE student_access
+   SET guardian_ids = array_remove(guardian_ids, $3::text)
+                      || CASE WHEN $4::bool THEN ARRAY[$3::text] ELSE '{}'::text[] END
+ WHERE district_id = $1 AND student_id = $2 AND NOT erased
+"""
+
+
+class AccessProjection:
+    """Teachers and rights-holding guardians of each student, by (district, student)."""
+
+    name: str = "access"
+    topics: tuple[str, ...] = (PROFILE_EVENTS.name,)
+    tables: tuple[str, ...] = ("student_access",)
+
+    async def apply(self, conn: asyncpg.Connection, batch: Sequence[Delivered]) -> list[Envelope]:
+        for d in batch:  # roster changes are few; log order is what matters
+            await self._apply(conn, d.envelope.districtid, d.event)
+        return []
+
+    @staticmethod
+    async def _apply(conn: asyncpg.Connection, district: str, event: object) -> None:
+        if isinstance(event, StudentEnrolled):
+            await conn.execute(
+                """INSERT INTO student_access (district_id, student_id) VALUES ($1, $2)
+                   ON CONFLICT DO NOTHING""",
+                district,
+                event.student_id,
+            )
+        elif isinstance(event, GuardianLinked):
+            await conn.execute(
+                _SET_GUARDIAN,
+                district,
+                event.student_id,
+                event.guardian_id,
+                event.educational_rights,
+            )
+        elif isinstance(event, GuardianUnlinked) or (
+            isinstance(event, SubjectErased) and event.kind == "guardian"
+        ):
+            guardian = (
+                event.guardian_id if isinstance(event, GuardianUnlinked) else event.subject_id
+            )
+            await conn.execute(_SET_GUARDIAN, district, event.student_id, guardian, False)
+        elif isinstance(event, SubjectErased):
+            await conn.execute(
+                """UPDATE student_access SET erased = true, teacher_ids = '{}', guardian_ids = '{}'
+                    WHERE district_id = $1 AND student_id = $2""",
+                district,
+                event.student_id,
+            )
+        elif isinstance(event, TeachersAssigned):
+            await conn.execute(
+                """UPDATE student_access SET teacher_ids = $3
+                    WHERE district_id = $1 AND student_id = $2 AND NOT erased""",
+                district,
+                event.student_id,
+                sorted({t.teacher_id for t in event.teachers}),
+            )
+
+
+async def access_of(
+    conn: asyncpg.Connection, district: str, student_id: str
+) -> StudentAccess | None:
+    row = await conn.fetchrow(
+        """SELECT teacher_ids, guardian_ids, erased FROM student_access
+            WHERE district_id = $1 AND student_id = $2""",
+        district,
+        student_id,
+    )
+    if row is None:
+        return None
+    return StudentAccess(
+        district=district,
+        student_id=student_id,
+        teachers=frozenset(row["teacher_ids"]),
+        guardians=frozenset(row["guardian_ids"]),
+        erased=row["erased"],
+    )
+
+
+async def authorize(conn: asyncpg.Connection, who: Principal, act: Act, student_id: str) -> None:
+    """Raise the policy's answer as problem+json unless ``who`` may ``act`` on the student."""
+    access = await access_of(conn, who.district, student_id)
+    elsewhere = access is None and bool(
+        await conn.fetchval(
+            "SELECT 1 FROM student_access WHERE student_id = $1 AND district_id <> $2",
+            student_id,
+            who.district,
+        )
+    )
+    denied = decide(who, act, student_id, access, known_elsewhere=elsewhere)
+    if denied is not None:
+        raise Problem(denied.status, denied.detail)

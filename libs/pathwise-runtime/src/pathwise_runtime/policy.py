@@ -1,0 +1,92 @@
+"""Who may act on which student: one rule for every service.
+
+Each service asks the same question against its own projection of the
+roster (``access``): may this caller read the student's record, steer what
+they learn next, or add evidence about them? Pure: the facts come in, a
+decision goes out, so the whole matrix is tested without I/O.
+
+- An **admin** acts on any student of their district.
+- A **teacher** acts on students of the sections they teach.
+- A **guardian** reads the students they hold educational rights for.
+- A **student** reads their own record and chooses their own steps.
+- A **service** reads and records for its district; it never steers.
+
+A student of another district, or an erased one, does not exist for the
+caller (404), so answers tell nothing about other districts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pathwise_runtime.auth import Principal
+
+
+class Act(StrEnum):
+    READ = "read"
+    """The student's record: path, mastery, results, overrides."""
+    STEER = "steer"
+    """What the student learns next: overrides, choices of modality."""
+    RECORD = "record"
+    """Evidence about the student: results, voids."""
+
+
+@dataclass(frozen=True, slots=True)
+class StudentAccess:
+    """What a service knows, from the profile log, of who stands near a student."""
+
+    district: str
+    student_id: str
+    teachers: frozenset[str] = frozenset()
+    guardians: frozenset[str] = frozenset()
+    """Guardians holding educational rights."""
+    erased: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Denied:
+    status: int
+    detail: str
+
+
+_MAY: dict[str, frozenset[Act]] = {
+    "admin": frozenset(Act),
+    "teacher": frozenset(Act),
+    "guardian": frozenset({Act.READ}),
+    "student": frozenset({Act.READ, Act.STEER}),
+    "service": frozenset({Act.READ, Act.RECORD}),
+}
+
+
+def decide(
+    who: Principal,
+    act: Act,
+    student_id: str,
+    access: StudentAccess | None,
+    *,
+    known_elsewhere: bool = False,
+) -> Denied | None:
+    """None when ``who`` may ``act`` on the student, else why not.
+
+    ``access`` is the student as known in the caller's district (None when
+    unknown there). Evidence may arrive before the roster does, so an admin or
+    a service may record for (and read what their district holds of) a
+    student nobody knows yet; not for one that another district holds
+    (``known_elsewhere``).
+    """
+    missing = Denied(404, f"no student {student_id!r} in your district")
+    if act not in _MAY.get(who.role, frozenset()):
+        return Denied(403, f"role '{who.role}' may not {act} a student's learning")
+    if access is None or access.district != who.district or access.erased:
+        unrostered = who.role in ("admin", "service") and act is not Act.STEER
+        return None if access is None and unrostered and not known_elsewhere else missing
+    if who.role == "admin" or who.role == "service":
+        return None
+    if who.role == "teacher" and who.subject not in access.teachers:
+        return Denied(403, f"you do not teach a section student {student_id!r} is in")
+    if who.role == "guardian" and who.subject not in access.guardians:
+        return Denied(403, "a guardian may act only for students they hold educational rights for")
+    if who.role == "student" and who.subject != student_id:
+        return Denied(403, "a student may act only on their own learning")
+    return None
