@@ -9,7 +9,13 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from pathwise_contracts import PROFILE_EVENTS, AssessmentRecorded, Envelope, StudentEnrolled
+from pathwise_contracts import (
+    PROFILE_EVENTS,
+    AssessmentRecorded,
+    Envelope,
+    Event,
+    StudentEnrolled,
+)
 from pathwise_devstack.stack import Infrastructure
 from pathwise_devstack.verification import replay_service
 
@@ -21,11 +27,18 @@ XAPI_HEADERS = {"X-Experience-API-Version": "1.0.3"}
 
 async def enroll(bootstrap: str, student: str, external_ids: dict[str, str]) -> None:
     event = StudentEnrolled(student_id=student, district_id="d1", external_ids=external_ids)
-    envelope = Envelope.wrap(event, id=uuid.uuid4(), source="urn:test", district_id="d1")
+    await tell_profile(bootstrap, event)
+
+
+async def tell_profile(bootstrap: str, event: Event, district: str = "d1") -> None:
+    """Publish a profile fact about a student, as profile-svc would."""
+    envelope = Envelope.wrap(event, id=uuid.uuid4(), source="urn:test", district_id=district)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
     try:
-        await producer.send_and_wait(PROFILE_EVENTS.name, envelope.to_bytes(), key=student.encode())
+        await producer.send_and_wait(
+            PROFILE_EVENTS.name, envelope.to_bytes(), key=envelope.subject.encode()
+        )
     finally:
         await producer.stop()
 

@@ -62,9 +62,12 @@ class IntakeProjection:
     ) -> Sequence[Envelope]:
         out: list[Envelope] = []
         await self.access.apply(conn, [d for d in batch if d.topic == PROFILE_EVENTS.name])
-        for item in batch:
-            if isinstance(item.event, SubjectErased) and item.event.kind == "student":
-                district = item.envelope.districtid or ""
+        enrolled = [d for d in batch if isinstance(d.event, StudentEnrolled)]
+        for item in batch:  # identities first, in log order with erasures (which read them)
+            district = item.envelope.districtid or ""
+            if isinstance(item.event, StudentEnrolled):
+                await self._enroll(conn, item.event, district)
+            elif isinstance(item.event, SubjectErased) and item.event.kind == "student":
                 await erasure.erase(conn, district, item.event.student_id, item.event.erased_at)
         gone = await erasure.erased_identities(
             conn,
@@ -74,10 +77,6 @@ class IntakeProjection:
                 if isinstance(d.event, ResultSubmitted)
             ),
         )
-        enrolled = [d for d in batch if isinstance(d.event, StudentEnrolled)]
-        for item in enrolled:  # identities first: a result in the same batch resolves
-            assert isinstance(item.event, StudentEnrolled)
-            await self._enroll(conn, item.event, item.envelope.districtid or "")
         for item in batch:
             if isinstance(item.event, ResultSubmitted):
                 if (item.envelope.districtid or "", item.event.identity) in gone:
