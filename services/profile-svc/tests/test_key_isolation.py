@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from pathwise_contracts import EncryptedValue, Envelope, GuardianLinked, StudentEnrolled
+from pathwise_devstack import sample_district
 from profile_svc.adapters.personal import PersonalData
 
 pytestmark = [pytest.mark.integration, pytest.mark.isolation]
@@ -131,3 +132,42 @@ async def test_the_same_subject_in_two_districts_gets_two_keys(service: Any) -> 
     assert one.kid != two.kid
     assert seen_by_d2.open(one) is None  # d1's key is gone, and was never d2's
     assert seen_by_d2.open(two) == "two"
+
+
+async def test_an_erased_guardian_stays_erased_across_roster_imports(
+    service: Any, auth: Auth, wait_until: Callable[..., Any]
+) -> None:
+    client, admin = service.client, auth("admin", "d1")
+    prefix = f"t{secrets.token_hex(3)}-"
+    package = sample_district.to_zip(sample_district.generate(3, seed=7, prefix=prefix))
+    zipped = {**admin, "Content-Type": "application/zip"}
+    assert (await client.post("/v1/rosters/oneroster", content=package, headers=zipped)).is_success
+    student = f"{prefix}stu-00001"
+    url = f"/v1/students/{student}"
+
+    async def projected() -> bool:
+        return (await client.get(url, headers=admin)).is_success
+
+    await wait_until(projected)
+    view = (await client.get(url, headers=admin)).json()
+    guardian = view["guardians"][0]["guardian_id"]
+    path = f"/v1/students/{student}/guardians/{guardian}"
+    assert (await client.delete(path, headers=admin)).status_code == 204
+
+    async def unlinked() -> bool:
+        view = (await client.get(url, headers=admin)).json()
+        return guardian not in [g["guardian_id"] for g in view["guardians"]]
+
+    await wait_until(unlinked)
+    r = await client.post("/v1/rosters/oneroster", content=package, headers=zipped)
+    assert r.status_code == 200, r.text
+    reasons = [x["reason"] for x in r.json()["rejected"] if x["field"] == "guardian"]
+    assert reasons and all(guardian in x and "erased" in x for x in reasons)
+    linked = [e for e in await _queued(service, student) if isinstance(e, GuardianLinked)]
+    assert [e.guardian_id for e in linked].count(guardian) == 1  # the first import only
+
+    body = _enrollment(f"n-{secrets.token_hex(4)}", guardian, "again@example.org")
+    r = await client.post("/v1/students", json=body, headers=admin)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "guardians.0.guardian_id"
+    other = await client.post("/v1/students", json=body, headers=auth("admin", "d2"))
+    assert other.status_code == 201  # d2's namesake is another person

@@ -1,7 +1,10 @@
 """The ``delivery_log`` projection: the per-recipient history of outcomes.
 
 Built from notify-svc's own events, so it survives the loss of the sender's
-operational state.
+operational state. Erasure reaches it from the profile log (``recipients``):
+an erased student's entries go, an erased guardian's stay without naming
+them; the tombstones make a replay, or an outcome that arrives late, do the
+same.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from pathwise_runtime.projection import Delivered
 
 # Suppressions that only delay: the message follows (never dropped), so not final.
 HOLDS = frozenset({"quiet_hours", "digest"})
+REDACTED = "erased"
+"""What an erased guardian's entries say instead of their id."""
 
 
 class DeliveryLogProjection:
@@ -36,11 +41,14 @@ class DeliveryLogProjection:
         # In log order: a batch may hold a notification's scheduling, its outcome and
         # its delivery report, and each builds on the last. Runs of one kind go together.
         runs: list[tuple[str, list[tuple[object, ...]]]] = []
+        gone, hidden = await _erased(conn, {d.envelope.subject for d in batch})
         for item in batch:
-            step = _step(item)
+            step = None if item.envelope.subject in gone else _step(item)
             if step is None:
                 continue
             statement, row = step
+            if (row[1], row[3]) in hidden:
+                row = _redacted(statement, row)
             if runs and runs[-1][0] == statement:
                 runs[-1][1].append(row)
             else:
@@ -48,6 +56,31 @@ class DeliveryLogProjection:
         for statement, rows in runs:
             await conn.executemany(statement, rows)
         return []
+
+
+async def _erased(
+    conn: asyncpg.Connection, students: set[str]
+) -> tuple[set[str], set[tuple[str, str]]]:
+    """Erased students, and erased guardians' links, among ``students``; waits for an
+    erasure in flight (it holds the lock) so none of its rows is written after it."""
+    await conn.execute("LOCK TABLE erased_students IN SHARE MODE")
+    wanted = sorted(students)
+    gone = await conn.fetch(
+        "SELECT student_id FROM erased_students WHERE student_id = ANY($1::text[])", wanted
+    )
+    hidden = await conn.fetch(
+        "SELECT student_id, guardian_id FROM erased_guardians WHERE student_id = ANY($1::text[])",
+        wanted,
+    )
+    return {r["student_id"] for r in gone}, {(r["student_id"], r["guardian_id"]) for r in hidden}
+
+
+def _redacted(statement: str, row: tuple[object, ...]) -> tuple[object, ...]:
+    out = list(row)
+    out[3] = REDACTED
+    if statement is _OUTCOME:
+        out[10] = None  # a provider's error text may quote the address
+    return tuple(out)
 
 
 def _step(item: Delivered) -> tuple[str, tuple[object, ...]] | None:

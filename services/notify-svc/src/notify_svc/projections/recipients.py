@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import asyncpg
 
 from notify_svc.domain.audience import CHANNEL, reachable_by_email, reachable_by_sms
+from notify_svc.projections.delivery_log import REDACTED
 from pathwise_contracts import (
     Channel,
     ConsentChanged,
@@ -22,6 +23,19 @@ from pathwise_contracts import (
     GuardianLinked,
     SubjectErased,
     TeachersAssigned,
+)
+
+# Every table holding rows about a student; all of them go when the student is erased.
+STUDENT_TABLES = (
+    "notifications",
+    "causes",
+    "guardians",
+    "teachers",
+    "paths",
+    "students",
+    "delivery_log",
+    "deliveries",
+    "sms_recipients",
 )
 
 
@@ -36,29 +50,59 @@ def _consent(consent: Mapping[Channel, bool]) -> str:
 async def erase(
     conn: asyncpg.Connection, event: SubjectErased, touched: set[tuple[str, str]]
 ) -> None:
-    """Drop every row about the erased person (a student: all of it; a guardian: their link)."""
+    """Drop every row about the erased person: a student, all of it (their delivery log,
+    the sender's state and the numbers texted included); a guardian, their link, what
+    was still to be sent to them, and their name in the delivery log."""
     student = event.student_id
+    # Waits for delivery-log batches in flight, which take SHARE (see delivery_log).
+    await conn.execute("LOCK TABLE erased_students IN SHARE ROW EXCLUSIVE MODE")
     if event.kind == "student":
         await conn.execute(
             "INSERT INTO erased_students (student_id) VALUES ($1) ON CONFLICT DO NOTHING",
             student,
         )
-        for table in ("notifications", "causes", "guardians", "teachers", "paths", "students"):
+        for table in STUDENT_TABLES:
             await conn.execute(f"DELETE FROM {table} WHERE student_id = $1", student)
         touched.difference_update({t for t in touched if t[0] == student})
         return
+    guardian = event.subject_id
+    await conn.execute(
+        "INSERT INTO erased_guardians (student_id, guardian_id) VALUES ($1, $2) "
+        "ON CONFLICT DO NOTHING",
+        student,
+        guardian,
+    )
     await conn.execute(
         """DELETE FROM notifications
             WHERE student_id = $1 AND guardian_id = $2 AND audience = 'guardians'""",
         student,
-        event.subject_id,
+        guardian,
+    )
+    for table in ("guardians", "sms_recipients"):
+        await conn.execute(
+            f"DELETE FROM {table} WHERE student_id = $1 AND guardian_id = $2", student, guardian
+        )
+    await conn.execute(
+        """DELETE FROM deliveries WHERE student_id = $1 AND guardian_id = $2
+                                    AND state NOT IN ('sent', 'dead')""",
+        student,
+        guardian,
     )
     await conn.execute(
-        "DELETE FROM guardians WHERE student_id = $1 AND guardian_id = $2",
+        """UPDATE deliveries SET guardian_id = $3, last_error = NULL
+            WHERE student_id = $1 AND guardian_id = $2""",
         student,
-        event.subject_id,
+        guardian,
+        REDACTED,
     )
-    touched.discard((student, event.subject_id))
+    await conn.execute(
+        """UPDATE delivery_log SET guardian_id = $3, error = NULL
+            WHERE student_id = $1 AND guardian_id = $2 AND recipient = 'guardian'""",
+        student,
+        guardian,
+        REDACTED,
+    )
+    touched.discard((student, guardian))
 
 
 async def assign_teachers(

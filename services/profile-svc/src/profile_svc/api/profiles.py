@@ -41,9 +41,19 @@ async def enroll(
     if body.district_id is not None and body.district_id != who.district:
         raise Problem(403, f"district_id must be your district ({who.district!r})")
     rt = runtime(request)
-    result = await streams.enroll(
-        rt.pool, body, district=who.district, personal=personal(request), source=rt.source
-    )
+    try:
+        result = await streams.enroll(
+            rt.pool, body, district=who.district, personal=personal(request), source=rt.source
+        )
+    except streams.ErasedGuardian as exc:
+        index = next(i for i, g in enumerate(body.guardians) if g.guardian_id == exc.guardian_id)
+        field = f"guardians.{index}.guardian_id"
+        raise Problem(
+            422,
+            f"{field}: {exc}",
+            slug="validation-error",
+            errors=[{"field": field, "detail": str(exc)}],
+        ) from exc
     if result.outcome is streams.Outcome.CONFLICT:
         raise Problem(
             409,

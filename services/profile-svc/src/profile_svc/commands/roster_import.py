@@ -172,6 +172,20 @@ async def run(
             for guardian, student in await _linked(conn, district, list(work.unlink_everywhere)):
                 origin = work.unlink_everywhere[guardian]
                 work.students.setdefault(student, Patch(student, origin)).unlink.add(guardian)
+        named = {g for patch in work.students.values() for g in patch.guardians}
+        for guardian in await streams.erased_guardians(conn, district, named):
+            for patch in work.students.values():
+                if patch.guardians.pop(guardian, None) is not None:
+                    file, row = patch.origin
+                    report.rejected.append(
+                        RejectedRow(
+                            file=file,
+                            row=row,
+                            field="guardian",
+                            reason=f"guardian {guardian!r} was erased; a roster cannot link "
+                            "them again",
+                        )
+                    )
         rows = await conn.fetch(
             "SELECT student_id, state->>'status' AS status FROM student_streams "
             "WHERE student_id = ANY($1)",

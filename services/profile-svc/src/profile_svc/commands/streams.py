@@ -80,6 +80,26 @@ Decide = Callable[[Stream, int, Vault], Sequence[Event]]
 May = Callable[[Viewer, StudentFacts], bool]
 
 
+class ErasedGuardian(Exception):
+    """A guardian named in a command was erased in this district; they stay erased."""
+
+    def __init__(self, guardian_id: str) -> None:
+        super().__init__(f"guardian {guardian_id!r} was erased and cannot be linked again")
+        self.guardian_id = guardian_id
+
+
+async def erased_guardians(
+    conn: asyncpg.Connection, district: str, guardians: Iterable[str]
+) -> set[str]:
+    rows = await conn.fetch(
+        """SELECT guardian_id FROM erased_guardians
+            WHERE district_id = $1 AND guardian_id = ANY($2::text[])""",
+        district,
+        sorted(set(guardians)),
+    )
+    return {r["guardian_id"] for r in rows}
+
+
 async def enroll(
     pool: asyncpg.Pool,
     enrollment: Enrollment,
@@ -88,9 +108,17 @@ async def enroll(
     personal: PersonalData,
     source: str,
 ) -> Result:
-    """Start the student's stream; a repeat is unchanged, other data a conflict."""
+    """Start the student's stream; a repeat is unchanged, other data a conflict.
+
+    Raises ``ErasedGuardian`` when a guardian named was erased in the district.
+    """
     fingerprint = enrollment.fingerprint(district, personal.digest_key)
     async with pool.acquire() as conn, conn.transaction():
+        erased = await erased_guardians(
+            conn, district, (g.guardian_id for g in enrollment.guardians)
+        )
+        if erased:
+            raise ErasedGuardian(min(erased))
         # Concurrent repeats wait on the primary key here, then see the winner's row.
         version = await conn.fetchval(
             """INSERT INTO student_streams (student_id, district_id, version, fingerprint)
@@ -233,6 +261,13 @@ async def erase_guardian(
             )
             await _write(conn, stream, stream.version + 1, [erased], source)
         await personal.keystore.destroy(conn, district, "guardian", [guardian_id])
+        await conn.execute(
+            """INSERT INTO erased_guardians (district_id, guardian_id, erased_at)
+               VALUES ($1, $2, $3) ON CONFLICT DO NOTHING""",
+            district,
+            guardian_id,
+            erased_at,
+        )
     return named.version + 1
 
 
