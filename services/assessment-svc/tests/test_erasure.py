@@ -25,7 +25,27 @@ from pathwise_devstack.stack import Infrastructure
 
 pytestmark = [pytest.mark.integration, pytest.mark.isolation]
 
-TABLES = ("assessments", "ingested", "resolved", "identities", "parked", "statements")
+
+def _result(student: str, source_id: str, competency: str = "3.OA.A.1") -> dict[str, Any]:
+    return {
+        "student_id": student,
+        "competency_id": competency,
+        "score": 1,
+        "max_score": 2,
+        "occurred_at": "2026-09-02T10:00:00Z",
+        "source": "canvas",
+        "source_id": source_id,
+    }
+
+
+def _erased(student: str) -> SubjectErased:
+    return SubjectErased(
+        student_id=student,
+        version=2,
+        subject_id=student,
+        kind="student",
+        erased_at=datetime.now(UTC),
+    )
 
 
 async def _rows_about(service: Any, student: str, mbox_statement: str) -> dict[str, int]:
@@ -71,15 +91,7 @@ async def test_an_erased_students_results_and_statements_are_gone_live_and_on_re
     )
     assert r.status_code == 204, r.text
     await recorded_once(published, wait_until, derive_event_id("xapi", sid))
-    result = {
-        "student_id": student,
-        "competency_id": "3.OA.A.2",
-        "score": 1,
-        "max_score": 2,
-        "occurred_at": "2026-09-02T10:00:00Z",
-        "source": "canvas",
-        "source_id": f"{student}/1",
-    }
+    result = _result(student, f"{student}/1", "3.OA.A.2")
     assert (await client.post("/v1/assessments", json=result, headers=admin)).status_code == 201
     listing = f"/v1/students/{student}/assessments"
 
@@ -120,15 +132,7 @@ async def test_erasing_a_student_leaves_another_districts_namesake(
     """The same id in d2 (profile-svc would refuse it, but the log must not trust that)."""
     client = service.client
     student = f"stu-{secrets.token_hex(4)}"
-    result = {
-        "student_id": student,
-        "competency_id": "3.OA.A.1",
-        "score": 1,
-        "max_score": 1,
-        "occurred_at": "2026-09-02T10:00:00Z",
-        "source": "canvas",
-        "source_id": f"{student}/d2",
-    }
+    result = _result(student, f"{student}/d2")
     d2 = auth("admin", "d2")
     assert (await client.post("/v1/assessments", json=result, headers=d2)).status_code == 201
     listing = f"/v1/students/{student}/assessments"

@@ -15,23 +15,13 @@ import pytest
 
 from assessment_svc.main import SPEC
 from pathwise_devstack import inprocess
-from pathwise_devstack.service_fixtures import SECRET, bearer, rostered
+from pathwise_devstack.service_fixtures import SECRET, bearer, callers_of, rostered
 from pathwise_devstack.stack import Infrastructure
 
 pytestmark = [pytest.mark.integration, pytest.mark.isolation]
 
 ADA = f"ada-{secrets.token_hex(4)}"
-CALLERS: dict[str, tuple[str, str, str]] = {
-    "admin": ("admin", "d1", "a-1"),
-    "admin of d2": ("admin", "d2", "a-2"),
-    "her teacher": ("teacher", "d1", "t-ada"),
-    "another section's teacher": ("teacher", "d1", "t-bob"),
-    "her teacher's namesake in d2": ("teacher", "d2", "t-ada"),
-    "her guardian": ("guardian", "d1", "g-ada"),
-    "Ada": ("student", "d1", ADA),
-    "a service": ("service", "d1", "lms"),
-    "a service of d2": ("service", "d2", "lms"),
-}
+CALLERS = callers_of(ADA)
 OWN = ("admin", "her teacher", "a service")
 ELSEWHERE = {"admin of d2": 404, "her teacher's namesake in d2": 404, "a service of d2": 404}
 # The status each caller gets; a caller not named gets 403 (wrong role or not theirs).

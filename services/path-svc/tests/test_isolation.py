@@ -18,26 +18,13 @@ from path_support import guardian_linked, produce, recorded, rostered
 from path_svc.main import SPEC
 from pathwise_devstack import inprocess
 from pathwise_devstack.inprocess import Running
-from pathwise_devstack.service_fixtures import SECRET, bearer
+from pathwise_devstack.service_fixtures import SECRET, bearer, callers_of
 from pathwise_devstack.stack import Infrastructure
 
 pytestmark = [pytest.mark.integration, pytest.mark.isolation]
 
 ADA = f"ada-{secrets.token_hex(4)}"
-CALLERS: dict[str, tuple[str, str, str]] = {
-    "admin": ("admin", "d1", "a-1"),
-    "admin of d2": ("admin", "d2", "a-2"),
-    "her teacher": ("teacher", "d1", "t-ada"),
-    "another section's teacher": ("teacher", "d1", "t-bob"),
-    "her teacher's namesake in d2": ("teacher", "d2", "t-ada"),
-    "her guardian": ("guardian", "d1", "g-ada"),
-    "guardian without rights": ("guardian", "d1", "g-step"),
-    "another family's guardian": ("guardian", "d1", "g-bob"),
-    "Ada": ("student", "d1", ADA),
-    "another student": ("student", "d1", "bob"),
-    "a service": ("service", "d1", "notify-svc"),
-    "a service of d2": ("service", "d2", "notify-svc"),
-}
+CALLERS = callers_of(ADA)
 # The status each caller gets; a caller not named gets 403 (wrong role or not theirs).
 OTHER_DISTRICT = {"admin of d2": 404, "her teacher's namesake in d2": 404, "a service of d2": 404}
 READ = {"admin": 200, "her teacher": 200, "her guardian": 200, "a service": 200, **OTHER_DISTRICT}
@@ -48,7 +35,7 @@ OVERRIDES = {
     "her teacher's namesake in d2": 404,
 }
 STEER = {"admin": 202, "her teacher": 202, "admin of d2": 404, "her teacher's namesake in d2": 404}
-CHOOSE = {**STEER, "Ada": 202}
+CHOOSE = {**STEER, "the student": 202}
 ENDPOINTS: dict[str, tuple[str, str, dict[str, int]]] = {
     "path": ("GET", "/v1/students/{s}/path", READ),
     "history": ("GET", "/v1/students/{s}/path/history", READ),

@@ -20,7 +20,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from pathwise_contracts import ASSESSMENT_SUBMISSIONS, derive_event_id
-from pathwise_devstack import simulation
+from pathwise_devstack import demo_producer, simulation
 
 XAPI_HEADERS = {"X-Experience-API-Version": "1.0.3"}
 ACCOUNT_HOMEPAGE = "urn:pathwise:students"  # every enrolled student's own xAPI account
@@ -108,7 +108,7 @@ async def demo_step(
                 ASSESSMENT_SUBMISSIONS.name,
                 value,
                 key=key,
-                headers=[("content-type", NATIVE.encode())],
+                headers=demo_producer.headers(platform.infra.dev_secret, NATIVE, key, value),
             )
     finally:
         await producer.stop()

@@ -1,4 +1,4 @@
-"""Kubernetes manifests that must follow the code: Strimzi topics and KEDA scalers.
+"""Kubernetes manifests that must follow the code: Strimzi topics, KEDA scalers, Kafka users.
 
 Topics (partitions, retention, cleanup policy) come from the contracts' topic
 registry and consumer groups from the services' projections, so a new topic or
@@ -124,9 +124,81 @@ def scaled_objects_yaml() -> str:
     return HEADER + "---\n".join(scaled_object(s, groups) for s in services)
 
 
+# Topics a deployable reads outside its projections' consumer groups.
+EXTRA_READS = {
+    "assessment-svc": ("assessment.submissions.v1",),  # the ingest worker
+    "portal": ("path.events.v1",),  # live updates, no consumer group
+}
+# Topics written from outside Pathwise (vendors' producers): never a service's own.
+EXTERNAL = ("assessment.submissions.v1",)
+
+
+def acl_plan() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Deployable -> (topics it reads, topics it writes): the least each one needs.
+
+    A service writes the event topics named after it (``path.`` for path-svc) and
+    the dead-letter topics of what it reads; it reads what its projections and
+    workers consume, in consumer groups named ``<service>.``.
+    """
+    groups = consumers()
+    names = [s.name for s in SERVICES] + ["portal"]
+    every = {t.name for t in all_topics()}
+    plan = {}
+    for name in names:
+        reads = sorted(
+            {t for c in groups if c.service == name for t in c.topics}
+            | set(EXTRA_READS.get(name, ()))
+        )
+        own = name.removesuffix("-svc") + "."
+        writes = {t for t in every if t.startswith(own) and t not in EXTERNAL and ".dlq" not in t}
+        writes |= {f"{t}.dlq" for t in reads if f"{t}.dlq" in every and name != "portal"}
+        plan[name] = (tuple(reads), tuple(sorted(writes)))
+    return plan
+
+
+def kafka_user(name: str, reads: Sequence[str], writes: Sequence[str]) -> str:
+    """A Strimzi KafkaUser: SCRAM-SHA-512 credentials and simple ACLs for ``name``."""
+
+    def rule(kind: str, resource: str, pattern: str, operations: Sequence[str]) -> str:
+        return (
+            "      - resource:\n"
+            f"          type: {kind}\n"
+            f"          name: {_q(resource)}\n"
+            f"          patternType: {pattern}\n"
+            f"        operations: [{', '.join(operations)}]\n"
+        )
+
+    acls = "".join(rule("topic", t, "literal", ("Describe", "Read")) for t in reads)
+    acls += "".join(rule("topic", t, "literal", ("Describe", "Write")) for t in writes)
+    acls += rule("group", f"{name}.", "prefix", ("Read", "Describe"))
+    return (
+        "apiVersion: kafka.strimzi.io/v1\n"
+        "kind: KafkaUser\n"
+        "metadata:\n"
+        f"  name: {name}\n"
+        "  labels:\n"
+        f"    strimzi.io/cluster: {KAFKA_CLUSTER}\n"
+        "spec:\n"
+        "  authentication:\n"
+        "    type: scram-sha-512\n"
+        "  authorization:\n"
+        "    type: simple\n"
+        "    acls:\n" + acls
+    )
+
+
+def kafka_users_yaml() -> str:
+    return HEADER + "---\n".join(kafka_user(n, r, w) for n, (r, w) in acl_plan().items())
+
+
 def render() -> dict[str, str]:
-    """File name -> content of everything generated."""
+    """File name -> content of everything generated for the base."""
     return {"kafka-topics.yaml": topics_yaml(), "keda-scaledobjects.yaml": scaled_objects_yaml()}
+
+
+def render_production() -> dict[str, str]:
+    """File name -> content generated for the production overlay (its cluster has ACLs)."""
+    return {"kafka-users.yaml": kafka_users_yaml()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -134,9 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     folder = Path(args[0] if args else "deploy/base/generated")
     folder.mkdir(parents=True, exist_ok=True)
-    for name, content in render().items():
-        (folder / name).write_text(content, encoding="utf-8")
-        print(f"wrote {folder / name}")
+    production = folder.parents[1] / "overlays" / "production" / "generated"
+    production.mkdir(parents=True, exist_ok=True)
+    for where, files in ((folder, render()), (production, render_production())):
+        for name, content in files.items():
+            (where / name).write_text(content, encoding="utf-8")
+            print(f"wrote {where / name}")
     return 0
 
 

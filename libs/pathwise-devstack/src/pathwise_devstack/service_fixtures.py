@@ -44,6 +44,28 @@ def bearer(role: str = "teacher", district: str = "d1", sub: str | None = None) 
     return {"Authorization": f"Bearer {token}"}
 
 
+def callers_of(student: str) -> dict[str, tuple[str, str, str]]:
+    """(role, district, subject) of everyone an isolation test tries against ``student``.
+
+    The student is rostered in d1, taught by ``t-ada``, with guardian ``g-ada``
+    (educational rights) and ``g-step`` (none); see ``rostered``.
+    """
+    return {
+        "admin": ("admin", "d1", "a-1"),
+        "admin of d2": ("admin", "d2", "a-2"),
+        "her teacher": ("teacher", "d1", "t-ada"),
+        "another section's teacher": ("teacher", "d1", "t-bob"),
+        "her teacher's namesake in d2": ("teacher", "d2", "t-ada"),
+        "her guardian": ("guardian", "d1", "g-ada"),
+        "guardian without rights": ("guardian", "d1", "g-step"),
+        "another family's guardian": ("guardian", "d1", "g-bob"),
+        "the student": ("student", "d1", student),
+        "another student": ("student", "d1", "bob"),
+        "a service": ("service", "d1", "lms"),
+        "a service of d2": ("service", "d2", "lms"),
+    }
+
+
 async def rostered(
     running: Running,
     student: str,

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
+from pathwise_devstack import demo_producer
 from pathwise_devstack.devtoken import SECRET_ENV, new_dev_secret
 from pathwise_devstack.embedded import EmbeddedBroker, EmbeddedPostgres
 from pathwise_devstack.pg import dsn_with_database, ensure_database
@@ -94,6 +95,8 @@ def service_env(
     }
     for spec in SERVICES:
         env[spec.url_env] = spec.url(all_ports[spec.name])
+    if service.name == "assessment-svc":
+        env["INGEST_PRODUCERS"] = demo_producer.credentials(infra.dev_secret)
     if infra.sms_url and service.name == "notify-svc":
         env |= {
             "SMS_PROVIDER_URL": infra.sms_url,

@@ -39,7 +39,7 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pathwise_runtime import telemetry, topics
+from pathwise_runtime import kafka_security, telemetry, topics
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +198,10 @@ class Backlog:
         applied = {(r["projection"], r["topic"], r["partition"]): r["last_offset"] for r in marks}
         names = sorted({t for ts in self._projections.values() for t in ts})
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap, enable_auto_commit=False, fetch_max_wait_ms=50
+            bootstrap_servers=self._bootstrap,
+            enable_auto_commit=False,
+            fetch_max_wait_ms=50,
+            **kafka_security.client_options(),
         )
         await consumer.start()
         try:

@@ -13,8 +13,9 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -109,6 +110,7 @@ class OutboxRelay:
         bootstrap_servers: str,
         *,
         enable_idempotence: bool = False,
+        kafka_options: Mapping[str, Any] | None = None,
         service: str = "pathwise",
         batch_size: int = 500,
         poll_interval_s: float = 1.0,
@@ -118,6 +120,7 @@ class OutboxRelay:
         self._dsn = dsn
         self._bootstrap = bootstrap_servers
         self._idempotence = enable_idempotence
+        self._kafka_options = dict(kafka_options or {})
         self._batch_size = batch_size
         self._poll = poll_interval_s
         self._keep = keep_published_s
@@ -155,6 +158,7 @@ class OutboxRelay:
             await listener.add_listener(CHANNEL, lambda *_: self._wake.set())
             producer = AIOKafkaProducer(
                 bootstrap_servers=self._bootstrap,
+                **self._kafka_options,
                 acks="all",
                 enable_idempotence=self._idempotence,
                 linger_ms=2,

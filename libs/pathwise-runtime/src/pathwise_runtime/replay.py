@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from pathwise_runtime import kafka_security
 from pathwise_runtime.applier import BatchApplier
 from pathwise_runtime.projection import Projection
 from pathwise_runtime.topics import log_ends
@@ -41,7 +42,9 @@ class TableDiff:
 
 async def end_offsets(bootstrap: str, topics: Sequence[str]) -> dict[tuple[str, int], int]:
     """The end of every partition of ``topics`` right now: the replay's horizon."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, **kafka_security.client_options()
+    )
     await consumer.start()
     try:
         tps = [
@@ -83,7 +86,10 @@ async def rebuild(
     if not tps:
         return 0
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, max_poll_records=batch_size
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        max_poll_records=batch_size,
+        **kafka_security.client_options(),
     )
     await consumer.start()
     seen = 0

@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 
-from pathwise_runtime import limits, metrics, migrations, problems, telemetry
+from pathwise_runtime import kafka_security, limits, metrics, migrations, problems, telemetry
 from pathwise_runtime.applier import BatchApplier
 from pathwise_runtime.auth import TokenVerifier
 from pathwise_runtime.outbox import OutboxRelay
@@ -120,6 +120,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             middlewares=[KafkaTelemetryMiddleware(tracer_provider=provider)],
             enable_idempotence=settings.kafka_enable_idempotence,
             client_id=settings.service_name,
+            security=kafka_security.broker_security(settings),
             log_level=logging.DEBUG,  # per-message logs only when asked for
         )
         relay = OutboxRelay(
@@ -127,6 +128,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             settings.database_url,
             settings.kafka_bootstrap_servers,
             enable_idempotence=settings.kafka_enable_idempotence,
+            kafka_options=kafka_security.client_options(settings),
             service=settings.service_name,
             poll_interval_s=settings.outbox_poll_interval_s,
         )

@@ -23,6 +23,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from pathwise_contracts import Topic, all_topics
+from pathwise_runtime import kafka_security
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,9 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic] | None =
     Returns the names created. Existing topics are left as they are.
     """
     wanted = list(all_topics() if topics is None else topics)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, **kafka_security.client_options()
+    )
     await admin.start()
     created: list[str] = []
     try:
@@ -82,7 +85,9 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic] | None =
 
 
 async def _write_markers(bootstrap_servers: str, partitions: dict[str, int]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers, acks="all", **kafka_security.client_options()
+    )
     await producer.start()
     try:
         sends = []
@@ -143,7 +148,11 @@ async def inspect(
     bootstrap_servers: str, partitions: list[tuple[str, int]]
 ) -> dict[tuple[str, int], PartitionLog]:
     """Read log bounds and the creation marker of each partition, without a group."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        enable_auto_commit=False,
+        **kafka_security.client_options(),
+    )
     await consumer.start()
     try:
         tps = [TopicPartition(t, p) for t, p in partitions]

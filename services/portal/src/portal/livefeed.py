@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from pathwise_contracts import PATH_EVENTS
+from pathwise_runtime import kafka_security
 
 log = logging.getLogger(__name__)
 QUEUE_SIZE = 16
@@ -102,6 +103,7 @@ class Feed:
     async def _records(self) -> AsyncIterator[Update]:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap,
+            **kafka_security.client_options(),
             group_id=None,
             enable_auto_commit=False,
             fetch_max_wait_ms=200,

@@ -1,10 +1,12 @@
 """The Kafka front door: ``assessment.submissions.v1`` in any supported format.
 
 Bulk producers write documents in a standard's own format and name it in the
-``content-type`` header. Each batch is admitted in one transaction together
-with the consumer's watermarks (so a redelivery is skipped and nothing is
-admitted twice); a record that cannot be admitted goes to the DLQ with the
-reason, in the same transaction, and the stream goes on.
+``content-type`` header. Each producer signs its records (``producers``): the
+district a record speaks for is the one its producer's credential names.
+Each batch is admitted in one transaction together with the consumer's
+watermarks (so a redelivery is skipped and nothing is admitted twice); a
+record that cannot be admitted goes to the DLQ with the reason, in the same
+transaction, and the stream goes on.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import asyncpg
@@ -22,11 +24,12 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from pydantic import ValidationError
 
 from assessment_svc.commands import admission, ingestion
-from assessment_svc.domain import standards, xapi
+from assessment_svc.domain import producers, standards, xapi
 from assessment_svc.domain.evidence import Invalid
 from assessment_svc.domain.submission import Submission
-from pathwise_contracts import ASSESSMENT_SUBMISSIONS
-from pathwise_runtime import outbox, topics, watermarks
+from assessment_svc.settings import AssessmentSettings
+from pathwise_contracts import ASSESSMENT_SUBMISSIONS, signing
+from pathwise_runtime import kafka_security, outbox, topics, watermarks
 from pathwise_runtime.dlq import dlq_message
 from pathwise_runtime.pii import Keyring
 from pathwise_runtime.service import Runtime
@@ -34,6 +37,7 @@ from pathwise_runtime.service import Runtime
 log = logging.getLogger(__name__)
 CONSUMER = "ingest"
 DISTRICT_HEADER = "pathwise-district"
+"""Optional; when present it must agree with the producer's district."""
 
 NATIVE = "application/vnd.pathwise.assessment+json"
 XAPI = "application/vnd.xapi.statement+json"
@@ -61,16 +65,21 @@ async def admit_record(
     district: str,
     source: str,
     keyring: Keyring,
+    credentials: Mapping[str, producers.Producer] | None = None,
 ) -> int:
-    """Admit one record in the caller's transaction; raises Refused with the reason."""
+    """Admit one record in the caller's transaction; raises Refused with the reason.
+
+    With ``credentials`` every record must be signed by one of them and speaks for
+    that producer's district; without, for ``district`` (a one-district deployment).
+    """
     content_type = (_header(record, "content-type") or "").split(";")[0].strip().lower()
     if content_type not in FORMATS:
         raise Refused(f"content-type must be one of {', '.join(FORMATS)}; got {content_type!r}")
+    district = _district(record, content_type, district, credentials)
     try:
         body: Any = json.loads(record.value or b"")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise Refused(f"body: not JSON ({exc})") from exc
-    district = _header(record, DISTRICT_HEADER) or district
     try:
         if content_type == NATIVE:
             submission = Submission.model_validate(body)
@@ -115,6 +124,31 @@ async def admit_record(
         raise Refused(str(exc)) from exc
 
 
+def _district(
+    record: ConsumerRecord[bytes, bytes],
+    content_type: str,
+    default: str,
+    credentials: Mapping[str, producers.Producer] | None,
+) -> str:
+    district = default
+    if credentials:
+        try:
+            district = producers.authenticate(
+                credentials,
+                producer_id=_header(record, signing.PRODUCER_HEADER),
+                signed=_header(record, signing.SIGNATURE_HEADER),
+                content_type=content_type,
+                record_key=record.key or b"",
+                value=record.value or b"",
+            ).district
+        except producers.Unauthenticated as exc:
+            raise Refused(str(exc)) from exc
+    named = _header(record, DISTRICT_HEADER)
+    if named is not None and named != district:
+        raise Refused(f"{DISTRICT_HEADER}: {named!r} is not the district this producer speaks for")
+    return district
+
+
 async def apply_batch(
     pool: asyncpg.Pool,
     records: list[ConsumerRecord[bytes, bytes]],
@@ -122,6 +156,7 @@ async def apply_batch(
     district: str,
     source: str,
     keyring: Keyring,
+    credentials: Mapping[str, producers.Producer] | None = None,
 ) -> tuple[int, int]:
     """Admit a batch exactly once; returns (admitted records, dead-lettered records)."""
     partitions = sorted({(r.topic, r.partition) for r in records})
@@ -139,7 +174,12 @@ async def apply_batch(
             try:
                 async with conn.transaction():
                     await admit_record(
-                        conn, record, district=district, source=source, keyring=keyring
+                        conn,
+                        record,
+                        district=district,
+                        source=source,
+                        keyring=keyring,
+                        credentials=credentials,
                     )
                 admitted += 1
             except Refused as exc:
@@ -159,9 +199,12 @@ async def start_ingest(runtime: Runtime) -> Callable[[], Awaitable[None]]:
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+        **kafka_security.client_options(settings),
     )
     keyring = Keyring.from_settings(settings)
     runtime.extras["keyring"] = keyring
+    # The service's own settings say which producers may write, and for which district.
+    credentials = AssessmentSettings().producers()
     stats = runtime.extras.setdefault("ingest", {"admitted": 0, "dead_lettered": 0})
 
     async def run() -> None:
@@ -179,6 +222,7 @@ async def start_ingest(runtime: Runtime) -> Callable[[], Awaitable[None]]:
                     district=settings.district_id,
                     source=runtime.source,
                     keyring=keyring,
+                    credentials=credentials,
                 )
                 stats["admitted"] += admitted
                 stats["dead_lettered"] += dead
