@@ -65,11 +65,9 @@ def test_the_matrix(role: str, relation: str, act: Act) -> None:
         assert denied is None
     elif act not in MAY[role]:
         assert denied is not None and denied.status == 403
-    elif relation == "other district":
-        assert denied is not None and denied.status == 404  # tells nothing of district d1
-        assert "your district" in denied.detail
-    else:
-        assert denied is not None and denied.status == 403
+    else:  # not theirs, here or elsewhere: Ada does not exist for them
+        assert denied is not None and denied.status == 404
+        assert "your district" in denied.detail and "d1" not in denied.detail
 
 
 def test_an_erased_student_is_nobodys() -> None:

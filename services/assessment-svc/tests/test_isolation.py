@@ -23,8 +23,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.isolation]
 ADA = f"ada-{secrets.token_hex(4)}"
 CALLERS = callers_of(ADA)
 OWN = ("admin", "her teacher", "a service")
+# Whom Ada does not exist for: 404, like a student nobody knows.
 ELSEWHERE = {"admin of d2": 404, "her teacher's namesake in d2": 404, "a service of d2": 404}
-# The status each caller gets; a caller not named gets 403 (wrong role or not theirs).
+ELSEWHERE |= {"another section's teacher": 404}
+# The status each caller gets; a caller not named gets 403 (a role that may not).
 ENDPOINTS: dict[str, dict[str, int]] = {
     "record": {**dict.fromkeys(OWN, 201), **ELSEWHERE},
     "batch": {**dict.fromkeys(OWN, 200), **ELSEWHERE},

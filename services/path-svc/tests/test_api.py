@@ -15,7 +15,7 @@ from path_support import START, guardian_linked, produce, recorded, rostered
 
 from path_svc.main import SPEC
 from path_svc.workers.weekly_groups import publish_week
-from pathwise_contracts import AccommodationsChanged, Envelope, GroupsSuggested, StudentEnrolled
+from pathwise_contracts import AccommodationsChanged, Envelope, GroupsSuggested
 from pathwise_devstack.devtoken import mint_token
 from pathwise_runtime.service import create_app
 from pathwise_runtime.settings import ServiceSettings
@@ -108,7 +108,7 @@ async def test_path_mastery_and_framework_over_http(
     assert estimate["competency_id"] == "3.OA.A.1" and estimate["attempts"] == 4
     assert estimate["mastered"] and estimate["p_mastery"] >= 0.95
 
-    assert stranger.status_code == 403 and as_student.status_code == 403
+    assert stranger.status_code == 404 and as_student.status_code == 403  # not hers; role
     for response in (other_district, unknown):
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"
@@ -194,7 +194,7 @@ async def test_teachers_override_and_students_choose_over_http(
     assert (
         missing.status_code == 422 and "position" in bad.json()["detail"] + missing.json()["detail"]
     )
-    assert as_other.status_code == 403
+    assert as_other.status_code == 404  # another student's path does not exist for them
     reasons = [r["reason"] for r in history["replans"]]
     assert len(reasons) >= 4 and "a teacher lifted the pin of 3.G.A.2" in reasons[0]
     assert again.status_code == 404
@@ -218,23 +218,19 @@ async def test_section_groups_over_http(database: Callable[[], str], kafka_boots
     facts: list[Envelope] = []
     for i in range(4):  # a plan requiring small-group instruction makes every step a group one
         student = f"s-{tag}-{i}"
-        for n, event in enumerate(
-            [
-                StudentEnrolled(student_id=student, district_id="d1", section_ids=[section]),
-                AccommodationsChanged(
-                    student_id=student, version=2, requirements=["small_group_instruction"]
-                ),
-            ]
-        ):
-            facts.append(
-                Envelope.wrap(
-                    event,
-                    id=uuid.uuid5(uuid.NAMESPACE_URL, f"{student}/{n}"),
-                    source="urn:pathwise:test",
-                    district_id="d1",
-                    time=START + timedelta(minutes=n),
-                )
+        facts += rostered(student, sections=[section])
+        needs = AccommodationsChanged(
+            student_id=student, version=2, requirements=["small_group_instruction"]
+        )
+        facts.append(
+            Envelope.wrap(
+                needs,
+                id=uuid.uuid5(uuid.NAMESPACE_URL, f"{student}/needs"),
+                source="urn:pathwise:test",
+                district_id="d1",
+                time=START + timedelta(minutes=1),
             )
+        )
     app = create_app(SPEC, settings)
     transport = httpx.ASGITransport(app=app)
     async with (
@@ -250,6 +246,9 @@ async def test_section_groups_over_http(database: Callable[[], str], kafka_boots
         as_student = await client.get(f"/v1/sections/{section}/groups", headers=bearer("student"))
         elsewhere = await client.get(
             f"/v1/sections/{section}/groups", headers=bearer("teacher", district="d2")
+        )
+        not_theirs = await client.get(
+            f"/v1/sections/{section}/groups", headers=bearer("teacher", sub="t-other")
         )
         runtime = app.state.runtime
         monday = datetime(2026, 10, 5, 7, tzinfo=UTC)
@@ -274,3 +273,4 @@ async def test_section_groups_over_http(database: Callable[[], str], kafka_boots
     assert as_student.status_code == 403
     assert as_student.headers["content-type"] == "application/problem+json"
     assert elsewhere.status_code == 200 and elsewhere.json()["groups"] == []
+    assert not_theirs.status_code == 200 and not_theirs.json()["groups"] == []  # teaches none

@@ -25,17 +25,18 @@ pytestmark = [pytest.mark.integration, pytest.mark.isolation]
 
 ADA = f"ada-{secrets.token_hex(4)}"
 CALLERS = callers_of(ADA)
-# The status each caller gets; a caller not named gets 403 (wrong role or not theirs).
-OTHER_DISTRICT = {"admin of d2": 404, "her teacher's namesake in d2": 404, "a service of d2": 404}
-READ = {"admin": 200, "her teacher": 200, "her guardian": 200, "a service": 200, **OTHER_DISTRICT}
-OVERRIDES = {
-    "admin": 200,
-    "her teacher": 200,
-    "admin of d2": 404,
-    "her teacher's namesake in d2": 404,
-}
-STEER = {"admin": 202, "her teacher": 202, "admin of d2": 404, "her teacher's namesake in d2": 404}
-CHOOSE = {**STEER, "the student": 202}
+# The status each caller gets; a caller not named gets 403 (a role that may not).
+# Whom Ada does not exist for: 404, like a student nobody knows.
+ELSEWHERE = {"admin of d2": 404, "her teacher's namesake in d2": 404, "a service of d2": 404}
+OTHER_TEACHER = {"another section's teacher": 404}
+OTHER_FAMILY = {"guardian without rights": 404, "another family's guardian": 404}
+READ = {"admin": 200, "her teacher": 200, "her guardian": 200, "a service": 200}
+READ |= ELSEWHERE | OTHER_TEACHER | OTHER_FAMILY
+OVERRIDES = {"admin": 200, "her teacher": 200, "admin of d2": 404}
+OVERRIDES |= {"her teacher's namesake in d2": 404} | OTHER_TEACHER
+STEER = {"admin": 202, "her teacher": 202, "admin of d2": 404}
+STEER |= {"her teacher's namesake in d2": 404} | OTHER_TEACHER
+CHOOSE = {**STEER, "the student": 202, "another student": 404}
 ENDPOINTS: dict[str, tuple[str, str, dict[str, int]]] = {
     "path": ("GET", "/v1/students/{s}/path", READ),
     "history": ("GET", "/v1/students/{s}/path/history", READ),

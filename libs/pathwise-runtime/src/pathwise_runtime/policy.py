@@ -11,8 +11,11 @@ decision goes out, so the whole matrix is tested without I/O.
 - A **student** reads their own record and chooses their own steps.
 - A **service** reads and records for its district; it never steers.
 
-A student of another district, or an erased one, does not exist for the
-caller (404), so answers tell nothing about other districts.
+A student the caller may not see does not exist for them (404), whether
+they are in another district, erased, or in the caller's district but not
+theirs (another section, another family): answers tell nothing about who is
+where, as profile-svc has always answered. A role that may not do the act at
+all is told so (403).
 """
 
 from __future__ import annotations
@@ -81,12 +84,11 @@ def decide(
     if access is None or access.district != who.district or access.erased:
         unrostered = who.role in ("admin", "service") and act is not Act.STEER
         return None if access is None and unrostered and not known_elsewhere else missing
-    if who.role == "admin" or who.role == "service":
+    if who.role in ("admin", "service"):
         return None
-    if who.role == "teacher" and who.subject not in access.teachers:
-        return Denied(403, f"you do not teach a section student {student_id!r} is in")
-    if who.role == "guardian" and who.subject not in access.guardians:
-        return Denied(403, "a guardian may act only for students they hold educational rights for")
-    if who.role == "student" and who.subject != student_id:
-        return Denied(403, "a student may act only on their own learning")
-    return None
+    theirs = {
+        "teacher": who.subject in access.teachers,
+        "guardian": who.subject in access.guardians,
+        "student": who.subject == student_id,
+    }
+    return None if theirs.get(who.role, False) else missing

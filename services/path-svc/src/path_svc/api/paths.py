@@ -192,7 +192,8 @@ async def get_groups(section_id: SectionId, who: CurrentPrincipal, request: Requ
             403, f"role '{who.role}' may not read section groups; needs one of {list(GROUPERS)}"
         )
     async with _pool(request).acquire() as conn:
-        suggested = await sections.groups(conn, who.district, section_id)
+        teacher = who.subject if who.role == "teacher" else None  # only students they teach
+        suggested = await sections.groups(conn, who.district, section_id, teacher)
     return GroupsOut(section_id=section_id, groups=suggested)
 
 

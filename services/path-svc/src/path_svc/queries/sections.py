@@ -12,15 +12,23 @@ _CODES = TypeAdapter(list[str])
 _ESTIMATES = TypeAdapter(dict[str, list[float]])
 
 
-async def members(conn: asyncpg.Connection, district: str, section: str) -> list[Member]:
+async def members(
+    conn: asyncpg.Connection, district: str, section: str, teacher: str | None = None
+) -> list[Member]:
+    """The section's planned students; with ``teacher``, only those the teacher teaches."""
     rows = await conn.fetch(
-        """SELECT student_id, (state->'steps'->0)::text AS step,
-                  (state->'profile'->'requirements')::text AS requirements,
-                  (state->'estimates')::text AS estimates
-             FROM planners
-            WHERE district_id = $1 AND state->'profile'->'sections' ? $2""",
+        """SELECT p.student_id, (p.state->'steps'->0)::text AS step,
+                  (p.state->'profile'->'requirements')::text AS requirements,
+                  (p.state->'estimates')::text AS estimates
+             FROM planners p
+            WHERE p.district_id = $1 AND p.state->'profile'->'sections' ? $2
+              AND ($3::text IS NULL OR EXISTS (
+                   SELECT 1 FROM student_access a
+                    WHERE a.district_id = p.district_id AND a.student_id = p.student_id
+                      AND $3 = ANY(a.teacher_ids)))""",
         district,
         section,
+        teacher,
     )
     out = []
     for r in rows:
@@ -32,8 +40,10 @@ async def members(conn: asyncpg.Connection, district: str, section: str) -> list
     return out
 
 
-async def groups(conn: asyncpg.Connection, district: str, section: str) -> list[SuggestedGroup]:
-    return suggest(await members(conn, district, section))
+async def groups(
+    conn: asyncpg.Connection, district: str, section: str, teacher: str | None = None
+) -> list[SuggestedGroup]:
+    return suggest(await members(conn, district, section, teacher))
 
 
 async def all_sections(conn: asyncpg.Connection) -> list[tuple[str, str]]:

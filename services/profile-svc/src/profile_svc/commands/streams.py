@@ -110,15 +110,10 @@ async def enroll(
 ) -> Result:
     """Start the student's stream; a repeat is unchanged, other data a conflict.
 
-    Raises ``ErasedGuardian`` when a guardian named was erased in the district.
+    Raises ``ErasedGuardian`` when a new student names a guardian erased in the district.
     """
     fingerprint = enrollment.fingerprint(district, personal.digest_key)
     async with pool.acquire() as conn, conn.transaction():
-        erased = await erased_guardians(
-            conn, district, (g.guardian_id for g in enrollment.guardians)
-        )
-        if erased:
-            raise ErasedGuardian(min(erased))
         # Concurrent repeats wait on the primary key here, then see the winner's row.
         version = await conn.fetchval(
             """INSERT INTO student_streams (student_id, district_id, version, fingerprint)
@@ -139,6 +134,9 @@ async def enroll(
             same = row["fingerprint"] == fingerprint
             return Result(Outcome.UNCHANGED if same else Outcome.CONFLICT, row["version"])
         guardians = [g.guardian_id for g in enrollment.guardians]
+        erased = await erased_guardians(conn, district, guardians)
+        if erased:  # the new stream's row goes with the transaction
+            raise ErasedGuardian(min(erased))
         vault = await personal.vault(
             conn, district, students=[enrollment.student_id], guardians=guardians
         )
