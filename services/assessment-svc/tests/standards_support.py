@@ -43,6 +43,21 @@ async def tell_profile(bootstrap: str, event: Event, district: str = "d1") -> No
         await producer.stop()
 
 
+async def xapi_learner(
+    client: Any, admin: dict[str, str], bootstrap: str, student: str
+) -> tuple[str, str]:
+    """An enrolled student known by an mbox, and a quiz activity mapped to 3.OA.A.1."""
+    mbox = f"mailto:{student}@school.example"
+    activity = f"https://lms.example/quiz/{student}"
+    mapping = {
+        "mappings": [{"kind": "xapi_activity", "ref": activity, "competency_id": "3.OA.A.1"}]
+    }
+    r = await client.put("/v1/competency-mappings", json=mapping, headers=admin)
+    assert r.status_code == 200, r.text
+    await enroll(bootstrap, student, {"xapi_mbox": mbox})
+    return mbox, activity
+
+
 def scored(statement_id: str, mbox: str, raw: float, activity: str) -> dict[str, Any]:
     return {
         "id": statement_id,

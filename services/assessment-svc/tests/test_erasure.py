@@ -13,11 +13,11 @@ from standards_support import (
     Auth,
     Published,
     WaitUntil,
-    enroll,
     recorded_once,
     replays_identically,
     scored,
     tell_profile,
+    xapi_learner,
 )
 
 from pathwise_contracts import SubjectErased, derive_event_id
@@ -75,13 +75,7 @@ async def test_an_erased_students_results_and_statements_are_gone_live_and_on_re
 ) -> None:
     client, admin = service.client, auth("admin", "d1")
     student = f"stu-{secrets.token_hex(4)}"
-    mbox = f"mailto:{student}@school.example"
-    activity = f"https://lms.example/quiz/{student}"
-    mapping = {
-        "mappings": [{"kind": "xapi_activity", "ref": activity, "competency_id": "3.OA.A.1"}]
-    }
-    assert (await client.put("/v1/competency-mappings", json=mapping, headers=admin)).is_success
-    await enroll(kafka_bootstrap, student, {"xapi_mbox": mbox})
+    mbox, activity = await xapi_learner(client, admin, kafka_bootstrap, student)
 
     sid = str(uuid.uuid4())
     r = await client.put(

@@ -14,10 +14,10 @@ from standards_support import (
     Auth,
     Published,
     WaitUntil,
-    enroll,
     recorded_once,
     replays_identically,
     scored,
+    xapi_learner,
 )
 
 from pathwise_contracts import (
@@ -41,17 +41,7 @@ async def test_xapi_statements_are_stored_recorded_idempotent_and_voidable(
 ) -> None:
     client, admin = service.client, auth("admin", "d1")
     student = f"stu-{secrets.token_hex(4)}"
-    mbox = f"mailto:{student}@school.example"
-    activity = f"https://lms.example/quiz/{student}"
-    r = await client.put(
-        "/v1/competency-mappings",
-        json={
-            "mappings": [{"kind": "xapi_activity", "ref": activity, "competency_id": "3.OA.A.1"}]
-        },
-        headers=admin,
-    )
-    assert r.status_code == 200, r.text
-    await enroll(kafka_bootstrap, student, {"xapi_mbox": mbox})
+    mbox, activity = await xapi_learner(client, admin, kafka_bootstrap, student)
 
     headers = admin | XAPI_HEADERS
     sid = str(uuid.uuid4())
