@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any, Self
 
 import asyncpg
+import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from pathwise_contracts import TOPICS
@@ -158,7 +159,9 @@ class Platform:
         return result
 
     async def wait_caught_up(self, *, timeout: float = 120.0, settle: float = 1.5) -> None:
-        """Until nothing is left to apply or publish, and mail has stopped arriving."""
+        """Until nothing is left to apply or publish, mail has stopped arriving, and the
+        portal's live feed reads the log's end (an update published before it does
+        would never reach a page)."""
         async with asyncio.timeout(timeout):
             quiet_since: float | None = None
             mails = -1
@@ -166,7 +169,8 @@ class Platform:
             while True:
                 backlog = await self.backlog()
                 count = len(self.mails())
-                if sum(backlog.values()) == 0 and count == mails:
+                live = await self._portal_live()
+                if sum(backlog.values()) == 0 and count == mails and live:
                     quiet_since = quiet_since or loop.time()
                     if loop.time() - quiet_since >= settle:
                         return
@@ -174,6 +178,15 @@ class Platform:
                     quiet_since = None
                 mails = count
                 await asyncio.sleep(0.3)
+
+    async def _portal_live(self) -> bool:
+        """The portal's live feed is positioned at the end of the path topic."""
+        try:
+            async with httpx.AsyncClient(timeout=5) as client:
+                ready = (await client.get(f"{self.portal_url}/readyz")).json()
+        except (httpx.HTTPError, ValueError):
+            return False
+        return ready.get("live_feed") in (True, "off")
 
     async def event_counts(self) -> Counter[str]:
         """How many events of each CloudEvents type the four topics hold."""
