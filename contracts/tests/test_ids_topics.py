@@ -6,6 +6,7 @@ import pytest
 
 from pathwise_contracts import (
     ASSESSMENT_EVENTS,
+    ASSESSMENT_SUBMISSIONS,
     NAMESPACE,
     PROFILE_EVENTS,
     TOPICS,
@@ -32,11 +33,12 @@ def test_derived_ids_differ_by_part() -> None:
     assert len(ids) == 4
 
 
-def test_topics_keep_history_forever() -> None:
+def test_event_topics_keep_history_forever_and_raw_submissions_expire() -> None:
     assert len({topic.name for topic in TOPICS}) == len(TOPICS)
     for topic in TOPICS:
         assert topic.partitions == 12
-        assert topic.retention_ms == -1
+        raw = topic is ASSESSMENT_SUBMISSIONS  # vendors' documents, students named in clear
+        assert topic.retention_ms == (7 * 24 * 3600 * 1000 if raw else -1)
         assert topic.cleanup_policy == "delete"
         assert topic.key == "student_id"
     assert PROFILE_EVENTS.cleanup_policy == "delete"

@@ -1,8 +1,9 @@
 """Kafka topics: the log that is Pathwise's source of truth.
 
 Every topic is keyed by student id so all of one student's events stay in order
-on one partition. Retention is forever (-1) because projections are rebuilt by
-replaying the topics from the beginning; compaction is never used, since events
+on one partition. Retention of the event topics is forever (-1) because
+projections are rebuilt by replaying them from the beginning (the ingest
+topic, raw input and not events, expires); compaction is never used, since events
 are facts, not snapshots, and compaction would silently drop history.
 """
 
@@ -57,7 +58,14 @@ NOTIFY_EVENTS = Topic("notify.events.v1", partitions=12, retention_ms=FOREVER)
 # Raw results from bulk producers in a standard's own format (the content-type
 # header names it); assessment-svc turns them into events. Not CloudEvents.
 # Keyed by the student's id in the producer's system, so their results stay in order.
-ASSESSMENT_SUBMISSIONS = Topic("assessment.submissions.v1", partitions=12, retention_ms=FOREVER)
+# The documents name students in clear (an mbox, a studentUniqueId), so they are
+# not part of the log of truth: once admitted, what counts is on assessment.events.v1
+# (sealed, keyed digests), and the raw records expire after a week, long enough to
+# ride out an outage of assessment-svc.
+SUBMISSIONS_RETENTION_MS = 7 * 24 * 60 * 60 * 1000
+ASSESSMENT_SUBMISSIONS = Topic(
+    "assessment.submissions.v1", partitions=12, retention_ms=SUBMISSIONS_RETENTION_MS
+)
 
 TOPICS: tuple[Topic, ...] = (
     ASSESSMENT_EVENTS,

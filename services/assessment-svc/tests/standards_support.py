@@ -9,6 +9,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from assessment_svc.adapters.keyring import keyring
 from pathwise_contracts import (
     PROFILE_EVENTS,
     AssessmentRecorded,
@@ -18,6 +19,7 @@ from pathwise_contracts import (
 )
 from pathwise_devstack.stack import Infrastructure
 from pathwise_devstack.verification import replay_service
+from pathwise_runtime.pii import Keyring
 
 Auth = Callable[..., dict[str, str]]
 Published = Callable[[uuid.UUID], Awaitable[list[Envelope]]]
@@ -25,8 +27,16 @@ WaitUntil = Callable[..., Awaitable[None]]
 XAPI_HEADERS = {"X-Experience-API-Version": "1.0.3"}
 
 
-async def enroll(bootstrap: str, student: str, external_ids: dict[str, str]) -> None:
-    event = StudentEnrolled(student_id=student, district_id="d1", external_ids=external_ids)
+async def enroll(
+    bootstrap: str, student: str, external_ids: dict[str, str], keyring: Keyring | None = None
+) -> None:
+    """Enrol as profile-svc does (identities digested under the district's key, from
+    ``keyring``), or without a keyring as logs before keyed digests did (ids in clear)."""
+    if keyring is None:
+        event = StudentEnrolled(student_id=student, district_id="d1", external_ids=external_ids)
+    else:
+        identities = keyring.identities("d1").of_student(student, external_ids)
+        event = StudentEnrolled(student_id=student, district_id="d1", identities=identities)
     await tell_profile(bootstrap, event)
 
 
@@ -44,7 +54,7 @@ async def tell_profile(bootstrap: str, event: Event, district: str = "d1") -> No
 
 
 async def xapi_learner(
-    client: Any, admin: dict[str, str], bootstrap: str, student: str
+    service: Any, admin: dict[str, str], bootstrap: str, student: str
 ) -> tuple[str, str]:
     """An enrolled student known by an mbox, and a quiz activity mapped to 3.OA.A.1."""
     mbox = f"mailto:{student}@school.example"
@@ -52,9 +62,9 @@ async def xapi_learner(
     mapping = {
         "mappings": [{"kind": "xapi_activity", "ref": activity, "competency_id": "3.OA.A.1"}]
     }
-    r = await client.put("/v1/competency-mappings", json=mapping, headers=admin)
+    r = await service.client.put("/v1/competency-mappings", json=mapping, headers=admin)
     assert r.status_code == 200, r.text
-    await enroll(bootstrap, student, {"xapi_mbox": mbox})
+    await enroll(bootstrap, student, {"xapi_mbox": mbox}, keyring(service.runtime))
     return mbox, activity
 
 
@@ -91,5 +101,6 @@ async def replays_identically(service: Any, infrastructure: Infrastructure) -> N
         bootstrap=infrastructure.bootstrap_servers,
         verify=True,
         timeout=30,
+        secret=service.runtime.settings.auth_dev_secret.get_secret_value(),
     )
     assert report.verified, report.as_dict()

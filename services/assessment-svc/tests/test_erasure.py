@@ -75,7 +75,7 @@ async def test_an_erased_students_results_and_statements_are_gone_live_and_on_re
 ) -> None:
     client, admin = service.client, auth("admin", "d1")
     student = f"stu-{secrets.token_hex(4)}"
-    mbox, activity = await xapi_learner(client, admin, kafka_bootstrap, student)
+    mbox, activity = await xapi_learner(service, admin, kafka_bootstrap, student)
 
     sid = str(uuid.uuid4())
     r = await client.put(

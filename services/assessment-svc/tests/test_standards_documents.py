@@ -9,8 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment_svc.domain import identity, standards
+from assessment_svc.domain import standards
 from assessment_svc.domain.evidence import Invalid
+from pathwise_contracts.identity import Identities
+
+IDS = Identities(b"k" * 32)
 
 EDFI_NS = "uri://ed-fi.org/"
 
@@ -87,14 +90,14 @@ CALIPER: dict[str, Any] = {
 
 
 def test_oneroster_result_is_evidence_on_its_line_item() -> None:
-    [e] = standards.oneroster("r-1", ONEROSTER)
+    [e] = standards.oneroster("r-1", ONEROSTER, IDS)
     assert (e.source, e.source_id, e.activity, e.score) == (
         "oneroster",
         "r-1",
         "oneroster_line_item:li-7",
         8,
     )
-    assert e.identity == identity.digest("oneroster", "stu-1")
+    assert e.identity == IDS.digest("oneroster", "stu-1")
     assert e.competency_id is None
 
 
@@ -109,7 +112,7 @@ def test_oneroster_case_objectives_map_straight_to_competencies() -> None:
             ],
         }
     ]
-    found = standards.oneroster("r-1", body)
+    found = standards.oneroster("r-1", body, IDS)
     assert [(e.competency_id, e.score, e.source_id) for e in found] == [
         ("3.OA.A.1", 4, "r-1#3.OA.A.1"),
         ("3.OA.A.2", 2, "r-1#3.OA.A.2"),
@@ -119,7 +122,7 @@ def test_oneroster_case_objectives_map_straight_to_competencies() -> None:
 def test_ungraded_oneroster_results_carry_no_evidence() -> None:
     body = copy.deepcopy(ONEROSTER)
     body["result"]["scoreStatus"] = "not submitted"
-    assert standards.oneroster("r-1", body) == []
+    assert standards.oneroster("r-1", body, IDS) == []
 
 
 def test_csv_rows_are_parsed_or_refused_per_line() -> None:
@@ -129,15 +132,15 @@ def test_csv_rows_are_parsed_or_refused_per_line() -> None:
         "r-1,active,,,li-7,stu-1,fully graded,8,2026-09-01,\n"
         "r-2,active,,,li-7,stu-2,graded,8,2026-09-01,\n"
     )
-    [(line1, ok), (line2, bad)] = standards.oneroster_csv(text)
+    [(line1, ok), (line2, bad)] = standards.oneroster_csv(text, IDS)
     assert line1 == 2 and isinstance(ok, list) and ok[0].source_id == "r-1"
     assert line2 == 3 and isinstance(bad, Invalid) and bad.field == "result.scoreStatus"
 
 
 def test_edfi_student_assessment_is_evidence_on_the_assessment() -> None:
-    [e] = standards.edfi(EDFI)
+    [e] = standards.edfi(EDFI, IDS)
     assert e.activity == "edfi_assessment:uri://district.example#MATH-3"
-    assert (e.score, e.identity) == (31.0, identity.digest("edfi", "604822"))
+    assert (e.score, e.identity) == (31.0, IDS.digest("edfi", "604822"))
 
 
 def test_edfi_objectives_are_evidence_of_their_own() -> None:
@@ -160,16 +163,16 @@ def test_edfi_objectives_are_evidence_of_their_own() -> None:
             ],
         }
     ]
-    [e] = standards.edfi(body)
+    [e] = standards.edfi(body, IDS)
     assert (e.activity, e.score) == ("edfi_objective:uri://district.example#MATH-3#OA", 1.0)
 
 
 def test_caliper_grade_events_become_evidence_assessment_events_do_not() -> None:
-    found, count = standards.caliper(CALIPER)
+    found, count = standards.caliper(CALIPER, IDS)
     assert count == 2
     [e] = found
     assert (e.score, e.max_score, e.source_id) == (12, 15, "a50ca17f-5971-47bb-8fca-4e6e6879001d")
-    assert e.identity == identity.digest("caliper", "https://app.example/users/554433")
+    assert e.identity == IDS.digest("caliper", "https://app.example/users/554433")
 
 
 @pytest.mark.parametrize(
@@ -195,11 +198,11 @@ def test_invalid_documents_name_the_field(
     node[path[-1]] = value
     with pytest.raises(Invalid) as caught:
         if document == "oneroster":
-            standards.oneroster("r-1", body)
+            standards.oneroster("r-1", body, IDS)
         elif document == "edfi":
-            standards.edfi(body)
+            standards.edfi(body, IDS)
         else:
-            standards.caliper(body)
+            standards.caliper(body, IDS)
     assert caught.value.field.startswith(field)
 
 
@@ -207,7 +210,7 @@ def test_caliper_score_above_max_is_refused() -> None:
     body = copy.deepcopy(CALIPER)
     body["data"][0]["generated"]["scoreGiven"] = 16
     with pytest.raises(Invalid) as caught:
-        standards.caliper(body)
+        standards.caliper(body, IDS)
     assert caught.value.field == "data.0.generated.scoreGiven"
 
 
@@ -222,7 +225,7 @@ def test_malformed_oneroster_results_are_refused_with_a_field_or_valid(
     body = copy.deepcopy(ONEROSTER)
     body["result"][key] = value
     try:
-        found = standards.oneroster("r-1", body)
+        found = standards.oneroster("r-1", body, IDS)
     except Invalid as exc:
         assert exc.field.startswith("result")
         return

@@ -41,7 +41,7 @@ async def test_xapi_statements_are_stored_recorded_idempotent_and_voidable(
 ) -> None:
     client, admin = service.client, auth("admin", "d1")
     student = f"stu-{secrets.token_hex(4)}"
-    mbox, activity = await xapi_learner(client, admin, kafka_bootstrap, student)
+    mbox, activity = await xapi_learner(service, admin, kafka_bootstrap, student)
 
     headers = admin | XAPI_HEADERS
     sid = str(uuid.uuid4())

@@ -9,7 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessment_svc.domain import identity, xapi
+from assessment_svc.domain import xapi
+from pathwise_contracts.identity import Identities
+
+IDS = Identities(b"k" * 32)
 
 pytestmark = pytest.mark.unit
 
@@ -46,9 +49,9 @@ def fields(body: Any) -> set[str]:
 
 def test_a_valid_statement_is_evidence_about_its_actor() -> None:
     [s] = xapi.parse(statement())
-    found = xapi.evidence(s, s.id or "", xapi.to_datetime(s.timestamp or ""))
+    found = xapi.evidence(s, s.id or "", xapi.to_datetime(s.timestamp or ""), IDS)
     assert found is not None
-    assert found.identity == identity.digest("xapi-mbox", "mailto:ana@school.example")
+    assert found.identity == IDS.digest("xapi-mbox", "mailto:ana@school.example")
     assert (found.score, found.max_score, found.activity) == (
         7.0,
         10.0,

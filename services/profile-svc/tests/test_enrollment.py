@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -55,9 +56,10 @@ def test_events_have_derived_ids_and_sealed_personal_data() -> None:
             (kind, s) for s in ["stu-1", "g-1", "g-2"] for kind in ("student", "guardian")
         )
     }
-    personal = Vault(DataKeys(keys), Keyring(b"m" * 32))
-    events = Enrollment.model_validate(body()).events(
-        "d1", personal.seal_student, personal.seal_guardian
+    personal = Vault(DataKeys(keys), Keyring(b"m" * 32), "d1")
+    sis = {"sis": "SIS-0042", "xapi_mbox": "ada@school.example"}
+    events = Enrollment.model_validate(body(external_ids=sis)).events(
+        "d1", personal.seal_student, personal.seal_guardian, personal.identities
     )
     ids = [event_id for event_id, _ in events]
     assert ids == [
@@ -71,8 +73,17 @@ def test_events_have_derived_ids_and_sealed_personal_data() -> None:
     assert isinstance(father, GuardianLinked)
     for _, event in events:
         text = event.model_dump_json()
-        assert "Ada" not in text and "example.org" not in text and "555" not in text
+        assert "Ada" not in text and "example.org" not in text and "5551234567" not in text
+        assert "SIS-0042" not in text and "school.example" not in text
     assert personal.open(enrolled.display_name) == "Ada Lovelace"
+    # Ids in other systems are sealed; only keyed digests of them travel in clear.
+    assert enrolled.external_ids == {} and enrolled.identities
+    ids = json.loads(personal.open(enrolled.sealed_external_ids) or "{}")
+    assert ids == sis
+    assert enrolled.identities == personal.identities.of_student("stu-1", ids)
+    assert not set(enrolled.identities) & set(
+        Vault(DataKeys({}), Keyring(b"m" * 32), "d2").identities.of_student("stu-1", ids)
+    )  # another district, other digests
     assert enrolled.display_name is not None and "stu-1" in enrolled.display_name.kid
     assert personal.open(mother.email) == "ada.mother@example.org"
     assert mother.email is not None and "g-1" in mother.email.kid

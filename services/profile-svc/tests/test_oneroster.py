@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
 
 from pathwise_contracts import EnrollmentChanged, GuardianLinked, StudentWithdrawn
+from pathwise_contracts.identity import Identities
 from pathwise_devstack import sample_district
 from pathwise_runtime.pii import Keyring
 from profile_svc.adapters.keystore import DataKeys
 from profile_svc.adapters.personal import Vault
+from profile_svc.domain.enrollment import Seal
 from profile_svc.domain.oneroster import Package, PackageError, parse, read_zip
 from profile_svc.domain.roster import Patch, changes, new_enrollment, plan
 from profile_svc.domain.stream import StreamState, evolve
@@ -72,7 +75,11 @@ def _vault(patch: Patch) -> Vault:
             (kind, s) for s in subjects for kind in ("student", "guardian")
         )
     }
-    return Vault(DataKeys(keys), Keyring(b"m" * 32))
+    return Vault(DataKeys(keys), Keyring(b"m" * 32), "d1")
+
+
+def _seals(vault: Vault) -> tuple[Seal, Seal, Identities]:
+    return vault.seal_student, vault.seal_guardian, vault.identities
 
 
 def test_the_same_roster_again_changes_nothing_and_a_delta_withdraws() -> None:
@@ -81,12 +88,14 @@ def test_the_same_roster_again_changes_nothing_and_a_delta_withdraws() -> None:
     vault = _vault(patch)
     body = new_enrollment(patch, package.org_types)
     state = evolve(
-        StreamState(), [e for _, e in body.events("d1", vault.seal_student, vault.seal_guardian)]
+        StreamState(),
+        [e for _, e in body.events("d1", *_seals(vault))],
     )
     kwargs = {
         "orgs": package.org_types,
         "seal": vault.seal_student,
         "seal_contact": vault.seal_guardian,
+        "ids": vault.identities,
     }
     assert changes(patch, state, version=2, open_=vault.open, **kwargs) == []  # type: ignore[arg-type]
 
@@ -96,6 +105,10 @@ def test_the_same_roster_again_changes_nothing_and_a_delta_withdraws() -> None:
     [changed] = changes(patch, state, version=2, open_=vault.open, **kwargs)  # type: ignore[arg-type]
     assert isinstance(changed, EnrollmentChanged) and changed.grade == "4"
     assert changed.display_name == state.display_name  # same name: same ciphertext
+    assert changed.sealed_external_ids == state.sealed_external_ids  # same ids, too
+    assert changed.external_ids == {} and changed.identities == vault.identities.of_student(
+        "stu-00001", json.loads(vault.open(state.sealed_external_ids) or "{}")
+    )
 
     delta = _package(sample_district.withdrawal(["stu-00001"]))
     patch = plan(delta, today=TODAY).students["stu-00001"]
@@ -111,7 +124,8 @@ def test_a_new_guardian_is_linked_and_a_changed_email_keeps_consent() -> None:
     vault = _vault(patch)
     body = new_enrollment(patch, package.org_types).model_copy(update={"guardians": []})
     state = evolve(
-        StreamState(), [e for _, e in body.events("d1", vault.seal_student, vault.seal_guardian)]
+        StreamState(),
+        [e for _, e in body.events("d1", *_seals(vault))],
     )
     events = changes(
         patch,
@@ -121,6 +135,7 @@ def test_a_new_guardian_is_linked_and_a_changed_email_keeps_consent() -> None:
         seal=vault.seal_student,
         seal_contact=vault.seal_guardian,
         open_=vault.open,
+        ids=vault.identities,
     )
     assert {type(e) for e in events} == {GuardianLinked}
     assert all(e.version == 2 for e in events if isinstance(e, GuardianLinked))

@@ -63,7 +63,8 @@ class ResultSubmitted(Event):
     assessment_id: UUID = Field(description="Id the recorded assessment will have.")
     identity: str = Field(
         pattern=r"^[0-9a-f]{64}$",
-        description="SHA-256 of the external identity (scheme and id), never the id itself.",
+        description="Keyed digest (HMAC-SHA256, the district's identity key) of the external "
+        "identity (scheme and id), never the id itself.",
     )
     competency_id: str | None = Field(
         default=None, min_length=1, description="Mapped competency; null when unmapped."
@@ -100,7 +101,7 @@ class StatementStored(Event):
     """An xAPI statement accepted by the LRS; the statement itself is encrypted.
 
     The clear fields are what the Statement Resource filters on; agents appear only
-    as SHA-256 digests of their identifier.
+    as keyed identity digests of their identifier (``pathwise_contracts.identity``).
     """
 
     type = "org.pathwise.assessment.StatementStored.v1"

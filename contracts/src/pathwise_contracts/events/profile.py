@@ -64,7 +64,19 @@ class StudentEnrolled(Event):
     )
     external_ids: dict[str, str] = Field(
         default_factory=dict,
-        description="Ids in other systems, e.g. {'sis': ..., 'oneroster': sourcedId, 'edfi': ...}.",
+        description="Ids in other systems, in clear: only on events written before they were "
+        "sealed; new events carry them in sealed_external_ids.",
+    )
+    sealed_external_ids: EncryptedValue | None = Field(
+        default=None,
+        description="Ids in other systems as a JSON object (e.g. {'sis': ..., 'oneroster': "
+        "sourcedId, 'edfi': ...}), encrypted with the student's key.",
+    )
+    identities: list[str] | None = Field(
+        default=None,
+        description="Keyed digests (HMAC-SHA256, the district's identity key) of every "
+        "identity the student answers to, for matching results from other systems; "
+        "null on events written before digests were keyed.",
     )
 
 
@@ -267,7 +279,20 @@ class EnrollmentChanged(ProfileEvent):
         default=None, description="The student's name, encrypted with the student's key."
     )
     external_ids: dict[str, str] = Field(
-        default_factory=dict, description="Ids in other systems (full new set)."
+        default_factory=dict,
+        description="Ids in other systems, in clear: only on events written before they were "
+        "sealed; new events carry them in sealed_external_ids.",
+    )
+    sealed_external_ids: EncryptedValue | None = Field(
+        default=None,
+        description="Ids in other systems (the full new set) as a JSON object, encrypted "
+        "with the student's key.",
+    )
+    identities: list[str] | None = Field(
+        default=None,
+        description="Keyed digests (HMAC-SHA256, the district's identity key) of every "
+        "identity the student answers to, for matching results from other systems; "
+        "null on events written before digests were keyed.",
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 from faststream.kafka import KafkaBroker
+from pydantic import SecretStr
 
 from pathwise_devstack.entrypoints import service_spec
 from pathwise_devstack.pg import drop_database, dsn_with_database, ensure_database
@@ -57,8 +58,12 @@ async def replay_service(
     verify: bool,
     timeout: float = 120.0,
     keep: bool = False,
+    secret: str | None = None,
 ) -> ReplayReport:
     """Rebuild ``name``'s projections into a fresh database; with ``verify``, compare.
+
+    ``secret`` is the stack's development secret, for a projection that needs the
+    keyring (otherwise the service's settings come from the environment, as in a job).
 
     The live service keeps running; if it moves past the replay horizon while
     we wait for it, the replay follows to the new horizon before comparing.
@@ -75,6 +80,8 @@ async def replay_service(
             settings = ServiceSettings(
                 SERVICE_NAME=name, DATABASE_URL=replay_dsn, KAFKA_BOOTSTRAP_SERVERS=bootstrap
             )
+            if secret:
+                settings = settings.model_copy(update={"auth_dev_secret": SecretStr(secret)})
             runtime = Runtime(
                 settings, pool, KafkaBroker(bootstrap), OutboxRelay(pool, replay_dsn, bootstrap)
             )

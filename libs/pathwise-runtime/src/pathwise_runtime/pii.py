@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from pathwise_contracts import EncryptedValue
+from pathwise_contracts.identity import Identities
 from pathwise_runtime.settings import ServiceSettings
 
 
@@ -46,6 +47,10 @@ class Keyring:
     def _key(self, kid: str) -> bytes:
         hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=kid.encode())
         return hkdf.derive(self._master)
+
+    def identities(self, district: str) -> Identities:
+        """The district's identity digests; every service holding the master key agrees."""
+        return Identities(self._key(f"identity:{district}:1"))
 
     def encrypt(self, subject: str, plaintext: str) -> EncryptedValue:
         kid = f"subject:{subject}:1"

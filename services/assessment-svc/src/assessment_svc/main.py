@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from assessment_svc.adapters.keyring import keyring
 from assessment_svc.api import mapping, results, standards, xapi
 from assessment_svc.projections.assessments import AssessmentsProjection
 from assessment_svc.projections.intake import IntakeProjection
@@ -27,7 +29,7 @@ SPEC = ServiceSpec(
     # intake first: replay rebuilds in this order, so the tombstones of erased
     # students exist before the tables that must skip them.
     projections=lambda rt: [
-        IntakeProjection(source=rt.source),
+        IntakeProjection(source=rt.source, keyring=partial(keyring, rt)),
         AssessmentsProjection(),
         StatementsProjection(),
     ],

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pathwise_devstack.devtoken import find_dev_secret
 from pathwise_devstack.pg import dsn_with_database
 from pathwise_devstack.services import SERVICES, service_by_name
 from pathwise_devstack.stackfile import read_stack_file
@@ -48,6 +49,14 @@ def _locate(args: argparse.Namespace) -> tuple[str, str, str]:
     return service["database_url"], stack["database_url"], stack["kafka_bootstrap_servers"]
 
 
+def _dev_secret(workdir: Path) -> str | None:
+    """A running `pathwise up`'s secret; a deployment's job has PATHWISE_PII_KEY instead."""
+    try:
+        return find_dev_secret(workdir)
+    except LookupError:
+        return None
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         live, admin, bootstrap = _locate(args)
@@ -67,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
             verify=args.verify,
             timeout=args.timeout,
             keep=args.keep,
+            secret=_dev_secret(args.workdir),
         )
     )
     if args.json:

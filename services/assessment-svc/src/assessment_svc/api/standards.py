@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from assessment_svc.adapters.keyring import identities
 from assessment_svc.api.lrs_auth import Client
 from assessment_svc.commands import admission
 from assessment_svc.domain import standards
@@ -74,7 +75,9 @@ async def _admit(request: Request, district: str, items: list[Evidence]) -> list
 async def oneroster_result(sourcedId: str, who: Client, request: Request) -> Accepted:
     """OneRoster 1.2 ``putResult``: ``{"result": {...}}``."""
     try:
-        items = standards.oneroster(sourcedId, await _json(request))
+        items = standards.oneroster(
+            sourcedId, await _json(request), identities(_runtime(request), who.district)
+        )
     except Invalid as exc:
         raise invalid(exc) from exc
     return Accepted(results=await _admit(request, who.district, items))
@@ -92,7 +95,7 @@ async def oneroster_csv(who: Client, request: Request) -> CsvReport:
     """Bulk ``results.csv`` (OneRoster 1.2 CSV binding): good rows are taken, bad rows reported."""
     try:
         text = (await request.body()).decode("utf-8-sig")
-        rows = standards.oneroster_csv(text)
+        rows = standards.oneroster_csv(text, identities(_runtime(request), who.district))
     except UnicodeDecodeError as exc:
         raise Problem(400, "results.csv must be UTF-8", field="body") from exc
     except Invalid as exc:
@@ -123,7 +126,7 @@ async def oneroster_csv(who: Client, request: Request) -> CsvReport:
 async def edfi_student_assessment(who: Client, request: Request) -> Accepted:
     """An Ed-Fi Data Standard v5 StudentAssessment."""
     try:
-        items = standards.edfi(await _json(request))
+        items = standards.edfi(await _json(request), identities(_runtime(request), who.district))
     except Invalid as exc:
         raise invalid(exc) from exc
     return Accepted(results=await _admit(request, who.district, items))
@@ -133,7 +136,9 @@ async def edfi_student_assessment(who: Client, request: Request) -> Accepted:
 async def caliper_envelope(who: Client, request: Request) -> Accepted:
     """A Caliper 1.2 envelope; GradeEvents become results, AssessmentEvents are acknowledged."""
     try:
-        items, count = standards.caliper(await _json(request))
+        items, count = standards.caliper(
+            await _json(request), identities(_runtime(request), who.district)
+        )
     except Invalid as exc:
         raise invalid(exc) from exc
     return Accepted(results=await _admit(request, who.district, items), events=count)

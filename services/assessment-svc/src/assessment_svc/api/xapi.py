@@ -19,10 +19,12 @@ from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from assessment_svc.adapters import keyring as keys
 from assessment_svc.api.lrs_auth import Client, LrsSettings
 from assessment_svc.commands import admission
 from assessment_svc.domain import xapi
 from pathwise_contracts import EncryptedValue
+from pathwise_contracts.identity import Identities
 from pathwise_runtime.pii import Keyring
 from pathwise_runtime.problems import Problem, problem_response
 from pathwise_runtime.service import Runtime
@@ -61,14 +63,6 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-def _keyring(runtime: Runtime) -> Keyring:
-    keyring = runtime.extras.get("keyring")
-    if keyring is None:
-        keyring = runtime.extras["keyring"] = Keyring.from_settings(runtime.settings)
-    assert isinstance(keyring, Keyring)
-    return keyring
-
-
 async def _body(request: Request) -> Any:
     try:
         return json.loads(await request.body())
@@ -85,7 +79,7 @@ async def _store(
 ) -> list[str]:
     runtime = _runtime(request)
     lrs = admission.Lrs(
-        keyring=_keyring(runtime),
+        keyring=keys.keyring(runtime),
         source=runtime.source,
         district=who.district,
         authority={
@@ -162,7 +156,7 @@ def _when(name: str, value: str | None) -> datetime | None:
         raise Problem(400, f"{name} must be an ISO 8601 timestamp", field=name) from exc
 
 
-def _agent_digest(value: str) -> str:
+def _agent_digest(value: str, ids: Identities) -> str:
     try:
         agent = json.loads(value)
         actor = (
@@ -174,7 +168,7 @@ def _agent_digest(value: str) -> str:
         raise Problem(
             400, f"agent must be an Agent or identified Group: {exc}", field="agent"
         ) from exc
-    digest = actor.identity()
+    digest = actor.identity(ids)
     if digest is None:
         raise Problem(400, "agent must be identified", field="agent")
     return digest
@@ -212,7 +206,7 @@ async def get_statements(
 ) -> Response:
     """A statement by id, or a page of statements with ``more`` for the next page."""
     pool = _runtime(request).pool
-    keyring = _keyring(_runtime(request))
+    keyring = keys.keyring(_runtime(request))
     consistent = await _consistent_through(pool, who.district)
     headers = {"X-Experience-API-Consistent-Through": consistent.isoformat()}
     languages = _languages(request.headers.get("accept-language", ""))
@@ -249,7 +243,7 @@ async def get_statements(
         return f"${len(args)}"
 
     if agent is not None:
-        digest = _agent_digest(agent)
+        digest = _agent_digest(agent, keyring.identities(who.district))
         column = (
             f"{arg(digest)} = ANY(related_agents)" if related_agents else f"agent = {arg(digest)}"
         )

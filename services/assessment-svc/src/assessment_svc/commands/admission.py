@@ -171,10 +171,11 @@ async def _store_one(
     stored_at: datetime,
     lrs: Lrs,
 ) -> tuple[Envelope, list[Envelope], Evidence | None] | None:
-    agent = statement.actor.identity() or xapi.group_digest(statement.actor)
+    ids = lrs.keyring.identities(lrs.district)
+    agent = statement.actor.identity(ids) or xapi.group_digest(statement.actor, ids)
     fingerprint = _fingerprint(xapi.content(statement), lrs.district)
     timestamp = xapi.to_datetime(statement.timestamp) if statement.timestamp else stored_at
-    found = xapi.evidence(statement, statement_id, timestamp)
+    found = xapi.evidence(statement, statement_id, timestamp, ids)
     target = statement.voids
     if target is not None:
         voiding = await conn.fetchval(
@@ -220,7 +221,7 @@ async def _store_one(
         verb=statement.verb.id,
         activity=statement.activity,
         agent=agent,
-        related_agents=statement.agents(),
+        related_agents=statement.agents(ids),
         related_activities=statement.activities(),
         registration=uuid.UUID(statement.context.registration)
         if statement.context and statement.context.registration

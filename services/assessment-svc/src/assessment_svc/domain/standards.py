@@ -15,8 +15,8 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from assessment_svc.domain import identity
 from assessment_svc.domain.evidence import Evidence, Invalid
+from pathwise_contracts.identity import Identities
 
 CALIPER_V1P2 = "http://purl.imsglobal.org/ctx/caliper/v1p2"
 
@@ -75,7 +75,7 @@ def _when(value: date | datetime) -> datetime:
     return datetime.combine(value, time(12), tzinfo=UTC)
 
 
-def oneroster(sourced_id: str, body: Any) -> list[Evidence]:
+def oneroster(sourced_id: str, body: Any, ids: Identities) -> list[Evidence]:
     """A ``{"result": {...}}`` document: evidence per CASE objective, else for the line item."""
     if not isinstance(body, dict) or "result" not in body:
         raise Invalid("result", 'the body must be {"result": {...}}')
@@ -84,7 +84,7 @@ def oneroster(sourced_id: str, body: Any) -> list[Evidence]:
         raise Invalid("result.sourcedId", "must equal the sourcedId in the path")
     if result.status != "active" or result.scoreStatus not in ("fully graded", "partially graded"):
         return []  # nothing graded (yet): accepted, no evidence
-    who = identity.digest("oneroster", result.student.sourcedId)
+    who = ids.digest("oneroster", result.student.sourcedId)
     when = _when(result.scoreDate)
     out: list[Evidence] = []
     for s_index, objectives in enumerate(result.learningObjectiveSet or ()):
@@ -129,7 +129,7 @@ def oneroster(sourced_id: str, body: Any) -> list[Evidence]:
 _CSV_COLUMNS = ("sourcedId", "lineItemSourcedId", "studentSourcedId", "scoreStatus", "score")
 
 
-def oneroster_csv(text: str) -> list[tuple[int, list[Evidence] | Invalid]]:
+def oneroster_csv(text: str, ids: Identities) -> list[tuple[int, list[Evidence] | Invalid]]:
     """OneRoster 1.2 ``results.csv``: per data row (1-based line), its evidence or why not."""
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in (*_CSV_COLUMNS, "scoreDate") if c not in (reader.fieldnames or ())]
@@ -149,7 +149,7 @@ def oneroster_csv(text: str) -> list[tuple[int, list[Evidence] | Invalid]]:
             }
         }
         try:
-            out.append((line, oneroster(row["sourcedId"], body)))
+            out.append((line, oneroster(row["sourcedId"], body, ids)))
         except Invalid as exc:
             out.append((line, exc))
     return out
@@ -222,12 +222,12 @@ def _points(scores: list[ScoreResult], levels: list[PerformanceLevel], where: st
     return None
 
 
-def edfi(body: Any) -> list[Evidence]:
+def edfi(body: Any, ids: Identities) -> list[Evidence]:
     """Evidence per objective assessment, else for the whole assessment."""
     doc = _validate(StudentAssessment, body, "")
     when = doc.administrationDate
     when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    who = identity.digest("edfi", doc.studentReference.studentUniqueId)
+    who = ids.digest("edfi", doc.studentReference.studentUniqueId)
     ref = doc.assessmentReference
     source_id = f"{ref.namespace}#{ref.assessmentIdentifier}#{doc.studentAssessmentIdentifier}"
     out: list[Evidence] = []
@@ -314,7 +314,7 @@ class Envelope(_Doc):
 _ASSESSMENT_ACTIONS = {"Started", "Paused", "Resumed", "Restarted", "Reset", "Submitted"}
 
 
-def caliper(body: Any) -> tuple[list[Evidence], int]:
+def caliper(body: Any, ids: Identities) -> tuple[list[Evidence], int]:
     """Evidence from the envelope's GradeEvents, and how many events it carried."""
     envelope = _validate(Envelope, body, "")
     out: list[Evidence] = []
@@ -329,7 +329,7 @@ def caliper(body: Any) -> tuple[list[Evidence], int]:
                 Evidence(
                     source="caliper",
                     source_id=event.id.removeprefix("urn:uuid:").lower(),
-                    identity=identity.digest("caliper", event.object.assignee.id),
+                    identity=ids.digest("caliper", event.object.assignee.id),
                     activity=f"caliper_assessment:{event.object.assignable.id}",
                     score=event.generated.scoreGiven,
                     max_score=event.generated.maxScore,

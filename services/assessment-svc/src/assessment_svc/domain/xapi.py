@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from assessment_svc.domain import identity
 from assessment_svc.domain.evidence import Evidence
 from assessment_svc.domain.xapi_models import Agent, Group, Result, Statement
 from assessment_svc.domain.xapi_values import VERSION, VOIDED, _timestamp, _uuid
+from pathwise_contracts.identity import Identities
 
 __all__ = [
     "VERSION",
@@ -98,10 +98,12 @@ def to_datetime(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def evidence(statement: Statement, statement_id: str, occurred_at: datetime) -> Evidence | None:
+def evidence(
+    statement: Statement, statement_id: str, occurred_at: datetime, ids: Identities
+) -> Evidence | None:
     """The score a statement reports about its actor on an activity, if it reports one."""
     activity = statement.activity
-    who = statement.actor.identity()
+    who = statement.actor.identity(ids)
     if activity is None or who is None or statement.result is None:
         return None
     points = score_of(statement.result)
@@ -133,7 +135,7 @@ def score_of(result: Result) -> tuple[float, float] | None:
     return None
 
 
-def group_digest(actor: Agent | Group) -> str:
+def group_digest(actor: Agent | Group, ids: Identities) -> str:
     """An anonymous Group's stand-in identity: the digest of its sorted members."""
-    members = sorted(m.identity() or "" for m in getattr(actor, "member", None) or ())
-    return identity.digest("xapi-group", ",".join(members))
+    members = sorted(m.identity(ids) or "" for m in getattr(actor, "member", None) or ())
+    return ids.digest("xapi-group", ",".join(members))

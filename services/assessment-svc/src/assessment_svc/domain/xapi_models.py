@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-from assessment_svc.domain import identity
 from assessment_svc.domain.xapi_values import (
     _LANG,
     _MAILTO,
@@ -23,6 +22,8 @@ from assessment_svc.domain.xapi_values import (
     Timestamp,
     Uuid,
 )
+from pathwise_contracts import identity
+from pathwise_contracts.identity import Identities
 
 
 class _Strict(BaseModel):
@@ -45,16 +46,16 @@ class _Identified(_Strict):
     def ifis(self) -> list[str]:
         return [k for k in ("mbox", "mbox_sha1sum", "openid", "account") if getattr(self, k)]
 
-    def identity(self) -> str | None:
+    def identity(self, ids: Identities) -> str | None:
         """The identity digest of the inverse functional identifier, if there is one."""
         if self.mbox:
-            return identity.digest("xapi-mbox", self.mbox)
+            return ids.digest("xapi-mbox", self.mbox)
         if self.mbox_sha1sum:
-            return identity.digest("xapi-mbox_sha1sum", self.mbox_sha1sum.lower())
+            return ids.digest("xapi-mbox_sha1sum", self.mbox_sha1sum.lower())
         if self.openid:
-            return identity.digest("xapi-openid", self.openid)
+            return ids.digest("xapi-openid", self.openid)
         if self.account:
-            return identity.digest(
+            return ids.digest(
                 "xapi-account", identity.account(self.account.homePage, self.account.name)
             )
         return None
@@ -286,15 +287,15 @@ class Statement(_Strict):
     def activity(self) -> str | None:
         return self.object.id if isinstance(self.object, Activity) else None
 
-    def agents(self) -> list[str]:
+    def agents(self, ids: Identities) -> list[str]:
         """Digests of every agent named: actor, object, context (for related_agents)."""
         found: list[str] = []
         for who in self._actors():
-            digest = who.identity()
+            digest = who.identity(ids)
             if digest:
                 found.append(digest)
             if isinstance(who, Group):
-                found.extend(d for m in who.member or () if (d := m.identity()))
+                found.extend(d for m in who.member or () if (d := m.identity(ids)))
         return sorted(set(found))
 
     def _actors(self) -> list[Agent | Group]:

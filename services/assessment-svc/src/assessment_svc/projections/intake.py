@@ -14,19 +14,19 @@ batch, and results of an erased identity are dropped, not parked.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
-from assessment_svc.domain import identity
 from assessment_svc.projections import erasure
 from pathwise_contracts import (
     ASSESSMENT_EVENTS,
     PROFILE_EVENTS,
     AssessmentRecorded,
     AssessmentVoided,
+    EnrollmentChanged,
     Envelope,
     ResultSubmitted,
     StudentEnrolled,
@@ -34,7 +34,9 @@ from pathwise_contracts import (
     SubmissionVoided,
     derive_event_id,
 )
+from pathwise_contracts.identity import legacy_digests
 from pathwise_runtime.access import AccessProjection
+from pathwise_runtime.pii import Keyring
 from pathwise_runtime.projection import Delivered
 from pathwise_runtime.rows import from_row
 
@@ -53,8 +55,9 @@ class IntakeProjection:
         *AccessProjection.tables,
     )
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, keyring: Callable[[], Keyring]) -> None:
         self.source = source
+        self.keyring = keyring  # on first use: listing a service's topics needs no keys
         self.access = AccessProjection()
 
     async def apply(
@@ -62,10 +65,10 @@ class IntakeProjection:
     ) -> Sequence[Envelope]:
         out: list[Envelope] = []
         await self.access.apply(conn, [d for d in batch if d.topic == PROFILE_EVENTS.name])
-        enrolled = [d for d in batch if isinstance(d.event, StudentEnrolled)]
+        enrolled = [d for d in batch if isinstance(d.event, StudentEnrolled | EnrollmentChanged)]
         for item in batch:  # identities first, in log order with erasures (which read them)
             district = item.envelope.districtid or ""
-            if isinstance(item.event, StudentEnrolled):
+            if isinstance(item.event, StudentEnrolled | EnrollmentChanged):
                 await self._enroll(conn, item.event, district)
             elif isinstance(item.event, SubjectErased) and item.event.kind == "student":
                 await erasure.erase(conn, district, item.event.student_id, item.event.erased_at)
@@ -85,20 +88,45 @@ class IntakeProjection:
             elif isinstance(item.event, SubmissionVoided):
                 out.extend(await self._voided(conn, item.event, item.envelope))
         for item in enrolled:
-            assert isinstance(item.event, StudentEnrolled)
+            assert isinstance(item.event, StudentEnrolled | EnrollmentChanged)
             out.extend(await self._release(conn, item.event, item.envelope.districtid or ""))
         return out
 
+    def _digests(self, event: StudentEnrolled | EnrollmentChanged, district: str) -> list[str]:
+        """The identities profile-svc announced; computed here only for older events."""
+        if event.identities is not None:
+            return sorted(set(event.identities))
+        keyed = self.keyring().identities(district).of_student(event.student_id, event.external_ids)
+        return sorted({*keyed, *legacy_digests(event.student_id, event.external_ids)})
+
+    @staticmethod
+    def _district(event: StudentEnrolled | EnrollmentChanged, district: str) -> str:
+        return event.district_id if isinstance(event, StudentEnrolled) else district
+
     async def _enroll(
-        self, conn: asyncpg.Connection, event: StudentEnrolled, district: str
+        self, conn: asyncpg.Connection, event: StudentEnrolled | EnrollmentChanged, district: str
     ) -> None:
-        digests = sorted(set(identity.of_student(event.student_id, event.external_ids)))
+        """Identities only accumulate: a result that named an old id still finds the student."""
+        district = self._district(event, district)
+        if isinstance(event, EnrollmentChanged) and not await self._known(conn, district, event):
+            return  # a change for a student this district never enrolled (or erased)
         await conn.execute(
             """INSERT INTO identities (district_id, identity, student_id)
                SELECT $1, unnest($2::text[]), $3 ON CONFLICT DO NOTHING""",
-            event.district_id or district,
-            digests,
+            district,
+            self._digests(event, district),
             event.student_id,
+        )
+
+    @staticmethod
+    async def _known(conn: asyncpg.Connection, district: str, event: EnrollmentChanged) -> bool:
+        return bool(
+            await conn.fetchval(
+                """SELECT true FROM identities WHERE district_id = $1 AND student_id = $2
+                    LIMIT 1""",
+                district,
+                event.student_id,
+            )
         )
 
     async def _student(self, conn: asyncpg.Connection, district: str, who: str) -> str | None:
@@ -208,10 +236,10 @@ class IntakeProjection:
         return []
 
     async def _release(
-        self, conn: asyncpg.Connection, event: StudentEnrolled, district: str
+        self, conn: asyncpg.Connection, event: StudentEnrolled | EnrollmentChanged, district: str
     ) -> list[Envelope]:
-        district = event.district_id or district
-        digests = sorted(set(identity.of_student(event.student_id, event.external_ids)))
+        district = self._district(event, district)
+        digests = self._digests(event, district)
         rows = await conn.fetch(
             """DELETE FROM parked WHERE district_id = $1 AND identity = ANY($2::text[])
                RETURNING assessment_id, identity, result, submitted_at, void_reason, voided_at""",

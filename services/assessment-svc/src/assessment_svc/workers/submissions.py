@@ -23,6 +23,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from pydantic import ValidationError
 
+from assessment_svc.adapters import keyring as keys
 from assessment_svc.commands import admission, ingestion
 from assessment_svc.domain import producers, standards, xapi
 from assessment_svc.domain.evidence import Invalid
@@ -107,11 +108,11 @@ async def admit_record(
             )
             if not isinstance(sourced_id, str) or not sourced_id:
                 raise Invalid("result.sourcedId", "required on the ingest topic")
-            items = standards.oneroster(sourced_id, body)
+            items = standards.oneroster(sourced_id, body, keyring.identities(district))
         elif content_type == EDFI:
-            items = standards.edfi(body)
+            items = standards.edfi(body, keyring.identities(district))
         else:
-            items, _ = standards.caliper(body)
+            items, _ = standards.caliper(body, keyring.identities(district))
         await admission.admit(conn, items, district=district, source=source)
         return len(items)
     except ValidationError as exc:
@@ -201,8 +202,7 @@ async def start_ingest(runtime: Runtime) -> Callable[[], Awaitable[None]]:
         fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
         **kafka_security.client_options(settings),
     )
-    keyring = Keyring.from_settings(settings)
-    runtime.extras["keyring"] = keyring
+    keyring = keys.keyring(runtime)
     # The service's own settings say which producers may write, and for which district.
     credentials = AssessmentSettings().producers()
     stats = runtime.extras.setdefault("ingest", {"admitted": 0, "dead_lettered": 0})

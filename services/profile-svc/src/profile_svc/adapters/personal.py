@@ -41,9 +41,11 @@ log = logging.getLogger(__name__)
 class Vault:
     """The keys one command or query needs, loaded once."""
 
-    def __init__(self, keys: DataKeys, keyring: Keyring) -> None:
+    def __init__(self, keys: DataKeys, keyring: Keyring, district: str) -> None:
         self._keys = keys
         self._keyring = keyring
+        self.identities = keyring.identities(district)
+        """Identity digests under the district's key (``pathwise_contracts.identity``)."""
 
     def seal_student(self, student_id: str, text: str) -> EncryptedValue:
         """Seal with the student's stored (erasable) key; it must have been loaded."""
@@ -106,4 +108,4 @@ class PersonalData:
         known = list(kids)
         if known:
             keys = keys | await self.keystore.keys_by_kid(conn, district, known, kinds=kinds)
-        return Vault(keys, self._keyring)
+        return Vault(keys, self._keyring, district)

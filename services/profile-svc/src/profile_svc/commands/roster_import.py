@@ -114,6 +114,7 @@ class _Run:
                 seal=vault.seal_student,
                 seal_contact=vault.seal_guardian,
                 open_=vault.open,
+                ids=vault.identities,
             )
             return emitted
 

@@ -140,7 +140,9 @@ async def enroll(
         vault = await personal.vault(
             conn, district, students=[enrollment.student_id], guardians=guardians
         )
-        events = enrollment.events(district, vault.seal_student, vault.seal_guardian)
+        events = enrollment.events(
+            district, vault.seal_student, vault.seal_guardian, vault.identities
+        )
         state = evolve(StreamState(), [e for _, e in events])
         await conn.execute(
             "UPDATE student_streams SET state = $2::jsonb WHERE student_id = $1",

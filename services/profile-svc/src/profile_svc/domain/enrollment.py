@@ -25,6 +25,7 @@ from pathwise_contracts import (
     StudentEnrolled,
     derive_event_id,
 )
+from pathwise_contracts.identity import Identities
 
 # derive_event_id joins its parts with "|", so ids must not contain it.
 _ID = r"^[^|\s]+$"
@@ -34,6 +35,13 @@ _E164 = r"^\+[1-9][0-9]{6,14}$"
 
 Seal = Callable[[str, str], EncryptedValue]
 """Encrypts ``text`` with the key of data subject ``subject``."""
+
+
+def seal_ids(seal: Seal, student_id: str, external_ids: dict[str, str]) -> EncryptedValue | None:
+    """A student's ids in other systems, sealed with their key as one JSON object."""
+    if not external_ids:
+        return None
+    return seal(student_id, json.dumps(external_ids, sort_keys=True))
 
 
 class Consent(BaseModel):
@@ -94,7 +102,9 @@ class Enrollment(BaseModel):
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
-    def events(self, district: str, seal: Seal, seal_contact: Seal) -> list[tuple[UUID, Event]]:
+    def events(
+        self, district: str, seal: Seal, seal_contact: Seal, ids: Identities
+    ) -> list[tuple[UUID, Event]]:
         """StudentEnrolled, then one GuardianLinked per guardian, with their ids."""
         sid = self.student_id
         enrolled = StudentEnrolled(
@@ -104,7 +114,8 @@ class Enrollment(BaseModel):
             grade=self.grade,
             section_ids=self.section_ids,
             display_name=seal(sid, self.display_name) if self.display_name else None,
-            external_ids=self.external_ids,
+            sealed_external_ids=seal_ids(seal, sid, self.external_ids),
+            identities=ids.of_student(sid, self.external_ids),
         )
         out: list[tuple[UUID, Event]] = [(derive_event_id("enroll", sid), enrolled)]
         for g in self.guardians:

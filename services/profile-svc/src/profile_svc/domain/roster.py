@@ -14,6 +14,7 @@ a re-import never overrides an opt-out.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,7 +28,8 @@ from pathwise_contracts import (
     GuardianUnlinked,
     StudentWithdrawn,
 )
-from profile_svc.domain.enrollment import Consent, Enrollment, Guardian
+from pathwise_contracts.identity import Identities
+from profile_svc.domain.enrollment import Consent, Enrollment, Guardian, seal_ids
 from profile_svc.domain.oneroster import GUARDIAN_ROLES, Package, Rejection, User
 from profile_svc.domain.stream import StreamState
 
@@ -188,11 +190,18 @@ class Facts:
     external_ids: dict[str, str]
 
 
-def target(patch: Patch, state: StreamState, name: str | None, orgs: dict[str, str]) -> Facts:
-    """The facts after the patch, from the current ones (``name`` is the current name)."""
+def target(
+    patch: Patch,
+    state: StreamState,
+    name: str | None,
+    orgs: dict[str, str],
+    external_ids: dict[str, str] | None = None,
+) -> Facts:
+    """The facts after the patch, from the current ones (``name`` and ``external_ids``
+    are the current name and ids, opened)."""
     sections = set(state.section_ids) if patch.sections is None else set(patch.sections)
     sections = (sections | patch.add) - patch.remove
-    external = {**state.external_ids, **patch.external_ids}
+    external = {**(external_ids or {}), **patch.external_ids}
     user = patch.user
     return Facts(
         school_id=_school(patch, orgs) if user else state.school_id,
@@ -237,6 +246,7 @@ def changes(
     seal: Seal,
     seal_contact: Seal,
     open_: Open,
+    ids: Identities,
 ) -> list[Event]:
     """The events that bring an existing student in line with the patch; none if it already is."""
     sid = patch.student_id
@@ -252,14 +262,17 @@ def changes(
         return []
     events: list[Event] = []
     name = open_(state.display_name)
-    facts = target(patch, state, name, orgs)
-    before = Facts(
-        state.school_id, state.grade, sorted(state.section_ids), name, state.external_ids
-    )
+    opened = open_(state.sealed_external_ids)
+    external = json.loads(opened) if opened else state.external_ids
+    facts = target(patch, state, name, orgs, external)
+    before = Facts(state.school_id, state.grade, sorted(state.section_ids), name, external)
     if facts != before:
         sealed = state.display_name
         if facts.display_name != name:
             sealed = seal(sid, facts.display_name) if facts.display_name else None
+        sealed_ids = state.sealed_external_ids
+        if facts.external_ids != external or state.external_ids:
+            sealed_ids = seal_ids(seal, sid, facts.external_ids)
         events.append(
             EnrollmentChanged(
                 student_id=sid,
@@ -268,7 +281,8 @@ def changes(
                 grade=facts.grade,
                 section_ids=facts.section_ids,
                 display_name=sealed,
-                external_ids=facts.external_ids,
+                sealed_external_ids=sealed_ids,
+                identities=ids.of_student(sid, facts.external_ids),
             )
         )
     for gid in sorted(patch.unlink & set(state.guardians)):

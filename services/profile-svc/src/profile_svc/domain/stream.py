@@ -70,7 +70,8 @@ class StreamState(BaseModel):
     school_id: str | None = None
     grade: str | None = None
     display_name: EncryptedValue | None = None
-    external_ids: dict[str, str] = {}
+    external_ids: dict[str, str] = {}  # only from events that carried them in clear
+    sealed_external_ids: EncryptedValue | None = None
 
 
 def evolve(state: StreamState, events: Iterable[Event]) -> StreamState:
@@ -84,6 +85,7 @@ def evolve(state: StreamState, events: Iterable[Event]) -> StreamState:
                     "grade": event.grade,
                     "display_name": event.display_name,
                     "external_ids": dict(event.external_ids),
+                    "sealed_external_ids": event.sealed_external_ids,
                 }
             )
         elif isinstance(event, GuardianLinked):

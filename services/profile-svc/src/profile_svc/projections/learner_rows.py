@@ -98,6 +98,7 @@ async def apply(conn: asyncpg.Connection, item: Delivered) -> None:
             section_ids=event.section_ids,
             display_name=_sealed(event.display_name),
             external_ids=json.dumps(event.external_ids, sort_keys=True),
+            external_ids_sealed=_sealed(event.sealed_external_ids),
         )
     elif isinstance(event, GuardianUnlinked):
         await conn.execute(

@@ -60,6 +60,7 @@ def collect(batch: Sequence[Delivered]) -> Changes:
                 "section_ids": event.section_ids,
                 "display_name": _sealed(event.display_name),
                 "external_ids": json.dumps(event.external_ids, sort_keys=True),
+                "external_ids_sealed": _sealed(event.sealed_external_ids),
                 "enrolled_at": time,
             }
         elif isinstance(event, GuardianLinked):
@@ -151,17 +152,20 @@ async def _students(conn: asyncpg.Connection, rows: dict[str, dict[str, Any]]) -
     # section_ids travel as JSON: unnest would flatten an array of arrays.
     await conn.execute(
         """INSERT INTO students AS s (student_id, district_id, school_id, grade, section_ids,
-                                      display_name, enrolled_at, external_ids)
+                                      display_name, enrolled_at, external_ids,
+                                      external_ids_sealed)
            SELECT u.sid, u.district, u.school, u.grade,
-                  ARRAY(SELECT jsonb_array_elements_text(u.sections)), u.name, u.at, u.ext
+                  ARRAY(SELECT jsonb_array_elements_text(u.sections)), u.name, u.at, u.ext,
+                  u.sealed
              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[],
-                         $6::jsonb[], $7::timestamptz[], $8::jsonb[])
-                  AS u(sid, district, school, grade, sections, name, at, ext)
+                         $6::jsonb[], $7::timestamptz[], $8::jsonb[], $9::jsonb[])
+                  AS u(sid, district, school, grade, sections, name, at, ext, sealed)
            ON CONFLICT (student_id) DO UPDATE SET
                district_id = excluded.district_id, school_id = excluded.school_id,
                grade = excluded.grade, section_ids = excluded.section_ids,
                display_name = excluded.display_name, enrolled_at = excluded.enrolled_at,
-               external_ids = excluded.external_ids""",
+               external_ids = excluded.external_ids,
+               external_ids_sealed = excluded.external_ids_sealed""",
         list(rows),
         [v["district_id"] for v in values],
         [v["school_id"] for v in values],
@@ -170,6 +174,7 @@ async def _students(conn: asyncpg.Connection, rows: dict[str, dict[str, Any]]) -
         [v["display_name"] for v in values],
         [v["enrolled_at"] for v in values],
         [v["external_ids"] for v in values],
+        [v["external_ids_sealed"] for v in values],
     )
 
 

@@ -138,7 +138,7 @@ async def student(
         student_id,
     )
     kids = (
-        _kids([row], "display_name", "accommodation_details")
+        _kids([row], "display_name", "accommodation_details", "external_ids_sealed")
         | _kids(guardians, "email", "phone")
         | _kids(goals, "note")
         | _kids(reflections, "text")
@@ -167,7 +167,9 @@ def _view(
         version=row["version"],
         status=row["status"],
         withdrawn_on=row["withdrawn_on"],
-        external_ids=json.loads(row["external_ids"]),
+        external_ids=json.loads(
+            vault.open(_sealed(row["external_ids_sealed"])) or row["external_ids"]
+        ),
         strengths=row["strengths"],
         needs=row["needs"],
         interests=row["interests"],

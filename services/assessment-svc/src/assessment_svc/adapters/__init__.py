@@ -1,0 +1,1 @@
+"""Adapters: what assessment-svc holds outside its tables (the keyring)."""
