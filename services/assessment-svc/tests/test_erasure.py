@@ -20,7 +20,8 @@ from standards_support import (
     xapi_learner,
 )
 
-from pathwise_contracts import SubjectErased, derive_event_id
+from assessment_svc.adapters.keyring import keystore
+from pathwise_contracts import StatementStored, SubjectErased, derive_event_id
 from pathwise_devstack.stack import Infrastructure
 
 pytestmark = [pytest.mark.integration, pytest.mark.isolation]
@@ -46,6 +47,18 @@ def _erased(student: str) -> SubjectErased:
         kind="student",
         erased_at=datetime.now(UTC),
     )
+
+
+async def _open(service: Any, stored: StatementStored) -> str | None:
+    """The statement as the LRS's keystore opens it (None: its key is gone)."""
+    store = keystore(service.runtime)
+    async with service.runtime.pool.acquire() as conn:
+        found = await store.keys_by_kid(conn, "d1", [stored.statement.kid])
+        left = await conn.fetchval(
+            "SELECT count(*) FROM erasable_keys WHERE subject_id = $1", stored.agent
+        )
+    assert left == (0 if found.open(stored.statement) is None else 1)
+    return found.open(stored.statement)
 
 
 async def _rows_about(service: Any, student: str, mbox_statement: str) -> dict[str, int]:
@@ -96,6 +109,11 @@ async def test_an_erased_students_results_and_statements_are_gone_live_and_on_re
     await wait_until(both_listed)
     before = await _rows_about(service, student, sid)
     assert before["assessments"] == 2 and before["identities"] > 0 and before["statements"] == 1
+    [stored] = await published(derive_event_id("xapi", sid, "stored"))
+    sealed = stored.event()
+    assert isinstance(sealed, StatementStored)
+    assert mbox not in stored.to_bytes().decode()
+    assert await _open(service, sealed) is not None  # the agent's key opens it, for now
 
     erased = SubjectErased(
         student_id=student,
@@ -117,6 +135,19 @@ async def test_an_erased_students_results_and_statements_are_gone_live_and_on_re
     # New evidence about them is refused at the door, and the rebuilt tables agree.
     again = {**result, "source_id": f"{student}/2"}
     assert (await client.post("/v1/assessments", json=again, headers=admin)).status_code == 404
+    # Their statement on the log is noise now: its key went with the erasure.
+    assert await _open(service, sealed) is None
+    # A statement about them after the erasure is taken but not kept, and no key is made.
+    late = str(uuid.uuid4())
+    r = await client.put(
+        f"/xapi/statements?statementId={late}",
+        json=scored(late, mbox, 2, activity),
+        headers=admin | XAPI_HEADERS,
+    )
+    assert r.status_code == 204, r.text
+    r = await client.get(f"/xapi/statements?statementId={late}", headers=admin | XAPI_HEADERS)
+    assert r.status_code == 404
+    assert await _open(service, sealed) is None
     await replays_identically(service, infrastructure)
 
 

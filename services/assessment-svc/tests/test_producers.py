@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from aiokafka import ConsumerRecord
 
+from assessment_svc.adapters.keyring import Keys
 from assessment_svc.domain import producers
 from assessment_svc.workers.submissions import NATIVE, apply_batch
 from pathwise_contracts import ASSESSMENT_SUBMISSIONS
 from pathwise_contracts.signing import signed_headers
-from pathwise_runtime.pii import Keyring
 
 KEY_D1, KEY_D2 = b"1" * 32, b"2" * 32
 CREDENTIALS = {
@@ -127,7 +127,7 @@ async def test_the_tenant_comes_from_the_producer_and_forgeries_go_to_the_dlq(
         records,
         district="d1",
         source=service.runtime.source,
-        keyring=Keyring(b"k" * 32),
+        keys=Keys.from_master(b"k" * 32),
         credentials=CREDENTIALS,
     )
     assert (admitted, dead) == (1, 3)

@@ -15,7 +15,7 @@ from path_support import START, guardian_linked, produce, recorded, rostered
 
 from path_svc.main import SPEC
 from path_svc.workers.weekly_groups import publish_week
-from pathwise_contracts import AccommodationsChanged, Envelope, GroupsSuggested
+from pathwise_contracts import AccommodationsChanged, Envelope, GroupsSuggested, SubjectErased
 from pathwise_devstack.devtoken import mint_token
 from pathwise_runtime.service import create_app
 from pathwise_runtime.settings import ServiceSettings
@@ -189,6 +189,21 @@ async def test_teachers_override_and_students_choose_over_http(
         again = await client.delete(
             f"{url}/overrides/{pinned.json()['override_id']}", headers=teacher
         )
+        # The note went sealed with the student's erasable key; their erasure destroys it.
+        pool = app.state.runtime.pool
+        keys = "SELECT count(*) FROM erasable_keys WHERE kind = 'student' AND subject_id = $1"
+        assert await pool.fetchval(keys, student) == 1
+        erased = SubjectErased(
+            student_id=student, version=3, subject_id=student, kind="student", erased_at=START
+        )
+        await produce(
+            kafka_bootstrap,
+            [Envelope.wrap(erased, id=uuid.uuid4(), source="urn:test", district_id="d1")],
+        )
+        async with asyncio.timeout(60):
+            while (await client.get(url, headers=teacher)).status_code != 404:
+                await asyncio.sleep(0.2)
+        assert await pool.fetchval(keys, student) == 0
 
     assert bad.status_code == 422 and "competency_id" in bad.json()["detail"]
     assert (

@@ -24,6 +24,7 @@ from pathwise_devstack.stack import Infrastructure
 pytestmark = [pytest.mark.integration, pytest.mark.isolation]
 
 ADA = f"ada-{secrets.token_hex(4)}"
+SECTION = f"sec-{ADA}"  # the topics are shared with other modules' Adas
 CALLERS = callers_of(ADA)
 # The status each caller gets; a caller not named gets 403 (a role that may not).
 # Whom Ada does not exist for: 404, like a student nobody knows.
@@ -54,7 +55,7 @@ async def world(module_database: str, infrastructure: Infrastructure) -> AsyncIt
         await produce(
             bootstrap,
             [
-                *rostered(ADA, teachers=["t-ada"], sections=["sec-ada"]),
+                *rostered(ADA, teachers=["t-ada"], sections=[SECTION]),
                 guardian_linked(ADA, "g-ada"),
                 guardian_linked(ADA, "g-step", rights=False),
                 recorded(ADA, 0, score=0.0),
@@ -111,6 +112,8 @@ async def test_a_section_roster_lists_only_the_students_the_teacher_teaches(
 ) -> None:
     run, _ = world
     role, district, sub = CALLERS[caller]
-    r = await run.client.get("/v1/sections/sec-ada/roster", headers=bearer(role, district, sub=sub))
+    r = await run.client.get(
+        f"/v1/sections/{SECTION}/roster", headers=bearer(role, district, sub=sub)
+    )
     assert r.status_code == 200
     assert [s["student_id"] for s in r.json()["students"]] == ([ADA] if sees_ada else [])

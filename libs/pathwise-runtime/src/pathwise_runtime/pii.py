@@ -29,6 +29,17 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def master_key(settings: ServiceSettings) -> bytes:
+    """The personal-data master secret: ``PATHWISE_PII_KEY``, or in development one
+    derived from the stack's secret."""
+    if settings.pii_master_key:
+        return _unb64(settings.pii_master_key.get_secret_value())
+    if settings.auth_dev_secret:  # development only: one secret for the whole stack
+        secret = settings.auth_dev_secret.get_secret_value().encode()
+        return hashlib.sha256(b"pathwise-pii|" + secret).digest()
+    raise RuntimeError("set PATHWISE_PII_KEY (base64url, 32 bytes) to handle personal data")
+
+
 class Keyring:
     def __init__(self, master_key: bytes) -> None:
         if len(master_key) < 32:
@@ -37,12 +48,7 @@ class Keyring:
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> Keyring:
-        if settings.pii_master_key:
-            return cls(_unb64(settings.pii_master_key.get_secret_value()))
-        if settings.auth_dev_secret:  # development only: one secret for the whole stack
-            secret = settings.auth_dev_secret.get_secret_value().encode()
-            return cls(hashlib.sha256(b"pathwise-pii|" + secret).digest())
-        raise RuntimeError("set PATHWISE_PII_KEY (base64url, 32 bytes) to handle personal data")
+        return cls(master_key(settings))
 
     def _key(self, kid: str) -> bytes:
         hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=kid.encode())

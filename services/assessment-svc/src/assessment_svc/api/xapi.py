@@ -20,12 +20,12 @@ from fastapi.responses import JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from assessment_svc.adapters import keyring as keys
+from assessment_svc.adapters.keyring import AGENT
 from assessment_svc.api.lrs_auth import Client, LrsSettings
 from assessment_svc.commands import admission
 from assessment_svc.domain import xapi
 from pathwise_contracts import EncryptedValue
 from pathwise_contracts.identity import Identities
-from pathwise_runtime.pii import Keyring
 from pathwise_runtime.problems import Problem, problem_response
 from pathwise_runtime.service import Runtime
 
@@ -80,6 +80,7 @@ async def _store(
     runtime = _runtime(request)
     lrs = admission.Lrs(
         keyring=keys.keyring(runtime),
+        keystore=keys.keystore(runtime),
         source=runtime.source,
         district=who.district,
         authority={
@@ -233,7 +234,10 @@ async def get_statements(
         )
         if row is None:
             raise Problem(404, f"no statement {single}", field=name)
-        body = _render(keyring, row["statement"], format, languages)
+        opened = await _documents(_runtime(request), who.district, [row["statement"]])
+        if not opened:  # its agent was erased a moment ago
+            raise Problem(404, f"no statement {single}", field=name)
+        body = _render(opened[0], format, languages)
         return JSONResponse(body, headers=headers | _last_modified(body))
     clauses = ["district_id = $1", "NOT voided"]
     args: list[Any] = [who.district]
@@ -285,7 +289,8 @@ async def get_statements(
         params = {k: v for k, v in request.query_params.items() if k != "cursor"}
         params["cursor"] = _cursor(last["stored"], last["statement_id"])
         more = "/xapi/statements?" + "&".join(f"{k}={_quote(v)}" for k, v in sorted(params.items()))
-    statements = [_render(keyring, r["statement"], format, languages) for r in rows]
+    documents = await _documents(_runtime(request), who.district, [r["statement"] for r in rows])
+    statements = [_render(d, format, languages) for d in documents]
     return JSONResponse({"statements": statements, "more": more}, headers=headers)
 
 
@@ -307,10 +312,25 @@ def _languages(header: str) -> list[str]:
     return [part.split(";")[0].strip() for part in header.split(",") if part.strip()]
 
 
-def _render(keyring: Keyring, stored: str, format: str, languages: list[str]) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(
-        keyring.decrypt(EncryptedValue.model_validate_json(stored))
-    )
+async def _documents(runtime: Runtime, district: str, stored: list[str]) -> list[dict[str, Any]]:
+    """The statements, opened: stored keys for the district's agents, the keyring for
+    statements sealed before there were stored keys; an erased agent's are skipped."""
+    values = [EncryptedValue.model_validate_json(s) for s in stored]
+    store = keys.keystore(runtime)
+    async with runtime.pool.acquire() as conn:
+        found = await store.keys_by_kid(conn, district, [v.kid for v in values], kinds=[AGENT])
+    out: list[dict[str, Any]] = []
+    for value in values:
+        if value.kid.startswith(store.prefix):
+            text = found.open(value)
+        else:
+            text = keys.keyring(runtime).decrypt(value)
+        if text is not None:
+            out.append(json.loads(text))
+    return out
+
+
+def _render(document: dict[str, Any], format: str, languages: list[str]) -> dict[str, Any]:
     if format == "ids":
         shaped: dict[str, Any] = _ids_only(document)
         return shaped

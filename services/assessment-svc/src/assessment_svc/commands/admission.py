@@ -17,11 +17,15 @@ from typing import Any
 
 import asyncpg
 
+from assessment_svc.adapters.keyring import AGENT
 from assessment_svc.commands.ingestion import Outcome
 from assessment_svc.domain import xapi
 from assessment_svc.domain.evidence import Evidence, Invalid
+from assessment_svc.projections import erasure
 from pathwise_contracts import Envelope, StatementStored, SubmissionVoided, derive_event_id
+from pathwise_contracts.identity import Identities
 from pathwise_runtime import outbox
+from pathwise_runtime.keystore import DataKeys, Keystore
 from pathwise_runtime.pii import Keyring
 
 DEFAULT_MAX_SCORE = 100.0  # a standard without a maximum reports percent unless mapped
@@ -117,6 +121,7 @@ class Lrs:
     """What storing statements needs besides the database."""
 
     keyring: Keyring
+    keystore: Keystore
     source: str
     district: str
     authority: dict[str, Any]
@@ -149,8 +154,18 @@ async def store_statements_in(
     stored: list[Envelope] = []
     voids: list[Envelope] = []
     evidence: list[Evidence] = []
-    for statement, statement_id in zip(statements, ids, strict=True):
-        result = await _store_one(conn, statement, statement_id, stored_at, lrs)
+    digests = lrs.keyring.identities(lrs.district)
+    agents = [_agent(s, digests) for s in statements]
+    erased = {
+        a for _, a in await erasure.erased_identities(conn, ((lrs.district, a) for a in agents))
+    }
+    keys = await lrs.keystore.keys_for(
+        conn, lrs.district, {(AGENT, a) for a in agents if a not in erased}
+    )
+    for statement, statement_id, agent in zip(statements, ids, agents, strict=True):
+        if agent in erased:
+            continue  # about an erased student: taken, not kept (as their results)
+        result = await _store_one(conn, statement, statement_id, stored_at, lrs, keys)
         if result is None:
             continue
         stored.append(result[0])
@@ -170,9 +185,10 @@ async def _store_one(
     statement_id: str,
     stored_at: datetime,
     lrs: Lrs,
+    keys: DataKeys,
 ) -> tuple[Envelope, list[Envelope], Evidence | None] | None:
     ids = lrs.keyring.identities(lrs.district)
-    agent = statement.actor.identity(ids) or xapi.group_digest(statement.actor, ids)
+    agent = _agent(statement, ids)
     fingerprint = _fingerprint(xapi.content(statement), lrs.district)
     timestamp = xapi.to_datetime(statement.timestamp) if statement.timestamp else stored_at
     found = xapi.evidence(statement, statement_id, timestamp, ids)
@@ -217,7 +233,7 @@ async def _store_one(
     event = StatementStored(
         student_id=f"ext:{agent}",
         statement_id=uuid.UUID(statement_id),
-        statement=lrs.keyring.encrypt(f"xapi:{agent}", json.dumps(document, sort_keys=True)),
+        statement=keys.seal((AGENT, agent), json.dumps(document, sort_keys=True)),
         verb=statement.verb.id,
         activity=statement.activity,
         agent=agent,
@@ -239,6 +255,11 @@ async def _store_one(
     )
     voids = await _void_target(conn, uuid.UUID(target), lrs, stored_at) if target else []
     return envelope, voids, found
+
+
+def _agent(statement: xapi.Statement, ids: Identities) -> str:
+    """Whose key seals the statement: its actor's, by identity digest."""
+    return statement.actor.identity(ids) or xapi.group_digest(statement.actor, ids)
 
 
 async def _void_target(

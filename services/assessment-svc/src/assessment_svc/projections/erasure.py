@@ -5,7 +5,10 @@ the student arrive on the assessment topics in an order a replay cannot
 reproduce. As in path-svc, a tombstone makes the outcome order-free: rows
 written before the erasure are deleted with it, facts applied after it are
 skipped. The tombstone keeps the student's identity digests, because
-statements and submitted results name the student only by those.
+statements and submitted results name the student only by those. The LRS's
+statements are sealed with their actor's stored key (``adapters.keyring``),
+destroyed here with the rows, so what ``StatementStored`` carries on the log
+cannot be read any more.
 
 Projections that write rows about students take ``SHARE`` on the tombstones
 before reading them; an erasure takes ``SHARE ROW EXCLUSIVE`` first, so the
@@ -18,6 +21,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import asyncpg
+
+from assessment_svc.adapters.keyring import AGENT
+from pathwise_runtime import keystore
 
 
 async def erased_students(
@@ -84,6 +90,8 @@ async def erase(conn: asyncpg.Connection, district: str, student_id: str, at: da
         district,
         identities,
     )
+    # The keys their statements are sealed with: on the log, those are noise from now on.
+    await keystore.destroy(conn, district, AGENT, identities)
     for table in ("parked", "xapi_ingested"):
         await conn.execute(
             f"DELETE FROM {table} WHERE district_id = $1 AND identity = ANY($2::text[])",

@@ -23,7 +23,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from pydantic import ValidationError
 
-from assessment_svc.adapters import keyring as keys
+from assessment_svc.adapters.keyring import Keys
 from assessment_svc.commands import admission, ingestion
 from assessment_svc.domain import producers, standards, xapi
 from assessment_svc.domain.evidence import Invalid
@@ -32,7 +32,6 @@ from assessment_svc.settings import AssessmentSettings
 from pathwise_contracts import ASSESSMENT_SUBMISSIONS, signing
 from pathwise_runtime import kafka_security, outbox, topics, watermarks
 from pathwise_runtime.dlq import dlq_message
-from pathwise_runtime.pii import Keyring
 from pathwise_runtime.service import Runtime
 
 log = logging.getLogger(__name__)
@@ -65,7 +64,7 @@ async def admit_record(
     *,
     district: str,
     source: str,
-    keyring: Keyring,
+    keys: Keys,
     credentials: Mapping[str, producers.Producer] | None = None,
 ) -> int:
     """Admit one record in the caller's transaction; raises Refused with the reason.
@@ -92,7 +91,8 @@ async def admit_record(
             statements = xapi.parse(body)
             ids = [s.id or str(uuid.uuid4()) for s in statements]
             lrs = admission.Lrs(
-                keyring=keyring,
+                keyring=keys.keyring,
+                keystore=keys.keystore,
                 source=source,
                 district=district,
                 authority={
@@ -108,11 +108,11 @@ async def admit_record(
             )
             if not isinstance(sourced_id, str) or not sourced_id:
                 raise Invalid("result.sourcedId", "required on the ingest topic")
-            items = standards.oneroster(sourced_id, body, keyring.identities(district))
+            items = standards.oneroster(sourced_id, body, keys.keyring.identities(district))
         elif content_type == EDFI:
-            items = standards.edfi(body, keyring.identities(district))
+            items = standards.edfi(body, keys.keyring.identities(district))
         else:
-            items, _ = standards.caliper(body, keyring.identities(district))
+            items, _ = standards.caliper(body, keys.keyring.identities(district))
         await admission.admit(conn, items, district=district, source=source)
         return len(items)
     except ValidationError as exc:
@@ -156,7 +156,7 @@ async def apply_batch(
     *,
     district: str,
     source: str,
-    keyring: Keyring,
+    keys: Keys,
     credentials: Mapping[str, producers.Producer] | None = None,
 ) -> tuple[int, int]:
     """Admit a batch exactly once; returns (admitted records, dead-lettered records)."""
@@ -179,7 +179,7 @@ async def apply_batch(
                         record,
                         district=district,
                         source=source,
-                        keyring=keyring,
+                        keys=keys,
                         credentials=credentials,
                     )
                 admitted += 1
@@ -202,7 +202,7 @@ async def start_ingest(runtime: Runtime) -> Callable[[], Awaitable[None]]:
         fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
         **kafka_security.client_options(settings),
     )
-    keyring = keys.keyring(runtime)
+    keys = Keys.of(runtime)
     # The service's own settings say which producers may write, and for which district.
     credentials = AssessmentSettings().producers()
     stats = runtime.extras.setdefault("ingest", {"admitted": 0, "dead_lettered": 0})
@@ -221,7 +221,7 @@ async def start_ingest(runtime: Runtime) -> Callable[[], Awaitable[None]]:
                     records,
                     district=settings.district_id,
                     source=runtime.source,
-                    keyring=keyring,
+                    keys=keys,
                     credentials=credentials,
                 )
                 stats["admitted"] += admitted

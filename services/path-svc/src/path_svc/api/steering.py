@@ -18,6 +18,7 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field, TypeAdapter
 
 from path_svc.domain import catalogue
+from path_svc.projections.erasure import NOTES
 from pathwise_contracts import (
     Envelope,
     Event,
@@ -27,9 +28,8 @@ from pathwise_contracts import (
     StepOverridden,
     derive_event_id,
 )
-from pathwise_runtime import access, outbox
+from pathwise_runtime import access, keystore, outbox
 from pathwise_runtime.auth import Principal, Teacher, require_role
-from pathwise_runtime.pii import Keyring
 from pathwise_runtime.policy import Act
 from pathwise_runtime.problems import Problem
 
@@ -81,11 +81,6 @@ async def override(
                 errors=[{"pointer": f"/{field}", "detail": "required"}],
             )
     override_id = uuid.uuid4()
-    note = (
-        Keyring.from_settings(request.app.state.runtime.settings).encrypt(student_id, body.note)
-        if body.note
-        else None
-    )
     event = StepOverridden(
         student_id=student_id,
         override_id=override_id,
@@ -94,9 +89,8 @@ async def override(
         position=body.position if body.action == "move" else None,
         modality=body.modality if body.action == "modality" else None,
         teacher_id=who.subject,
-        note=note,
     )
-    await _append(request, event, override_id, who)
+    await _append(request, event, override_id, who, note=body.note)
     return OverrideOut(
         override_id=override_id, action=body.action, competency_id=body.competency_id
     )
@@ -159,16 +153,24 @@ async def choose(
     return {"competency_id": competency_id, "modality": body.modality.value, "status": "accepted"}
 
 
-async def _append(request: Request, event: Event, key: uuid.UUID, who: Principal) -> None:
-    envelope = Envelope.wrap(
-        event,
-        id=derive_event_id("steering", str(key)),
-        source=request.app.state.runtime.source,
-        district_id=who.district,
-        time=datetime.now(UTC),
-    )
+async def _append(
+    request: Request, event: Event, key: uuid.UUID, who: Principal, *, note: str | None = None
+) -> None:
+    """Authorise, seal the teacher's note with the student's erasable key, append."""
+    runtime = request.app.state.runtime
     async with _pool(request).acquire() as conn, conn.transaction():
         await access.authorize(conn, who, Act.STEER, event.student_id)
+        if note:
+            subject = (NOTES, event.student_id)
+            keys = await keystore.of(runtime).keys_for(conn, who.district, [subject])
+            event = event.model_copy(update={"note": keys.seal(subject, note)})
+        envelope = Envelope.wrap(
+            event,
+            id=derive_event_id("steering", str(key)),
+            source=runtime.source,
+            district_id=who.district,
+            time=datetime.now(UTC),
+        )
         await outbox.add_events(conn, [envelope])
 
 

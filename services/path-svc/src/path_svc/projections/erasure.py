@@ -22,6 +22,8 @@ from datetime import datetime
 
 import asyncpg
 
+from pathwise_runtime import keystore
+
 STUDENT_TABLES = ("mastery", "evidence", "learners", "planners", "paths", "path_history")
 
 
@@ -35,8 +37,13 @@ async def guard(conn: asyncpg.Connection, students: Iterable[str]) -> set[str]:
     return {r["student_id"] for r in rows}
 
 
-async def erase(conn: asyncpg.Connection, student_id: str, at: datetime) -> None:
-    """Tombstone first (it waits for batches in flight), then delete everywhere."""
+NOTES = "student"
+"""Keystore kind of the key a student's teacher notes are sealed with."""
+
+
+async def erase(conn: asyncpg.Connection, student_id: str, at: datetime, district: str) -> None:
+    """Tombstone first (it waits for batches in flight), then delete everywhere, and
+    destroy the key the teachers' notes about them are sealed with."""
     await conn.execute("LOCK TABLE erased_students IN SHARE ROW EXCLUSIVE MODE")
     await conn.execute(
         """INSERT INTO erased_students (student_id, erased_at) VALUES ($1, $2)
@@ -46,3 +53,4 @@ async def erase(conn: asyncpg.Connection, student_id: str, at: datetime) -> None
     )
     for table in STUDENT_TABLES:
         await conn.execute(f"DELETE FROM {table} WHERE student_id = $1", student_id)
+    await keystore.destroy(conn, district, NOTES, [student_id])

@@ -80,7 +80,7 @@ class LearnerProjection:
             event, student = d.event, d.envelope.subject
             if isinstance(event, SubjectErased):
                 if event.kind == "student" and event.subject_id == student:
-                    await erasure.erase(conn, student, d.envelope.time)
+                    await erasure.erase(conn, student, d.envelope.time, d.envelope.districtid or "")
                     gone.add(student)
                     profiles.pop(student, None)
                     changed.pop(student, None)

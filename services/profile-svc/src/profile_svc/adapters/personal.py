@@ -104,7 +104,7 @@ class PersonalData:
             *(("guardian", g) for g in guardians),
             *(("teacher", t) for t in teachers),
         ]
-        keys = await self.keystore.keys_for(conn, district, wanted)  # type: ignore[arg-type]
+        keys = await self.keystore.keys_for(conn, district, wanted)
         known = list(kids)
         if known:
             keys = keys | await self.keystore.keys_by_kid(conn, district, known, kinds=kinds)
