@@ -78,7 +78,10 @@ def test_compose_runs_the_whole_platform_in_order() -> None:
     infra = {"kafka", "postgres", "topics", "mailpit", "sms-sink", "otel-collector", "jaeger"}
     assert infra <= set(services)
     assert services["kafka"]["image"].startswith("apache/kafka:")
-    assert "broker,controller" in services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"]
+    kafka = services["kafka"]
+    mounted = {v.split(":")[1]: v.split(":")[0] for v in kafka["volumes"] if v.startswith("./")}
+    config = REPO / mounted["/etc/pathwise/kafka"] / "server.properties"
+    assert "process.roles=broker,controller" in config.read_text(encoding="utf-8")
     for spec in SERVICES:
         service = services[spec.name]
         deps = service["depends_on"]
@@ -101,6 +104,31 @@ def test_every_service_folder_runs_from_the_one_dockerfile(folder: str) -> None:
     port = str(build["args"].get("PORT", "8080"))
     assert service["environment"]["HTTP_PORT"] == port
     assert service["environment"]["SERVICE_NAME"] == folder
+
+
+def test_every_kafka_client_logs_in_with_scram_as_the_broker_knows_it() -> None:
+    """The broker formats its log with one SCRAM user; every client presents it."""
+    services = _services()
+    broker = services["kafka"]["environment"]
+    folder = REPO / "deploy" / "compose" / "kafka"
+    client = (folder / "client.properties").read_text(encoding="utf-8")
+    server = (folder / "server.properties").read_text(encoding="utf-8")
+    assert "--add-scram" in (folder / "start.sh").read_text(encoding="utf-8")
+    password = broker["KAFKA_SASL_PASSWORD"]
+    assert f'username="{broker["KAFKA_SASL_USERNAME"]}" password="{password}"' in client
+    assert "sasl.enabled.mechanisms=SCRAM-SHA-512" in server
+    props = dict(line.split("=", 1) for line in server.splitlines() if "=" in line[:60])
+    protocols = dict(p.split(":") for p in props["listener.security.protocol.map"].split(","))
+    # Only the controller's own listener, inside the container, goes without SASL.
+    assert {n for n, p in protocols.items() if p == "PLAINTEXT"} == {"CONTROLLER"}
+    for name, service in services.items():
+        env = service.get("environment") or {}
+        if "KAFKA_BOOTSTRAP_SERVERS" not in env:
+            continue
+        assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT", name
+        assert env["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512", name
+        assert env["KAFKA_SASL_USERNAME"] == broker["KAFKA_SASL_USERNAME"], name
+        assert env["KAFKA_SASL_PASSWORD"] == password, name
 
 
 def test_the_sms_sink_is_the_provider_notify_svc_is_configured_with() -> None:
