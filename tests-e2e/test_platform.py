@@ -267,16 +267,20 @@ async def test_a_voiding_xapi_statement_retracts_the_evidence_in_path_svc(
         assert remaining == [], "path-svc still counts the voided statement"
 
 
-async def test_no_guardian_contact_or_name_travels_in_clear_on_any_topic(
+async def test_no_name_contact_or_id_in_another_system_travels_in_clear_on_any_topic(
     platform: Platform,
 ) -> None:
-    """Everything the module's traffic put on Kafka, scanned for the families' details."""
+    """Everything the module's traffic put on Kafka, scanned for the students' names,
+    SIS ids and mboxes and their families' emails and phones."""
     bodies = [simulation.enrollment(n, random.Random(7)) for n in range(STUDENTS)]
     needles = {
         value.encode()
         for body in bodies
-        for guardian in body["guardians"]
-        for value in (guardian["email"], guardian["phone"])
+        for value in (
+            body["display_name"],
+            *body["external_ids"].values(),
+            *(g[key] for g in body["guardians"] for key in ("email", "phone")),
+        )
     }
     bootstrap = platform.infra.bootstrap_servers
     scanned = 0

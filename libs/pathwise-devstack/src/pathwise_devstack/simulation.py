@@ -57,8 +57,22 @@ def enrollment(n: int, rng: random.Random) -> dict[str, Any]:
         "school_id": f"sch-{n % 3 + 1}",
         "grade": "3",
         "section_ids": [f"sec-3{n % 4 + 1}"],
+        "display_name": display_name(n),
+        "external_ids": {
+            "sis": f"SIS-{n:07d}",
+            "xapi_mbox": f"mailto:{student_id(n)}@students.example",
+        },
         "guardians": guardians,
     }
+
+
+_FIRST = ("Amara", "Bao", "Catalina", "Dmitri", "Esi", "Farid", "Greta", "Hiroshi", "Ines")
+_LAST = ("Okafor", "Nguyen", "Rosales", "Ivanova", "Mensah", "Haddad", "Lindqvist", "Sato")
+
+
+def display_name(n: int) -> str:
+    """A name no other text on the platform holds (the number makes it one person's)."""
+    return f"{_FIRST[n % len(_FIRST)]} {_LAST[n // len(_FIRST) % len(_LAST)]}-{n:05d}"
 
 
 def answers(

@@ -95,7 +95,12 @@ async def erase_student(
     request: Request,
     response: Response,
 ) -> Response:
-    """Erase the student: destroy their key, drop their rows everywhere (``SubjectErased``)."""
+    """Erase the student: destroy their key, drop their rows everywhere (``SubjectErased``).
+
+    A guardian known only as this student's guardian goes with them: their key is
+    destroyed too, so their contact on the log can no longer be opened. (They are
+    not tombstoned: a later enrolment that names them links them afresh.)
+    """
     keystore = personal(request).keystore
 
     def decide(stream: streams.Stream, version: int, _: Vault) -> list[Event]:
@@ -111,6 +116,9 @@ async def erase_student(
 
     async def then(conn: asyncpg.Connection, stream: streams.Stream) -> None:
         await keystore.destroy(conn, stream.district, "student", [stream.student_id])
+        guardians = list(stream.state.guardians)
+        lone = await streams.lone_guardians(conn, stream.district, stream.student_id, guardians)
+        await keystore.destroy(conn, stream.district, "guardian", lone)
         await disclosures.forget(conn, stream.student_id)
 
     await run(

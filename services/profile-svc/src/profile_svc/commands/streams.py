@@ -88,6 +88,22 @@ class ErasedGuardian(Exception):
         self.guardian_id = guardian_id
 
 
+async def lone_guardians(
+    conn: asyncpg.Connection, district: str, student_id: str, guardians: list[str]
+) -> list[str]:
+    """The ``guardians`` of ``student_id`` linked to no other student of the district."""
+    rows = await conn.fetch(
+        """SELECT g FROM unnest($3::text[]) AS g
+            WHERE NOT EXISTS (SELECT 1 FROM student_streams s
+                               WHERE s.district_id = $1 AND s.student_id <> $2
+                                 AND s.state -> 'guardians' ? g)""",
+        district,
+        student_id,
+        sorted(guardians),
+    )
+    return [r["g"] for r in rows]
+
+
 async def erased_guardians(
     conn: asyncpg.Connection, district: str, guardians: Iterable[str]
 ) -> set[str]:
