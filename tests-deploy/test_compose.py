@@ -148,6 +148,17 @@ def test_the_sms_sink_is_the_provider_notify_svc_is_configured_with() -> None:
     assert str(url.port) in " ".join(sink["healthcheck"]["test"])
 
 
+def test_families_and_the_sink_reach_notify_svc_where_its_links_point() -> None:
+    """Unsubscribe links open in the family's browser on the host; the sink calls back
+    inside the network (and signs for that URL)."""
+    notify = _services()["notify-svc"]
+    env = notify["environment"]
+    public, callback = urlsplit(env["NOTIFY_PUBLIC_URL"]), urlsplit(env["NOTIFY_CALLBACK_URL"])
+    assert public.hostname == "localhost"
+    assert f"{public.port}:{env['HTTP_PORT']}" in notify["ports"]
+    assert (callback.hostname, str(callback.port)) == ("notify-svc", env["HTTP_PORT"])
+
+
 def test_the_portal_reaches_every_service_and_needs_no_database() -> None:
     services = _services()
     portal = services["portal"]

@@ -108,14 +108,23 @@ async def test_an_unreachable_provider_is_worth_a_retry() -> None:
     assert not failed.value.permanent
 
 
+@pytest.mark.parametrize("apart", [False, True], ids=["one-url", "callback-url-apart"])
 @pytest.mark.parametrize("provider", ["twilio", "vonage"])
 async def test_the_sinks_signed_callbacks_are_accepted_by_the_webhooks(
-    sink: SmsSink, monkeypatch: pytest.MonkeyPatch, provider: str
+    sink: SmsSink, monkeypatch: pytest.MonkeyPatch, provider: str, apart: bool
 ) -> None:
-    """The sink signs delivery reports and replies as each provider does; notify-svc verifies."""
-    public = "http://notify.example"
+    """The sink signs delivery reports and replies as each provider does; notify-svc verifies.
+
+    With NOTIFY_CALLBACK_URL apart from the public URL (the sink inside compose's
+    network), providers are given and signatures checked against the callback URL.
+    """
+    public = "http://notify.example"  # where the provider reaches notify-svc
     monkeypatch.setenv("SMS_AUTH_TOKEN", sink.auth_token)
-    monkeypatch.setenv("NOTIFY_PUBLIC_URL", public)
+    if apart:
+        monkeypatch.setenv("NOTIFY_PUBLIC_URL", "http://families.example")
+        monkeypatch.setenv("NOTIFY_CALLBACK_URL", public)
+    else:
+        monkeypatch.setenv("NOTIFY_PUBLIC_URL", public)
     monkeypatch.setenv("SMS_PROVIDER", provider)
     reports: list[tuple[str, str, str]] = []
     arrived = threading.Event()  # set on the sink's own thread and loop
@@ -161,6 +170,7 @@ async def test_the_sinks_signed_callbacks_are_accepted_by_the_webhooks(
             sink.url, TwilioCredentials(sink.account_sid, sink.auth_token, "+15550100")
         )
     callback = NotifySettings().sms_status_url
+    assert callback.startswith(public)
     assert callback.endswith("/v1/sms/vonage/status" if provider == "vonage" else "/v1/sms/status")
     accepted = await adapter.send(
         Sms(to="+15550123456", body="Pathwise: hi", status_callback=callback)

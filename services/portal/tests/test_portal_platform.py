@@ -105,12 +105,35 @@ async def test_teacher_sees_sections_roster_map_and_overrides_live(
             },
         )
         assert sent.status_code == 303
-        async with asyncio.timeout(EVENT_LIMIT_S):
-            async for line in lines:
-                if line.startswith("data:") and json.loads(line[5:])["type"] == "PathReplanned":
-                    break
+        seen: list[str] = []
+        try:
+            async with asyncio.timeout(EVENT_LIMIT_S):
+                async for line in lines:
+                    if line.startswith("data:"):
+                        seen.append(json.loads(line[5:])["type"])
+                        if seen[-1] == "PathReplanned":
+                            break
+        except TimeoutError:
+            pytest.fail(f"no PathReplanned over SSE; {await _where_it_stopped(platform, seen)}")
     fragment = await teacher.get("/fragments/students/stu-00000/path")
     assert 'id="path"' in fragment.text and 'data-competency="3.OA.A.2"' not in fragment.text
+
+
+async def _where_it_stopped(platform: Platform, seen: list[str]) -> str:
+    """What each hop knows, for a live update that never came."""
+    token = {"Authorization": f"Bearer {platform.token('admin')}"}
+    path = f"{platform.url('path-svc')}/v1/students/stu-00000/path"
+    async with httpx.AsyncClient(headers=token, timeout=30) as client:
+        overrides = (await client.get(f"{path}/overrides")).text
+        version = (await client.get(path)).json().get("version")
+        ready = {
+            name: (await client.get(f"{url}/readyz")).text
+            for name, url in (
+                ("path-svc", platform.url("path-svc")),
+                ("portal", platform.portal_url),
+            )
+        }
+    return f"SSE saw {seen}; path version {version}; overrides {overrides}; readyz {ready}"
 
 
 async def test_family_sees_own_child_in_their_language_and_sets_preferences(

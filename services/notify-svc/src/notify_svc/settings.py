@@ -70,6 +70,15 @@ class NotifySettings(BaseSettings):
     # (the same web app) otherwise, then the service's public URL.
     portal_url: str | None = Field(None, validation_alias="NOTIFY_PORTAL_URL")
 
+    # Where SMS providers reach the service (delivery reports, replies), when that is
+    # not where families' browsers do (compose: the sink inside the network).
+    callback_url: str | None = Field(None, validation_alias="NOTIFY_CALLBACK_URL")
+
+    @property
+    def provider_base(self) -> str:
+        """The base of every URL a provider calls back; its signatures cover it."""
+        return (self.callback_url or self.public_url).rstrip("/")
+
     @property
     def sms_link(self) -> str:
         return (self.family_url or self.public_url).rstrip("/")
@@ -82,7 +91,7 @@ class NotifySettings(BaseSettings):
     def sms_status_url(self) -> str:
         """Where the provider reports delivery; also the URL its signature covers."""
         path = "/v1/sms/vonage/status" if self.sms_provider == "vonage" else "/v1/sms/status"
-        return f"{self.public_url.rstrip('/')}{path}"
+        return f"{self.provider_base}{path}"
 
     @property
     def vonage_signature_secret(self) -> str | None:

@@ -54,7 +54,7 @@ async def _signed_form(request: Request, settings: NotifySettings, path: str) ->
     if settings.sms_auth_token is None:
         raise Problem(503, "SMS_AUTH_TOKEN is not set; webhooks cannot be verified")
     form = parse_qsl((await request.body()).decode(), keep_blank_values=True)
-    url = f"{settings.public_url.rstrip('/')}{path}"
+    url = f"{settings.provider_base}{path}"
     signature = request.headers.get("x-twilio-signature")
     if not valid_twilio_signature(settings.sms_auth_token.get_secret_value(), url, form, signature):
         raise Problem(403, "X-Twilio-Signature: missing or not valid for this request")
