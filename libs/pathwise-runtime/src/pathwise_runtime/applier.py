@@ -39,6 +39,19 @@ class ApplierStats:
     positions: dict[str, int] = field(default_factory=dict)
 
 
+TRANSIENT: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,  # 08: the connection went
+    asyncpg.InterfaceError,
+    OSError,
+    asyncpg.TransactionRollbackError,  # 40: serialization failure, deadlock
+    asyncpg.InsufficientResourcesError,  # 53: out of connections, disk, memory
+    asyncpg.OperatorInterventionError,  # 57: cancelled, shutting down, not yet up
+    asyncpg.LockNotAvailableError,  # 55P03
+)
+"""Errors of the database, not of the record: the whole batch is retried (the
+projector backs off), never a record dead-lettered for them."""
+
+
 class BatchApplier:
     """Runs one projection over batches of raw Kafka records."""
 
@@ -213,7 +226,7 @@ class BatchApplier:
         try:
             async with conn.transaction():
                 return list(await self.projection.apply(conn, delivered)), []
-        except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):
+        except TRANSIENT:
             raise
         except Exception:  # the projection's own error: isolate the record
             log.warning("batch failed, isolating the poison record", exc_info=True)
@@ -223,7 +236,7 @@ class BatchApplier:
             try:
                 async with conn.transaction():
                     emitted.extend(await self.projection.apply(conn, [item]))
-            except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):
+            except TRANSIENT:
                 raise
             except Exception as exc:
                 poisoned.append((item, exc))

@@ -117,6 +117,24 @@ OUTBOX_AGE = Gauge(
 OUTBOX_PUBLISHED = Counter(
     "pathwise_outbox_published", "Outbox rows published to Kafka.", ["service"], registry=REGISTRY
 )
+OUTBOX_DEAD = Counter(
+    "pathwise_outbox_dead",
+    "Outbox rows the broker refused for good, moved to pathwise_outbox_dead.",
+    ["service", "topic"],
+    registry=REGISTRY,
+)
+RELAY_ERRORS = Counter(
+    "pathwise_outbox_relay_errors",
+    "Times the outbox relay could not publish and backed off, by error.",
+    ["service", "error"],
+    registry=REGISTRY,
+)
+RELAY_UP = Gauge(
+    "pathwise_outbox_relay_up",
+    "1 while the outbox relay publishes, 0 while it backs off from an error.",
+    ["service"],
+    registry=REGISTRY,
+)
 REFRESH_ERRORS = Counter(
     "pathwise_metrics_refresh_errors",
     "Failed refreshes of lag/backlog figures (the served figures are then older).",

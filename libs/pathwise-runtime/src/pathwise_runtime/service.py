@@ -24,7 +24,15 @@ from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 
-from pathwise_runtime import kafka_security, limits, metrics, migrations, problems, telemetry
+from pathwise_runtime import (
+    dependencies,
+    kafka_security,
+    limits,
+    metrics,
+    migrations,
+    problems,
+    telemetry,
+)
 from pathwise_runtime.applier import BatchApplier
 from pathwise_runtime.auth import TokenVerifier
 from pathwise_runtime.outbox import OutboxRelay
@@ -113,8 +121,20 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             settings.otel_exporter_endpoint,
             os.environ.get(telemetry.TRACE_FILE_ENV),
         )
-        await prepare_database(settings.database_url, spec.migrations)
+        wait = settings.startup_wait_s
+        await dependencies.until_up(
+            "the database",
+            lambda: prepare_database(settings.database_url, spec.migrations),
+            within_s=wait,
+        )
         pool = await open_pool(settings.database_url)
+        await dependencies.until_up(
+            "the brokers",
+            lambda: dependencies.kafka_answers(
+                settings.kafka_bootstrap_servers, kafka_security.client_options(settings)
+            ),
+            within_s=wait,
+        )
         broker = KafkaBroker(
             settings.kafka_bootstrap_servers,
             middlewares=[KafkaTelemetryMiddleware(tracer_provider=provider)],
@@ -197,8 +217,16 @@ def readiness(runtime: Runtime) -> JSONResponse:
         }
         for p in runtime.projectors
     }
-    ready = all(v["has_assignment"] and not v["problem"] for v in projections.values())
-    body = {"ready": ready, "projections": projections, "outbox_published": runtime.relay.published}
+    relay = runtime.relay
+    ready = relay.problem is None and all(
+        v["has_assignment"] and not v["problem"] for v in projections.values()
+    )
+    body = {
+        "ready": ready,
+        "projections": projections,
+        "outbox_published": relay.published,
+        "outbox": {"published": relay.published, "dead": relay.dead, "problem": relay.problem},
+    }
     return JSONResponse(body, status_code=200 if ready else 503)
 
 

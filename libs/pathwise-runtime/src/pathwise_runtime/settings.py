@@ -66,3 +66,5 @@ class ServiceSettings(BaseSettings):
     otel_exporter_endpoint: str | None = Field(None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
     outbox_poll_interval_s: float = Field(1.0, validation_alias="OUTBOX_POLL_INTERVAL_S", gt=0)
     shutdown_grace_s: float = Field(20.0, validation_alias="SHUTDOWN_GRACE_S", gt=0)
+    # How long a starting service waits for Postgres and Kafka before it gives up.
+    startup_wait_s: float = Field(90.0, validation_alias="STARTUP_WAIT_S", gt=0)
