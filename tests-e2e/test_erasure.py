@@ -19,10 +19,10 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from pathwise_contracts import PROFILE_EVENTS, TOPICS, Envelope, GuardianLinked
 from pathwise_devstack import simulation
+from pathwise_devstack.inprocess import read_topic
 from pathwise_devstack.pg import drop_database, dsn_with_database
 from pathwise_devstack.platform import Platform
 from pathwise_devstack.services import SERVICES
@@ -72,20 +72,7 @@ def _statement(body: dict[str, Any], activity: str) -> dict[str, Any]:
 
 
 async def _read_all(bootstrap: str, topic: str, partitions: int) -> list[bytes]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in range(partitions)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        out: list[bytes] = []
-        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                out.extend(bytes(r.value or b"") for r in records)
-        return out
-    finally:
-        await consumer.stop()
+    return [bytes(r.value or b"") for r in await read_topic(bootstrap, topic, partitions)]
 
 
 async def _tables_text(dsn: str) -> dict[str, str]:

@@ -15,10 +15,11 @@ from collections.abc import Iterator
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from pathwise_contracts import TOPICS
 from pathwise_devstack import simulation
+from pathwise_devstack.inprocess import read_topic
 from pathwise_devstack.platform import Platform
 from pathwise_devstack.services import SERVICES
 from pathwise_devstack.verification import replay_service
@@ -186,28 +187,11 @@ async def test_poison_on_every_topic_reaches_its_dlq_and_the_stream_goes_on(
         assert path.status_code == 200
 
     for topic in TOPICS:
-        dead = await _read_all(bootstrap, topic.dlq, topic.partitions)
+        dead = await read_topic(bootstrap, topic.dlq, topic.partitions)
         reasons = [dict(r.headers) for r in dead if r.value == b"\x00 not a cloudevent"]
         assert reasons, f"no dead letter on {topic.dlq}"
         assert all(h["dlq.original.topic"] == topic.name.encode() for h in reasons)
         assert all(b"dlq.reason" in {k.encode() for k in h} for h in reasons)
-
-
-async def _read_all(bootstrap: str, topic: str, partitions: int) -> list[object]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in range(partitions)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        out: list[object] = []
-        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                out.extend(records)
-        return out
-    finally:
-        await consumer.stop()
 
 
 async def test_a_voiding_xapi_statement_retracts_the_evidence_in_path_svc(
@@ -286,7 +270,7 @@ async def test_no_name_contact_or_id_in_another_system_travels_in_clear_on_any_t
     scanned = 0
     for topic in TOPICS:
         for name in (topic.name, topic.dlq):
-            for record in await _read_all(bootstrap, name, topic.partitions):
+            for record in await read_topic(bootstrap, name, topic.partitions):
                 raw = bytes(getattr(record, "value", b"") or b"")
                 scanned += 1
                 leaked = [n for n in needles if n in raw]

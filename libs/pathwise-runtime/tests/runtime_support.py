@@ -9,9 +9,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from pathwise_contracts import AssessmentRecorded, Envelope, Topic
+from pathwise_devstack.inprocess import read_topic as read_topic  # the tests read with it
 from pathwise_runtime import migrations, tally
 from pathwise_runtime.topics import ensure_topics
 
@@ -57,26 +58,6 @@ async def produce_raw(bootstrap: str, topic: str, key: bytes, value: bytes) -> N
         await producer.send_and_wait(topic, value, key=key)
     finally:
         await producer.stop()
-
-
-async def read_topic(
-    bootstrap: str, topic: str, partitions: int
-) -> list[ConsumerRecord[bytes, bytes]]:
-    """Everything currently in the topic, in partition order."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in range(partitions)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        out: list[ConsumerRecord[bytes, bytes]] = []
-        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                out.extend(records)
-        return out
-    finally:
-        await consumer.stop()
 
 
 async def prepare(dsn: str) -> None:

@@ -55,26 +55,34 @@ async def running(
         yield Running(client, app.state.runtime)
 
 
-async def published(bootstrap: str, topic: Topic, event_id: UUID) -> list[Envelope]:
-    """Every message on ``topic`` carrying ``event_id``."""
+async def read_topic(
+    bootstrap: str, topic: str, partitions: int
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Everything now in ``topic`` (creation markers included), in partition order."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        tps = [TopicPartition(topic.name, p) for p in range(topic.partitions)]
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
-        found: list[Envelope] = []
+        found: list[ConsumerRecord[bytes, bytes]] = []
         while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
             for records in (await consumer.getmany(timeout_ms=1000)).values():
-                found.extend(
-                    Envelope.from_bytes(r.value or b"")
-                    for r in records
-                    if ("ce_id", str(event_id).encode()) in list(r.headers)
-                )
+                found.extend(records)
         return found
     finally:
         await consumer.stop()
+
+
+async def published(bootstrap: str, topic: Topic, event_id: UUID) -> list[Envelope]:
+    """Every message on ``topic`` carrying ``event_id``."""
+    marker = ("ce_id", str(event_id).encode())
+    return [
+        Envelope.from_bytes(r.value or b"")
+        for r in await read_topic(bootstrap, topic.name, topic.partitions)
+        if marker in list(r.headers)
+    ]
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
