@@ -49,6 +49,9 @@ async def test_xapi_statements_are_stored_recorded_idempotent_and_voidable(
     r = await client.put(f"/xapi/statements?statementId={sid}", json=body, headers=headers)
     assert r.status_code == 204, r.text
     assert r.headers["X-Experience-API-Version"] == "1.0.3"
+    # The LRS reads its own writes: retrievable right after the 204, projection or not.
+    r = await client.get(f"/xapi/statements?statementId={sid}", headers=headers)
+    assert r.status_code == 200 and r.json()["id"] == sid, r.text
     event = await recorded_once(published, wait_until, derive_event_id("xapi", sid))
     assert (event.student_id, event.competency_id, event.score, event.max_score) == (
         student,
@@ -98,6 +101,13 @@ async def test_xapi_statements_are_stored_recorded_idempotent_and_voidable(
     }
     assert (await client.post("/xapi/statements", json=voiding, headers=headers)).status_code == 200
     assessment_id = derive_event_id("xapi", sid)
+    # ... and voiding holds at once: the voided one only through voidedStatementId.
+    r = await client.get(f"/xapi/statements?voidedStatementId={sid}", headers=headers)
+    assert r.status_code == 200 and r.json()["id"] == sid, r.text
+    r = await client.get(f"/xapi/statements?statementId={void_id}", headers=headers)
+    assert r.status_code == 200, r.text
+    r = await client.get(f"/xapi/statements?statementId={sid}", headers=headers)
+    assert r.status_code == 404, r.text
 
     async def voided() -> bool:
         return bool(await published(derive_event_id(assessment_id, "void")))

@@ -175,6 +175,41 @@ def _agent_digest(value: str, ids: Identities) -> str:
     return digest
 
 
+async def _lookup(
+    pool: asyncpg.Pool, district: str, statement_id: uuid.UUID, *, voided: bool
+) -> str | None:
+    """The sealed statement, voided or not as asked. The projection answers, and the
+    command side fills in what it has not applied yet (the LRS reads its own writes:
+    a statement and a voiding of it count from the moment they are accepted)."""
+    async with pool.acquire() as conn:
+        voiding_accepted = await conn.fetchval(
+            "SELECT true FROM xapi_ingested WHERE district_id = $1 AND voids = $2 LIMIT 1",
+            district,
+            statement_id,
+        )
+        if voiding_accepted and not voided:
+            return None
+        found: str | None = await conn.fetchval(
+            """SELECT statement FROM statements
+                WHERE statement_id = $1 AND district_id = $2
+                  AND (voided = $3 OR ($3 AND $4::boolean))""",
+            statement_id,
+            district,
+            voided,
+            bool(voiding_accepted),
+        )
+        if found is None and (voiding_accepted or not voided):
+            found = await conn.fetchval(
+                """SELECT statement FROM xapi_ingested
+                    WHERE statement_id = $1 AND district_id = $2
+                      AND NOT ($3 AND voiding)""",  # a voiding statement is never voided
+                statement_id,
+                district,
+                voided,
+            )
+        return found
+
+
 async def _consistent_through(pool: asyncpg.Pool, district: str) -> datetime:
     pending = await pool.fetchval(
         """SELECT min(i.stored) FROM xapi_ingested i
@@ -225,16 +260,10 @@ async def get_statements(
             wanted = uuid.UUID(single)
         except ValueError as exc:
             raise Problem(400, f"{name} must be a UUID", field=name) from exc
-        row = await pool.fetchrow(
-            """SELECT statement FROM statements
-                WHERE statement_id = $1 AND district_id = $2 AND voided = $3""",
-            wanted,
-            who.district,
-            voidedStatementId is not None,
-        )
-        if row is None:
+        sealed = await _lookup(pool, who.district, wanted, voided=voidedStatementId is not None)
+        if sealed is None:
             raise Problem(404, f"no statement {single}", field=name)
-        opened = await _documents(_runtime(request), who.district, [row["statement"]])
+        opened = await _documents(_runtime(request), who.district, [sealed])
         if not opened:  # its agent was erased a moment ago
             raise Problem(404, f"no statement {single}", field=name)
         body = _render(opened[0], format, languages)

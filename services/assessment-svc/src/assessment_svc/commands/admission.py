@@ -201,10 +201,20 @@ async def _store_one(
         )
         if voiding:
             raise InvalidVoid(f"statement {target} is a voiding statement and cannot be voided")
+    document = {
+        **xapi.content(statement),
+        "id": statement_id,
+        "timestamp": timestamp.isoformat(),
+        "stored": stored_at.isoformat(),
+        "authority": lrs.authority,
+        "version": xapi.VERSION,
+    }
+    sealed = keys.seal((AGENT, agent), json.dumps(document, sort_keys=True))
+    # Kept sealed here too, so the LRS reads its own writes before the projection has them.
     new = await conn.fetchval(
         """INSERT INTO xapi_ingested (statement_id, district_id, fingerprint, identity,
-                                      assessment_id, voiding, stored)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
+                                      assessment_id, voiding, stored, statement, voids)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (statement_id) DO NOTHING RETURNING true""",
         uuid.UUID(statement_id),
         lrs.district,
@@ -213,6 +223,8 @@ async def _store_one(
         found.assessment_id if found else None,
         target is not None,
         stored_at,
+        sealed.model_dump_json(),
+        uuid.UUID(target) if target else None,
     )
     if not new:
         known = await conn.fetchval(
@@ -222,18 +234,10 @@ async def _store_one(
         if known != fingerprint:
             raise Conflict(f"statement {statement_id}")
         return None
-    document = {
-        **xapi.content(statement),
-        "id": statement_id,
-        "timestamp": timestamp.isoformat(),
-        "stored": stored_at.isoformat(),
-        "authority": lrs.authority,
-        "version": xapi.VERSION,
-    }
     event = StatementStored(
         student_id=f"ext:{agent}",
         statement_id=uuid.UUID(statement_id),
-        statement=keys.seal((AGENT, agent), json.dumps(document, sort_keys=True)),
+        statement=sealed,
         verb=statement.verb.id,
         activity=statement.activity,
         agent=agent,
