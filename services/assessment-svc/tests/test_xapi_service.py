@@ -52,6 +52,15 @@ async def test_xapi_statements_are_stored_recorded_idempotent_and_voidable(
     # The LRS reads its own writes: retrievable right after the 204, projection or not.
     r = await client.get(f"/xapi/statements?statementId={sid}", headers=headers)
     assert r.status_code == 200 and r.json()["id"] == sid, r.text
+    # With an id, only attachments and format may come along; HEAD answers as GET does.
+    r = await client.get(
+        f"/xapi/statements?statementId={sid}&format=ids&ascending=true", headers=headers
+    )
+    assert r.status_code == 400 and r.json()["field"] == "ascending", r.text
+    r = await client.head(f"/xapi/statements?statementId={sid}", headers=headers)
+    assert r.status_code == 200 and r.content == b""
+    assert "X-Experience-API-Consistent-Through" in r.headers
+    assert (await client.head("/xapi/about")).status_code == 200
     event = await recorded_once(published, wait_until, derive_event_id("xapi", sid))
     assert (event.student_id, event.competency_id, event.score, event.max_score) == (
         student,

@@ -96,7 +96,7 @@ async def _store(
         raise Problem(400, str(exc), slug="invalid-statement", field="object.id") from exc
 
 
-@router.get("/about")
+@router.api_route("/about", methods=["GET", "HEAD"])
 async def about() -> dict[str, Any]:
     return {"version": [xapi.VERSION]}
 
@@ -220,7 +220,7 @@ async def _consistent_through(pool: asyncpg.Pool, district: str) -> datetime:
     return (pending - timedelta(microseconds=1)) if pending else datetime.now(UTC)
 
 
-@router.get("/statements")
+@router.api_route("/statements", methods=["GET", "HEAD"])
 async def get_statements(
     who: Client,
     request: Request,
@@ -252,9 +252,19 @@ async def get_statements(
             raise Problem(
                 400, "use statementId or voidedStatementId, not both", field="statementId"
             )
-        others = [agent, verb, activity, registration, since, until, cursor]
-        if any(v is not None for v in others) or limit or related_agents or related_activities:
-            raise Problem(400, "statementId takes no other filter", field="statementId")
+        # xAPI 1.0.3: with either id, only attachments and format may come along.
+        others = sorted(
+            set(request.query_params)
+            - {"statementId", "voidedStatementId"}
+            - {"attachments", "format"}
+        )
+        if others:
+            raise Problem(
+                400,
+                f"statementId takes no other parameter than attachments and format; got "
+                f"{', '.join(others)}",
+                field=others[0],
+            )
         name = "statementId" if statementId else "voidedStatementId"
         try:
             wanted = uuid.UUID(single)
