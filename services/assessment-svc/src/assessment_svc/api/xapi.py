@@ -11,20 +11,18 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-import asyncpg
 from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from assessment_svc.adapters import keyring as keys
-from assessment_svc.adapters.keyring import AGENT
 from assessment_svc.api.lrs_auth import Client, LrsSettings
 from assessment_svc.commands import admission
 from assessment_svc.domain import xapi
-from pathwise_contracts import EncryptedValue
+from assessment_svc.queries import statements as reads
 from pathwise_contracts.identity import Identities
 from pathwise_runtime.problems import Problem, problem_response
 from pathwise_runtime.service import Runtime
@@ -175,51 +173,6 @@ def _agent_digest(value: str, ids: Identities) -> str:
     return digest
 
 
-async def _lookup(
-    pool: asyncpg.Pool, district: str, statement_id: uuid.UUID, *, voided: bool
-) -> str | None:
-    """The sealed statement, voided or not as asked. The projection answers, and the
-    command side fills in what it has not applied yet (the LRS reads its own writes:
-    a statement and a voiding of it count from the moment they are accepted)."""
-    async with pool.acquire() as conn:
-        voiding_accepted = await conn.fetchval(
-            "SELECT true FROM xapi_ingested WHERE district_id = $1 AND voids = $2 LIMIT 1",
-            district,
-            statement_id,
-        )
-        if voiding_accepted and not voided:
-            return None
-        found: str | None = await conn.fetchval(
-            """SELECT statement FROM statements
-                WHERE statement_id = $1 AND district_id = $2
-                  AND (voided = $3 OR ($3 AND $4::boolean))""",
-            statement_id,
-            district,
-            voided,
-            bool(voiding_accepted),
-        )
-        if found is None and (voiding_accepted or not voided):
-            found = await conn.fetchval(
-                """SELECT statement FROM xapi_ingested
-                    WHERE statement_id = $1 AND district_id = $2
-                      AND NOT ($3 AND voiding)""",  # a voiding statement is never voided
-                statement_id,
-                district,
-                voided,
-            )
-        return found
-
-
-async def _consistent_through(pool: asyncpg.Pool, district: str) -> datetime:
-    pending = await pool.fetchval(
-        """SELECT min(i.stored) FROM xapi_ingested i
-            WHERE i.district_id = $1
-              AND NOT EXISTS (SELECT 1 FROM statements s WHERE s.statement_id = i.statement_id)""",
-        district,
-    )
-    return (pending - timedelta(microseconds=1)) if pending else datetime.now(UTC)
-
-
 @router.api_route("/statements", methods=["GET", "HEAD"])
 async def get_statements(
     who: Client,
@@ -243,7 +196,7 @@ async def get_statements(
     """A statement by id, or a page of statements with ``more`` for the next page."""
     pool = _runtime(request).pool
     keyring = keys.keyring(_runtime(request))
-    consistent = await _consistent_through(pool, who.district)
+    consistent = await reads.consistent_through(pool, who.district)
     headers = {"X-Experience-API-Consistent-Through": consistent.isoformat()}
     languages = _languages(request.headers.get("accept-language", ""))
     single = statementId or voidedStatementId
@@ -270,10 +223,12 @@ async def get_statements(
             wanted = uuid.UUID(single)
         except ValueError as exc:
             raise Problem(400, f"{name} must be a UUID", field=name) from exc
-        sealed = await _lookup(pool, who.district, wanted, voided=voidedStatementId is not None)
+        sealed = await reads.lookup(
+            pool, who.district, wanted, voided=voidedStatementId is not None
+        )
         if sealed is None:
             raise Problem(404, f"no statement {single}", field=name)
-        opened = await _documents(_runtime(request), who.district, [sealed])
+        opened = await reads.documents(_runtime(request), who.district, [sealed])
         if not opened:  # its agent was erased a moment ago
             raise Problem(404, f"no statement {single}", field=name)
         body = _render(opened[0], format, languages)
@@ -328,7 +283,9 @@ async def get_statements(
         params = {k: v for k, v in request.query_params.items() if k != "cursor"}
         params["cursor"] = _cursor(last["stored"], last["statement_id"])
         more = "/xapi/statements?" + "&".join(f"{k}={_quote(v)}" for k, v in sorted(params.items()))
-    documents = await _documents(_runtime(request), who.district, [r["statement"] for r in rows])
+    documents = await reads.documents(
+        _runtime(request), who.district, [r["statement"] for r in rows]
+    )
     statements = [_render(d, format, languages) for d in documents]
     return JSONResponse({"statements": statements, "more": more}, headers=headers)
 
@@ -349,24 +306,6 @@ def _last_modified(body: dict[str, Any]) -> dict[str, str]:
 
 def _languages(header: str) -> list[str]:
     return [part.split(";")[0].strip() for part in header.split(",") if part.strip()]
-
-
-async def _documents(runtime: Runtime, district: str, stored: list[str]) -> list[dict[str, Any]]:
-    """The statements, opened: stored keys for the district's agents, the keyring for
-    statements sealed before there were stored keys; an erased agent's are skipped."""
-    values = [EncryptedValue.model_validate_json(s) for s in stored]
-    store = keys.keystore(runtime)
-    async with runtime.pool.acquire() as conn:
-        found = await store.keys_by_kid(conn, district, [v.kid for v in values], kinds=[AGENT])
-    out: list[dict[str, Any]] = []
-    for value in values:
-        if value.kid.startswith(store.prefix):
-            text = found.open(value)
-        else:
-            text = keys.keyring(runtime).decrypt(value)
-        if text is not None:
-            out.append(json.loads(text))
-    return out
 
 
 def _render(document: dict[str, Any], format: str, languages: list[str]) -> dict[str, Any]:

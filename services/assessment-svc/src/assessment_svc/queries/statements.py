@@ -1,0 +1,79 @@
+"""The Statement Resource's reads: one statement (reading the LRS's own writes), how far
+the projection is consistent, and opening what was sealed."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from assessment_svc.adapters import keyring as keys
+from assessment_svc.adapters.keyring import AGENT
+from pathwise_contracts import EncryptedValue
+from pathwise_runtime.service import Runtime
+
+
+async def lookup(
+    pool: asyncpg.Pool, district: str, statement_id: uuid.UUID, *, voided: bool
+) -> str | None:
+    """The sealed statement, voided or not as asked. The projection answers, and the
+    command side fills in what it has not applied yet (the LRS reads its own writes:
+    a statement and a voiding of it count from the moment they are accepted)."""
+    async with pool.acquire() as conn:
+        voiding_accepted = await conn.fetchval(
+            "SELECT true FROM xapi_ingested WHERE district_id = $1 AND voids = $2 LIMIT 1",
+            district,
+            statement_id,
+        )
+        if voiding_accepted and not voided:
+            return None
+        found: str | None = await conn.fetchval(
+            """SELECT statement FROM statements
+                WHERE statement_id = $1 AND district_id = $2
+                  AND (voided = $3 OR ($3 AND $4::boolean))""",
+            statement_id,
+            district,
+            voided,
+            bool(voiding_accepted),
+        )
+        if found is None and (voiding_accepted or not voided):
+            found = await conn.fetchval(
+                """SELECT statement FROM xapi_ingested
+                    WHERE statement_id = $1 AND district_id = $2
+                      AND NOT ($3 AND voiding)""",  # a voiding statement is never voided
+                statement_id,
+                district,
+                voided,
+            )
+        return found
+
+
+async def consistent_through(pool: asyncpg.Pool, district: str) -> datetime:
+    pending = await pool.fetchval(
+        """SELECT min(i.stored) FROM xapi_ingested i
+            WHERE i.district_id = $1
+              AND NOT EXISTS (SELECT 1 FROM statements s WHERE s.statement_id = i.statement_id)""",
+        district,
+    )
+    return (pending - timedelta(microseconds=1)) if pending else datetime.now(UTC)
+
+
+async def documents(runtime: Runtime, district: str, stored: list[str]) -> list[dict[str, Any]]:
+    """The statements, opened: stored keys for the district's agents, the keyring for
+    statements sealed before there were stored keys; an erased agent's are skipped."""
+    values = [EncryptedValue.model_validate_json(s) for s in stored]
+    store = keys.keystore(runtime)
+    async with runtime.pool.acquire() as conn:
+        found = await store.keys_by_kid(conn, district, [v.kid for v in values], kinds=[AGENT])
+    out: list[dict[str, Any]] = []
+    for value in values:
+        if value.kid.startswith(store.prefix):
+            text = found.open(value)
+        else:
+            text = keys.keyring(runtime).decrypt(value)
+        if text is not None:
+            out.append(json.loads(text))
+    return out
