@@ -165,7 +165,9 @@ async def store_statements_in(
     for statement, statement_id, agent in zip(statements, ids, agents, strict=True):
         if agent in erased:
             continue  # about an erased student: taken, not kept (as their results)
-        result = await _store_one(conn, statement, statement_id, stored_at, lrs, keys)
+        result = await _store_one(
+            conn, statement, statement_id, stored_at, lrs, keys, agent, digests
+        )
         if result is None:
             continue
         stored.append(result[0])
@@ -186,9 +188,9 @@ async def _store_one(
     stored_at: datetime,
     lrs: Lrs,
     keys: DataKeys,
+    agent: str,
+    ids: Identities,
 ) -> tuple[Envelope, list[Envelope], Evidence | None] | None:
-    ids = lrs.keyring.identities(lrs.district)
-    agent = _agent(statement, ids)
     fingerprint = _fingerprint(xapi.content(statement), lrs.district)
     timestamp = xapi.to_datetime(statement.timestamp) if statement.timestamp else stored_at
     found = xapi.evidence(statement, statement_id, timestamp, ids)
