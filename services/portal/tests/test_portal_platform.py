@@ -91,6 +91,9 @@ async def test_teacher_sees_sections_roster_map_and_overrides_live(
     assert "Replan history" in page.text and "Evidence behind each estimate" in page.text
     assert (await teacher.get("/teacher/students/stu-00001")).status_code == 404  # sec-32
 
+    # Skip a step the path holds now, so the override must change the path: skipping a
+    # competency already off it (mastered, or not yet reached) rightly replans nothing.
+    step = await _first_step(platform)
     async with teacher.stream("GET", "/events/students/stu-00000") as events:
         assert events.headers["content-type"].startswith("text/event-stream")
         lines = events.aiter_lines()
@@ -99,7 +102,7 @@ async def test_teacher_sees_sections_roster_map_and_overrides_live(
             "/teacher/students/stu-00000/overrides",
             data={
                 "action": "skip",
-                "competency_id": "3.OA.A.2",
+                "competency_id": step,
                 "note": "works on it with the reading group",
                 "csrf_token": csrf(page.text),
             },
@@ -116,7 +119,16 @@ async def test_teacher_sees_sections_roster_map_and_overrides_live(
         except TimeoutError:
             pytest.fail(f"no PathReplanned over SSE; {await _where_it_stopped(platform, seen)}")
     fragment = await teacher.get("/fragments/students/stu-00000/path")
-    assert 'id="path"' in fragment.text and 'data-competency="3.OA.A.2"' not in fragment.text
+    assert 'id="path"' in fragment.text and f'data-competency="{step}"' not in fragment.text
+
+
+async def _first_step(platform: Platform) -> str:
+    token = {"Authorization": f"Bearer {platform.token('admin')}"}
+    path = f"{platform.url('path-svc')}/v1/students/stu-00000/path"
+    async with httpx.AsyncClient(headers=token, timeout=30) as client:
+        steps = (await client.get(path)).raise_for_status().json()["steps"]
+    assert steps, "stu-00000 has an empty path"
+    return str(steps[0]["competency_id"])
 
 
 async def _where_it_stopped(platform: Platform, seen: list[str]) -> str:
