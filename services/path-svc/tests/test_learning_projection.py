@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
@@ -14,13 +15,14 @@ from path_support import START, record, recorded, voided
 from path_svc.domain import catalogue
 from path_svc.domain.learner import Learner
 from path_svc.main import SPEC
-from path_svc.projections import LearningProjection
+from path_svc.projections import IntakeProjection, LearningProjection
 from pathwise_contracts import (
     PATH_EVENTS,
     CompetencyMastered,
     Envelope,
     MasteryUpdated,
     PathReplanned,
+    SubjectErased,
 )
 from pathwise_runtime.applier import BatchApplier
 from pathwise_runtime.service import open_pool, prepare_database
@@ -183,3 +185,39 @@ async def test_batching_does_not_change_rows_or_event_ids(
 
 def uuid_of(envelope: Envelope) -> Any:
     return envelope.event().assessment_id  # type: ignore[attr-defined]
+
+
+@pytest.mark.isolation
+async def test_a_student_id_two_districts_use_stays_two_students(
+    pool: asyncpg.Pool, kafka_bootstrap: str
+) -> None:
+    """Rows are keyed by (district, student): d2's evidence and d1's erasure of the same id
+    each reach only their own district's student, and a late fact stays on its side."""
+    intake = BatchApplier(IntakeProjection(source=SOURCE), pool, kafka_bootstrap)
+    ones = [recorded("s-twin", n, district="d1") for n in range(2)]
+    twos = [recorded("s-twin", n, score=0.0, district="d2") for n in range(10, 13)]
+    await intake.apply([record(e, offset) for offset, e in enumerate(ones + twos)])
+    assert await _twins(pool) == {("d1", 2, 2), ("d2", 3, 3)}
+
+    erasure = SubjectErased(
+        student_id="s-twin", version=2, subject_id="s-twin", kind="student", erased_at=START
+    )
+    erased = Envelope.wrap(erasure, id=uuid.uuid4(), source=SOURCE, district_id="d1", time=START)
+    await intake.apply([record(erased, 0)])
+    assert await _twins(pool) == {("d2", 3, 3)}
+
+    late = [recorded("s-twin", 20, district="d1"), recorded("s-twin", 21, district="d2")]
+    await intake.apply([record(e, offset) for offset, e in enumerate(late, start=5)])
+    assert await _twins(pool) == {("d2", 4, 4)}
+
+
+async def _twins(pool: asyncpg.Pool) -> set[tuple[str, int, int]]:
+    """(district, attempts, evidence rows) of each district's s-twin."""
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            """SELECT m.district_id, m.attempts,
+                      (SELECT count(*) FROM evidence e
+                        WHERE e.district_id = m.district_id AND e.student_id = m.student_id) AS n
+                 FROM mastery m WHERE m.student_id = 's-twin'"""
+        )
+    return {(r["district_id"], r["attempts"], r["n"]) for r in rows}

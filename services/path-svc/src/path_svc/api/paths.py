@@ -134,7 +134,7 @@ async def get_history(student_id: StudentId, who: CurrentPrincipal, request: Req
         rows = await conn.fetch(
             """SELECT h.version, h.steps::text AS steps, h.added::text AS added,
                       h.removed::text AS removed, h.reason, h.cause_event_id, h.replanned_at
-                 FROM path_history h JOIN paths p USING (student_id)
+                 FROM path_history h JOIN paths p USING (district_id, student_id)
                 WHERE h.student_id = $1 AND p.district_id = $2
                 ORDER BY h.version DESC""",
             student_id,

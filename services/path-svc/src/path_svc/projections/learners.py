@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 
 from path_svc.projections import erasure
+from path_svc.projections.erasure import Student
 from pathwise_contracts import (
     PROFILE_EVENTS,
     AccommodationsChanged,
@@ -58,29 +59,29 @@ class LearnerProjection:
         items = [d for d in batch if _relevant(d.event)]
         if not items:
             return []
-        students = sorted({d.envelope.subject for d in items})
+        students = sorted({erasure.of(d.envelope) for d in items})
         rows = await conn.fetch(
-            "SELECT student_id, profile::text AS profile FROM learners"
-            " WHERE student_id = ANY($1::text[])",
-            students,
+            "SELECT district_id, student_id, profile::text AS profile FROM learners"
+            f" WHERE {erasure.AMONG}",
+            *erasure.columns(students),
         )
-        profiles: dict[str, dict[str, Any]] = {
-            r["student_id"]: json.loads(r["profile"]) for r in rows
+        profiles: dict[Student, dict[str, Any]] = {
+            (r["district_id"], r["student_id"]): json.loads(r["profile"]) for r in rows
         }
-        gone = {
-            r["student_id"]
+        gone = {  # read, not guard(): this transaction may erase, so it takes no SHARE yet
+            (r["district_id"], r["student_id"])
             for r in await conn.fetch(
-                "SELECT student_id FROM erased_students WHERE student_id = ANY($1::text[])",
-                students,
+                f"SELECT district_id, student_id FROM erased_students WHERE {erasure.AMONG}",
+                *erasure.columns(students),
             )
         }
-        changed: dict[str, tuple[str, datetime]] = {}
+        changed: dict[Student, datetime] = {}
         emitted: list[Envelope] = []
         for d in items:
-            event, student = d.event, d.envelope.subject
+            event, student = d.event, erasure.of(d.envelope)
             if isinstance(event, SubjectErased):
-                if event.kind == "student" and event.subject_id == student:
-                    await erasure.erase(conn, student, d.envelope.time, d.envelope.districtid or "")
+                if event.kind == "student" and event.subject_id == student[1]:
+                    await erasure.erase(conn, student, d.envelope.time)
                     gone.add(student)
                     profiles.pop(student, None)
                     changed.pop(student, None)
@@ -89,19 +90,18 @@ class LearnerProjection:
                 continue
             profile = profiles.setdefault(student, json.loads(json.dumps(EMPTY)))
             _fold(profile, event)
-            changed[student] = (d.envelope.districtid, d.envelope.time)
-            emitted.append(self._forward(student, profile, d.envelope))
+            changed[student] = d.envelope.time
+            emitted.append(self._forward(student[1], profile, d.envelope))
         if changed:
             await conn.execute(
-                """INSERT INTO learners AS l (student_id, district_id, profile, updated_at)
+                """INSERT INTO learners AS l (district_id, student_id, profile, updated_at)
                    SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[])
-                   ON CONFLICT (student_id) DO UPDATE
-                      SET district_id = excluded.district_id, profile = excluded.profile,
-                          updated_at = excluded.updated_at""",
-                list(changed),
-                [d for d, _ in changed.values()],
+                   ON CONFLICT (district_id, student_id) DO UPDATE
+                      SET profile = excluded.profile, updated_at = excluded.updated_at""",
+                [d for d, _ in changed],
+                [s for _, s in changed],
                 [json.dumps(profiles[s], sort_keys=True) for s in changed],
-                [t for _, t in changed.values()],
+                list(changed.values()),
             )
         return emitted
 

@@ -10,7 +10,6 @@ happens downstream, on path-svc's own topic (see ``planning``).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,7 @@ from path_svc.domain.framework import Framework
 from path_svc.domain.learner import Change, Estimate, Learner
 from path_svc.domain.mastery import fraction
 from path_svc.projections import erasure
+from path_svc.projections.erasure import Student
 from pathwise_contracts import (
     ASSESSMENT_EVENTS,
     AssessmentRecorded,
@@ -33,12 +33,16 @@ from pathwise_contracts import (
 )
 from pathwise_runtime.projection import Delivered, derive
 
-log = logging.getLogger(__name__)
+Proof = tuple[str, str, UUID]
+"""(district, student, assessment): one piece of evidence."""
 
-_LOAD = """
-SELECT student_id, competency_id, p_mastery, attempts, mastered, updated_at, mastered_at
-  FROM mastery WHERE student_id = ANY($1::text[])
-"""
+_LOAD = (
+    """
+SELECT district_id, student_id, competency_id, p_mastery, attempts, mastered, updated_at,
+       mastered_at
+  FROM mastery WHERE """
+    + erasure.AMONG
+)
 
 _STORE_MASTERY = """
 INSERT INTO mastery AS m
@@ -46,51 +50,26 @@ INSERT INTO mastery AS m
         mastered_at)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::int[],
                      $6::bool[], $7::timestamptz[], $8::timestamptz[])
-ON CONFLICT (student_id, competency_id) DO UPDATE
-   SET district_id = excluded.district_id, p_mastery = excluded.p_mastery,
+ON CONFLICT (district_id, student_id, competency_id) DO UPDATE
+   SET p_mastery = excluded.p_mastery,
        attempts = excluded.attempts, mastered = excluded.mastered,
        updated_at = excluded.updated_at, mastered_at = excluded.mastered_at
 """
 
 _STORE_EVIDENCE = """
-INSERT INTO evidence (student_id, assessment_id, competency_id, fraction, log_partition,
-                      log_offset, recorded_at, voided)
-SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::float8[], $5::int[],
-                     $6::int8[], $7::timestamptz[], $8::bool[])
-ON CONFLICT (student_id, assessment_id) DO UPDATE SET voided = excluded.voided
+INSERT INTO evidence (district_id, student_id, assessment_id, competency_id, fraction,
+                      log_partition, log_offset, recorded_at, voided)
+SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::float8[], $6::int[],
+                     $7::int8[], $8::timestamptz[], $9::bool[])
+ON CONFLICT (district_id, student_id, assessment_id) DO UPDATE SET voided = excluded.voided
 """
-
-
-async def _at_home(items: list[Delivered], conn: asyncpg.Connection) -> list[Delivered]:
-    """The evidence from the district the student's evidence first came from.
-
-    An event can never move a student's rows to another district: evidence
-    about the student from any other district is dropped (and counted in the
-    log, without personal data). Decided from this topic alone, so a replay
-    keeps and drops the same events.
-    """
-    rows = await conn.fetch(
-        """SELECT DISTINCT ON (student_id) student_id, district_id FROM mastery
-            WHERE student_id = ANY($1::text[]) ORDER BY student_id, updated_at""",
-        sorted({d.envelope.subject for d in items}),
-    )
-    homes = {r["student_id"]: r["district_id"] for r in rows}
-    kept = []
-    for d in items:
-        if homes.setdefault(d.envelope.subject, d.envelope.districtid) == d.envelope.districtid:
-            kept.append(d)
-        else:
-            log.warning(
-                "evidence from a district the student is not in was ignored",
-                extra={"event_id": str(d.envelope.id), "district": d.envelope.districtid},
-            )
-    return kept
 
 
 @dataclass(slots=True)
 class Evidence:
     """One result as BKT saw it, and where in the log."""
 
+    district_id: str
     student_id: str
     assessment_id: UUID
     competency_id: str
@@ -100,8 +79,9 @@ class Evidence:
     recorded_at: datetime
     voided: bool = False
 
-    def row(self) -> tuple[str, UUID, str, float, int, int, datetime, bool]:
+    def row(self) -> tuple[str, str, UUID, str, float, int, int, datetime, bool]:
         return (
+            self.district_id,
             self.student_id,
             self.assessment_id,
             self.competency_id,
@@ -131,17 +111,15 @@ class LearningProjection:
                 self._check(d.event.competency_id)
         if not items:
             return []
-        gone = await erasure.guard(conn, (d.envelope.subject for d in items))
-        items = await _at_home([d for d in items if d.envelope.subject not in gone], conn)
-        learners = await _load(conn, sorted({d.envelope.subject for d in items}))
-        known = await _evidence_of(conn, [d.event for d in items])
-        districts: dict[str, str] = {}
-        touched: dict[tuple[str, UUID], Evidence] = {}
+        gone = await erasure.guard(conn, (erasure.of(d.envelope) for d in items))
+        items = [d for d in items if erasure.of(d.envelope) not in gone]
+        learners = await _load(conn, sorted({erasure.of(d.envelope) for d in items}))
+        known = await _evidence_of(conn, items)
+        touched: dict[Proof, Evidence] = {}
         emitted: list[Envelope] = []
         for d in items:  # log order, so each student's evidence is applied in order
-            event = d.event
-            learner = learners.setdefault(event.student_id, Learner(event.student_id))
-            districts[event.student_id] = d.envelope.districtid
+            event, student = d.event, erasure.of(d.envelope)
+            learner = learners.setdefault(student, Learner(event.student_id))
             if isinstance(event, AssessmentRecorded):
                 change = learner.record(
                     self.framework,
@@ -151,6 +129,7 @@ class LearningProjection:
                     d.envelope.time,
                 )
                 proof = Evidence(
+                    student[0],
                     event.student_id,
                     event.assessment_id,
                     event.competency_id,
@@ -159,22 +138,22 @@ class LearningProjection:
                     d.offset,
                     d.envelope.time,
                 )
-                known[(event.student_id, event.assessment_id)] = touched[
-                    (event.student_id, event.assessment_id)
+                known[(*student, event.assessment_id)] = touched[
+                    (*student, event.assessment_id)
                 ] = proof
                 emitted.extend(self._derive(change, event.assessment_id, d.envelope))
             elif isinstance(event, AssessmentVoided):
-                proof_or_none = known.get((event.student_id, event.assessment_id))
+                proof_or_none = known.get((*student, event.assessment_id))
                 if proof_or_none is None or proof_or_none.voided:
                     continue  # nothing (more) to retract
                 proof_or_none.voided = True
-                touched[(event.student_id, event.assessment_id)] = proof_or_none
+                touched[(*student, event.assessment_id)] = proof_or_none
                 remaining = await _remaining(conn, proof_or_none, known)
                 change = learner.recompute(
                     self.framework, proof_or_none.competency_id, remaining, d.envelope.time
                 )
                 emitted.extend(self._derive(change, event.assessment_id, d.envelope))
-        await _store(conn, learners.values(), districts, touched.values())
+        await _store(conn, learners, touched.values())
         return emitted
 
     def _check(self, competency_id: str) -> None:
@@ -218,46 +197,56 @@ class LearningProjection:
         return out
 
 
-async def _load(conn: asyncpg.Connection, students: list[str]) -> dict[str, Learner]:
-    learners = {s: Learner(s) for s in students}
-    for r in await conn.fetch(_LOAD, students):
-        learners[r["student_id"]].estimates[r["competency_id"]] = Estimate(
+async def _load(conn: asyncpg.Connection, students: list[Student]) -> dict[Student, Learner]:
+    learners = {s: Learner(s[1]) for s in students}
+    rows = await conn.fetch(_LOAD, *erasure.columns(students))
+    for r in rows:
+        learners[(r["district_id"], r["student_id"])].estimates[r["competency_id"]] = Estimate(
             r["p_mastery"], r["attempts"], r["mastered"], r["updated_at"], r["mastered_at"]
         )
     return learners
 
 
 async def _evidence_of(
-    conn: asyncpg.Connection, events: Iterable[object]
-) -> dict[tuple[str, UUID], Evidence]:
+    conn: asyncpg.Connection, items: Iterable[Delivered]
+) -> dict[Proof, Evidence]:
     """Stored evidence for the results this batch voids (voids are rare: usually none)."""
-    wanted = [(e.student_id, e.assessment_id) for e in events if isinstance(e, AssessmentVoided)]
+    wanted = [
+        (d.envelope.districtid, d.event.student_id, d.event.assessment_id)
+        for d in items
+        if isinstance(d.event, AssessmentVoided)
+    ]
     if not wanted:
         return {}
     rows = await conn.fetch(
         """SELECT * FROM evidence
-            WHERE (student_id, assessment_id) IN
-                  (SELECT * FROM unnest($1::text[], $2::uuid[]))""",
-        [s for s, _ in wanted],
-        [a for _, a in wanted],
+            WHERE (district_id, student_id, assessment_id) IN
+                  (SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[]))""",
+        *map(list, zip(*wanted, strict=True)),
     )
-    return {(r["student_id"], r["assessment_id"]): _evidence(r) for r in rows}
+    return {_proof(e): e for e in map(_evidence, rows)}
+
+
+def _proof(e: Evidence) -> Proof:
+    return (e.district_id, e.student_id, e.assessment_id)
 
 
 async def _remaining(
-    conn: asyncpg.Connection, voided: Evidence, known: dict[tuple[str, UUID], Evidence]
+    conn: asyncpg.Connection, voided: Evidence, known: dict[Proof, Evidence]
 ) -> list[float]:
     """The competency's evidence that still counts, in log order (stored and this batch's)."""
     rows = await conn.fetch(
-        "SELECT * FROM evidence WHERE student_id = $1 AND competency_id = $2",
+        """SELECT * FROM evidence
+            WHERE district_id = $1 AND student_id = $2 AND competency_id = $3""",
+        voided.district_id,
         voided.student_id,
         voided.competency_id,
     )
-    merged = {(r["student_id"], r["assessment_id"]): _evidence(r) for r in rows}
+    merged = {_proof(e): e for e in map(_evidence, rows)}
     merged.update(
         (k, e)
         for k, e in known.items()
-        if e.student_id == voided.student_id and e.competency_id == voided.competency_id
+        if k[:2] == _proof(voided)[:2] and e.competency_id == voided.competency_id
     )
     live = sorted(
         (e for e in merged.values() if not e.voided), key=lambda e: (e.partition, e.offset)
@@ -267,6 +256,7 @@ async def _remaining(
 
 def _evidence(r: asyncpg.Record) -> Evidence:
     return Evidence(
+        r["district_id"],
         r["student_id"],
         r["assessment_id"],
         r["competency_id"],
@@ -280,19 +270,18 @@ def _evidence(r: asyncpg.Record) -> Evidence:
 
 async def _store(
     conn: asyncpg.Connection,
-    learners: Iterable[Learner],
-    districts: dict[str, str],
+    learners: dict[Student, Learner],
     evidence: Iterable[Evidence],
 ) -> None:
     mastery: list[tuple[str, str, str, float, int, bool, datetime | None, datetime | None]] = []
-    for learner in learners:
+    for (district, student), learner in learners.items():
         for code in sorted(learner.changed_competencies):
             e = learner.estimates[code]
             mastery.append(
                 (
-                    learner.student_id,
+                    student,
                     code,
-                    districts[learner.student_id],
+                    district,
                     e.p_mastery,
                     e.attempts,
                     e.mastered,

@@ -27,6 +27,7 @@ from path_svc.domain.planner import Override
 from path_svc.domain.planning import Planner, Profile, Replan
 from path_svc.domain.support import Alert
 from path_svc.projections import erasure
+from path_svc.projections.erasure import Student
 from pathwise_contracts import (
     PATH_EVENTS,
     Envelope,
@@ -59,22 +60,23 @@ class PlanningProjection:
         items = [d for d in batch if isinstance(d.event, INPUTS)]
         if not items:
             return []
-        gone = await erasure.guard(conn, (d.envelope.subject for d in items))
-        items = [d for d in items if d.envelope.subject not in gone]
-        planners = await _load(conn, sorted({d.envelope.subject for d in items}))
-        touched: dict[str, tuple[str, datetime]] = {}
-        history: list[tuple[str, Replan, Envelope]] = []
+        gone = await erasure.guard(conn, (erasure.of(d.envelope) for d in items))
+        items = [d for d in items if erasure.of(d.envelope) not in gone]
+        planners = await _load(conn, sorted({erasure.of(d.envelope) for d in items}))
+        touched: dict[Student, datetime] = {}
+        history: list[tuple[Student, Replan, Envelope]] = []
         emitted: list[Envelope] = []
         for d in items:  # log order: one student's facts in the order they happened
-            student = d.envelope.subject
-            planner = planners.setdefault(student, Planner())
+            key = erasure.of(d.envelope)
+            student = key[1]
+            planner = planners.setdefault(key, Planner())
             before = [s.competency_id for s in planner.steps]
             alerts = self._evidence(planner, d.event, before, d.envelope.time)
             alerts += planner.support.elapsed(before, d.envelope.time)
             replan = self._decide(planner, d.event, d.envelope)
-            touched[student] = (d.envelope.districtid, d.envelope.time)
+            touched[key] = d.envelope.time
             if replan is not None:
-                history.append((student, replan, d.envelope))
+                history.append((key, replan, d.envelope))
                 emitted.append(self._replanned(student, replan, d.envelope))
             now = [s.competency_id for s in planner.steps]
             alerts += planner.support.path(now, d.envelope.time)
@@ -147,60 +149,62 @@ class PlanningProjection:
         )
 
 
-async def _load(conn: asyncpg.Connection, students: list[str]) -> dict[str, Planner]:
+async def _load(conn: asyncpg.Connection, students: list[Student]) -> dict[Student, Planner]:
     rows = await conn.fetch(
-        "SELECT student_id, state::text AS state FROM planners WHERE student_id = ANY($1::text[])",
-        students,
+        f"SELECT district_id, student_id, state::text AS state FROM planners WHERE {erasure.AMONG}",
+        *erasure.columns(students),
     )
-    return {r["student_id"]: Planner.from_json(json.loads(r["state"])) for r in rows}
+    return {
+        (r["district_id"], r["student_id"]): Planner.from_json(json.loads(r["state"])) for r in rows
+    }
 
 
 async def _store(
     conn: asyncpg.Connection,
-    planners: dict[str, Planner],
-    touched: dict[str, tuple[str, datetime]],
-    history: list[tuple[str, Replan, Envelope]],
+    planners: dict[Student, Planner],
+    touched: dict[Student, datetime],
+    history: list[tuple[Student, Replan, Envelope]],
 ) -> None:
     if not touched:
         return
     students = list(touched)
     states = [json.dumps(planners[s].to_json(), sort_keys=True) for s in students]
     await conn.execute(
-        """INSERT INTO planners AS p (student_id, district_id, state, updated_at)
+        """INSERT INTO planners AS p (district_id, student_id, state, updated_at)
            SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[])
-           ON CONFLICT (student_id) DO UPDATE
-              SET district_id = excluded.district_id, state = excluded.state,
-                  updated_at = excluded.updated_at""",
-        students,
-        [touched[s][0] for s in students],
+           ON CONFLICT (district_id, student_id) DO UPDATE
+              SET state = excluded.state, updated_at = excluded.updated_at""",
+        [d for d, _ in students],
+        [s for _, s in students],
         states,
-        [touched[s][1] for s in students],
+        list(touched.values()),
     )
     if not history:
         return
-    latest: dict[str, tuple[Replan, Envelope]] = {}
+    latest: dict[Student, tuple[Replan, Envelope]] = {}
     for student, replan, cause in history:
         latest[student] = (replan, cause)
     await conn.execute(
-        """INSERT INTO paths AS p (student_id, district_id, version, steps, updated_at)
+        """INSERT INTO paths AS p (district_id, student_id, version, steps, updated_at)
            SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[],
                                 $5::timestamptz[])
-           ON CONFLICT (student_id) DO UPDATE
-              SET district_id = excluded.district_id, version = excluded.version,
-                  steps = excluded.steps, updated_at = excluded.updated_at""",
-        list(latest),
-        [c.districtid for _, c in latest.values()],
+           ON CONFLICT (district_id, student_id) DO UPDATE
+              SET version = excluded.version, steps = excluded.steps,
+                  updated_at = excluded.updated_at""",
+        [d for d, _ in latest],
+        [s for _, s in latest],
         [r.version for r, _ in latest.values()],
         [_steps(r) for r, _ in latest.values()],
         [c.time for _, c in latest.values()],
     )
     await conn.execute(
-        """INSERT INTO path_history (student_id, version, steps, added, removed, reason,
-                                     cause_event_id, replanned_at)
-           SELECT * FROM unnest($1::text[], $2::int[], $3::jsonb[], $4::jsonb[], $5::jsonb[],
-                                $6::text[], $7::uuid[], $8::timestamptz[])
-           ON CONFLICT (student_id, version) DO NOTHING""",
-        [s for s, _, _ in history],
+        """INSERT INTO path_history (district_id, student_id, version, steps, added, removed,
+                                     reason, cause_event_id, replanned_at)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[], $5::jsonb[],
+                                $6::jsonb[], $7::text[], $8::uuid[], $9::timestamptz[])
+           ON CONFLICT (district_id, student_id, version) DO NOTHING""",
+        [d for (d, _), _, _ in history],
+        [s for (_, s), _, _ in history],
         [r.version for _, r, _ in history],
         [_steps(r) for _, r, _ in history],
         [json.dumps(r.added) for _, r, _ in history],
