@@ -23,13 +23,13 @@ class AssessmentsProjection:
         self, conn: asyncpg.Connection, batch: Sequence[Delivered]
     ) -> Sequence[Envelope]:
         recorded: dict[UUID, tuple[Delivered, AssessmentRecorded]] = {}
-        voided: dict[UUID, str | None] = {}
+        voided: dict[tuple[str, UUID], str | None] = {}
         for item in batch:
             event = item.event
             if isinstance(event, AssessmentRecorded):
                 recorded.setdefault(event.assessment_id, (item, event))
             elif isinstance(event, AssessmentVoided):
-                voided[event.assessment_id] = event.reason
+                voided[(item.envelope.districtid, event.assessment_id)] = event.reason
         gone = await erasure.erased_students(
             conn, ((d.envelope.districtid, e.student_id) for d, e in recorded.values())
         )
@@ -43,9 +43,11 @@ class AssessmentsProjection:
         if voided:
             await conn.execute(
                 """UPDATE assessments AS a SET voided = true, void_reason = v.reason
-                     FROM unnest($1::uuid[], $2::text[]) AS v(assessment_id, reason)
-                    WHERE a.assessment_id = v.assessment_id""",
-                list(voided),
+                     FROM unnest($1::text[], $2::uuid[], $3::text[])
+                          AS v(district_id, assessment_id, reason)
+                    WHERE a.assessment_id = v.assessment_id AND a.district_id = v.district_id""",
+                [d for d, _ in voided],
+                [a for _, a in voided],
                 list(voided.values()),
             )
         return ()

@@ -98,10 +98,7 @@ async def erase(conn: asyncpg.Connection, district: str, student_id: str, at: da
             district,
             identities,
         )
-    # resolved has no district; student ids are unique across districts (profile-svc
-    # refuses an id another district holds).
-    await conn.execute("DELETE FROM resolved WHERE student_id = $1", student_id)
-    for table in ("assessments", "ingested", "identities"):
+    for table in ("assessments", "ingested", "identities", "resolved"):
         await conn.execute(
             f"DELETE FROM {table} WHERE district_id = $1 AND student_id = $2",
             district,

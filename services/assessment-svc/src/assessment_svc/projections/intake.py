@@ -180,8 +180,9 @@ class IntakeProjection:
         void: tuple[str, datetime] | None = None,
     ) -> list[Envelope]:
         new = await conn.fetchval(
-            """INSERT INTO resolved (assessment_id, student_id) VALUES ($1, $2)
+            """INSERT INTO resolved (district_id, assessment_id, student_id) VALUES ($1, $2, $3)
                ON CONFLICT DO NOTHING RETURNING true""",
+            district,
             event.assessment_id,
             student,
         )
@@ -217,21 +218,26 @@ class IntakeProjection:
     async def _voided(
         self, conn: asyncpg.Connection, event: SubmissionVoided, envelope: Envelope
     ) -> list[Envelope]:
+        district = envelope.districtid
         student = await conn.fetchval(
-            "SELECT student_id FROM resolved WHERE assessment_id = $1", event.assessment_id
+            "SELECT student_id FROM resolved WHERE district_id = $1 AND assessment_id = $2",
+            district,
+            event.assessment_id,
         )
-        district = envelope.districtid or ""
         if student is not None:
             return [self._void(event.assessment_id, student, district, event.reason, envelope.time)]
         await conn.execute(
             """UPDATE parked SET void_reason = $2, voided_at = $3
-                WHERE assessment_id = $1 AND void_reason IS NULL""",
+                WHERE assessment_id = $1 AND district_id = $4 AND void_reason IS NULL""",
             event.assessment_id,
             event.reason,
             envelope.time,
+            district,
         )
         await conn.execute(
-            "UPDATE unmapped SET voided = true WHERE assessment_id = $1", event.assessment_id
+            "UPDATE unmapped SET voided = true WHERE assessment_id = $1 AND district_id = $2",
+            event.assessment_id,
+            district,
         )
         return []
 
