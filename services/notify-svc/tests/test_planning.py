@@ -6,6 +6,7 @@ consumption; the tables must come out identical either way.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from aiokafka import ConsumerRecord
 
 from notify_svc.projections import PlanningProjection, notification_id
+from pathwise_contracts import Envelope, StudentEnrolled
 from pathwise_runtime.applier import BatchApplier
 from pathwise_runtime.service import open_pool
 
@@ -147,3 +149,31 @@ async def test_consent_given_later_plans_only_recent_news(
     assert [(r["cause_event_id"], r["planned_at"]) for r in rows] == [
         (cause_id("new"), t0 + 72 * hour)
     ]
+
+
+@pytest.mark.isolation
+async def test_a_fact_from_another_district_is_never_told_to_the_family(
+    pool: tuple[str, asyncpg.Pool], kafka_bootstrap: str, support: ModuleType
+) -> None:
+    """path-svc keeps districts apart under one student id; notify-svc tells a family only
+    what comes from the district their student is enrolled in."""
+    _, db = pool
+    log, t0 = support.Log(), support.T0
+    enrolled = StudentEnrolled(student_id="s-home", district_id="d1", section_ids=[])
+    before = [
+        log.record(enrolled, time=t0),
+        log.record(support.linked("s-home", "g-home"), time=t0),
+    ]
+    foreign = Envelope.wrap(
+        support.mastered("s-home"),
+        id=uuid.uuid4(),
+        source="urn:pathwise:test",
+        district_id="d2",
+        time=t0,
+    )
+    applier = BatchApplier(PlanningProjection(), db, kafka_bootstrap)
+    await applier.apply(before)
+    await applier.apply([log.wrap(foreign)])
+    told = await db.fetchval("SELECT count(*) FROM notifications")
+    await applier.apply([log.record(support.mastered("s-home"), time=t0)])
+    assert (told, await db.fetchval("SELECT count(*) FROM notifications")) == (0, 1)

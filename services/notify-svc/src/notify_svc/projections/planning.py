@@ -13,6 +13,7 @@ are not planned again.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable, Sequence
 
 import asyncpg
@@ -37,6 +38,8 @@ from pathwise_contracts import (
     TeachersAssigned,
 )
 from pathwise_runtime.projection import Delivered
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "PLANNED_CHANNEL",
@@ -82,6 +85,7 @@ class PlanningProjection:
                 sorted({d.envelope.subject for d in batch}),
             )
         }
+        homes = await _homes(conn, {d.envelope.subject for d in batch})
         touched: set[tuple[str, str]] = set()
         taught: set[str] = set()
         found: list[causes.Cause] = []
@@ -101,6 +105,7 @@ class PlanningProjection:
                     event.student_id,
                     event.district_id,
                 )
+                homes[event.student_id] = event.district_id
             elif isinstance(event, GuardianLinked):
                 await recipients.link(conn, event, envelope)
                 touched.add((event.student_id, event.guardian_id))
@@ -113,6 +118,11 @@ class PlanningProjection:
             elif isinstance(event, TeachersAssigned):
                 await recipients.assign_teachers(conn, event, envelope)
                 taught.add(event.student_id)
+            elif homes.get(event.student_id, envelope.districtid) != envelope.districtid:
+                log.warning(
+                    "a fact from a district the student is not enrolled in was not planned",
+                    extra={"event_id": str(envelope.id), "district": envelope.districtid},
+                )
             else:
                 fact = await causes.cause_of(conn, self._rules, event, envelope)
                 if fact is not None:
@@ -123,6 +133,16 @@ class PlanningProjection:
         await planned.replan_guardians(conn, self._rules, touched, new_causes)
         await planned.replan_teachers(conn, self._rules, taught, new_causes)
         return []
+
+
+async def _homes(conn: asyncpg.Connection, students: Iterable[str]) -> dict[str, str]:
+    """Each student's district as enrolled: a path fact from any other district is never
+    told to the family (path-svc keeps districts apart even under one student id)."""
+    rows = await conn.fetch(
+        "SELECT student_id, district_id FROM students WHERE student_id = ANY($1::text[])",
+        sorted(students),
+    )
+    return {r["student_id"]: r["district_id"] for r in rows}
 
 
 async def _lock_students(conn: asyncpg.Connection, students: Iterable[str]) -> None:
