@@ -77,15 +77,16 @@ class PlanningProjection:
         self._rules = load_rules()
 
     async def apply(self, conn: asyncpg.Connection, batch: Sequence[Delivered]) -> list[Envelope]:
-        await _lock_students(conn, {d.envelope.subject for d in batch})
+        subjects = {d.envelope.subject for d in batch}
+        await _lock_students(conn, subjects)
         erased = {
             r["student_id"]
             for r in await conn.fetch(
                 "SELECT student_id FROM erased_students WHERE student_id = ANY($1::text[])",
-                sorted({d.envelope.subject for d in batch}),
+                sorted(subjects),
             )
         }
-        homes = await _homes(conn, {d.envelope.subject for d in batch})
+        homes = await _homes(conn, subjects)
         touched: set[tuple[str, str]] = set()
         taught: set[str] = set()
         found: list[causes.Cause] = []

@@ -48,6 +48,11 @@ def columns(students: Iterable[Student]) -> tuple[list[str], list[str]]:
 async def guard(conn: asyncpg.Connection, students: Iterable[Student]) -> set[Student]:
     """Lock out concurrent erasures for this transaction; the erased among ``students``."""
     await conn.execute("LOCK TABLE erased_students IN SHARE MODE")
+    return await erased(conn, students)
+
+
+async def erased(conn: asyncpg.Connection, students: Iterable[Student]) -> set[Student]:
+    """The erased among ``students``, without the lock (for a transaction that may erase)."""
     rows = await conn.fetch(
         f"SELECT district_id, student_id FROM erased_students WHERE {AMONG}", *columns(students)
     )

@@ -68,13 +68,8 @@ class LearnerProjection:
         profiles: dict[Student, dict[str, Any]] = {
             (r["district_id"], r["student_id"]): json.loads(r["profile"]) for r in rows
         }
-        gone = {  # read, not guard(): this transaction may erase, so it takes no SHARE yet
-            (r["district_id"], r["student_id"])
-            for r in await conn.fetch(
-                f"SELECT district_id, student_id FROM erased_students WHERE {erasure.AMONG}",
-                *erasure.columns(students),
-            )
-        }
+        # Not guard(): this transaction may erase, so it must not take SHARE first.
+        gone = await erasure.erased(conn, students)
         changed: dict[Student, datetime] = {}
         emitted: list[Envelope] = []
         for d in items:
