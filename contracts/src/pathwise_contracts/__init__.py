@@ -50,7 +50,7 @@ from pathwise_contracts.events import (
     TeachersAssigned,
     UnknownEventType,
 )
-from pathwise_contracts.ids import NAMESPACE, derive_event_id
+from pathwise_contracts.ids import NAMESPACE, assessment_id, derive_event_id
 from pathwise_contracts.topics import (
     ASSESSMENT_EVENTS,
     ASSESSMENT_SUBMISSIONS,
@@ -120,5 +120,6 @@ __all__ = [
     "Topic",
     "UnknownEventType",
     "all_topics",
+    "assessment_id",
     "derive_event_id",
 ]

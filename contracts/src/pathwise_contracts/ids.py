@@ -20,3 +20,12 @@ def derive_event_id(cause: uuid.UUID | str, *parts: str) -> uuid.UUID:
     different derivations could share an id.
     """
     return uuid.uuid5(NAMESPACE, "|".join([str(cause), *parts]))
+
+
+def assessment_id(district: str, source: str, source_id: str) -> uuid.UUID:
+    """A result's id: a re-send maps to it, and two districts' results never share one.
+
+    Results recorded before ids carried the district keep the id they were given
+    (``derive_event_id(source, source_id)``); assessment-svc finds those by lookup.
+    """
+    return derive_event_id("assessment", district, source, source_id)

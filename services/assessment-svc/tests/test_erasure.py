@@ -22,6 +22,7 @@ from standards_support import (
 
 from assessment_svc.adapters.keyring import keystore
 from pathwise_contracts import StatementStored, SubjectErased, derive_event_id
+from pathwise_contracts.ids import assessment_id as derive_assessment_id
 from pathwise_devstack.stack import Infrastructure
 
 pytestmark = [pytest.mark.integration, pytest.mark.isolation]
@@ -97,7 +98,7 @@ async def test_an_erased_students_results_and_statements_are_gone_live_and_on_re
         headers=admin | XAPI_HEADERS,
     )
     assert r.status_code == 204, r.text
-    await recorded_once(published, wait_until, derive_event_id("xapi", sid))
+    await recorded_once(published, wait_until, derive_assessment_id("d1", "xapi", sid))
     result = _result(student, f"{student}/1", "3.OA.A.2")
     assert (await client.post("/v1/assessments", json=result, headers=admin)).status_code == 201
     listing = f"/v1/students/{student}/assessments"

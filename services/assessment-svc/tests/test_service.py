@@ -12,6 +12,7 @@ import pytest
 from standards_support import replays_identically
 
 from pathwise_contracts import AssessmentRecorded, AssessmentVoided, Envelope, derive_event_id
+from pathwise_contracts.ids import assessment_id as derive_assessment_id
 from pathwise_devstack.service_fixtures import rostered
 from pathwise_devstack.stack import Infrastructure
 
@@ -45,7 +46,7 @@ async def test_a_result_is_published_projected_and_deduplicated(
 
     r = await client.post("/v1/assessments", json=first, headers=teacher)
     assert r.status_code == 201, r.text
-    assessment_id = derive_event_id("canvas", f"{student}/1")
+    assessment_id = derive_assessment_id("d1", "canvas", f"{student}/1")
     assert r.json() == {"assessment_id": str(assessment_id), "status": "recorded"}
 
     async def on_topic() -> bool:

@@ -28,6 +28,7 @@ from pathwise_contracts import (
     AssessmentVoided,
     derive_event_id,
 )
+from pathwise_contracts.ids import assessment_id as derive_assessment_id
 from pathwise_devstack.service_fixtures import rostered
 
 EDFI_NS = "uri://ed-fi.org/"
@@ -183,7 +184,9 @@ async def test_edfi_caliper_the_ingest_topic_parking_and_batches(
             )
     finally:
         await producer.stop()
-    event = await recorded_once(published, wait_until, derive_event_id("caliper", event_id))
+    event = await recorded_once(
+        published, wait_until, derive_assessment_id("d1", "caliper", event_id)
+    )
     assert (event.student_id, event.competency_id, event.score) == (student, "3.NBT.A.2", 3)
     reasons = await dead_letters(kafka_bootstrap, student)
     assert any("studentAssessmentIdentifier" in r for r in reasons), reasons

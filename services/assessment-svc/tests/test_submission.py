@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from assessment_svc.domain.submission import Submission
 from assessment_svc.domain.voiding import VoidRequest, void_event
-from pathwise_contracts import derive_event_id
+from pathwise_contracts.ids import assessment_id as derive_assessment_id
 
 pytestmark = pytest.mark.unit
 
@@ -32,10 +32,12 @@ def error_fields(exc: ValidationError) -> set[str]:
     return {".".join(str(p) for p in e["loc"]) for e in exc.errors()}
 
 
-def test_the_id_comes_from_source_and_source_id() -> None:
+def test_the_id_comes_from_district_source_and_source_id() -> None:
     submission = Submission.model_validate(body())
-    assert submission.assessment_id == derive_event_id("canvas", "sub-17")
-    assert Submission.model_validate(body(score=1)).assessment_id == submission.assessment_id
+    assert submission.assessment_id("d1") == derive_assessment_id("d1", "canvas", "sub-17")
+    changed = Submission.model_validate(body(score=1))
+    assert changed.assessment_id("d1") == submission.assessment_id("d1")
+    assert submission.assessment_id("d2") != submission.assessment_id("d1")
 
 
 def test_the_fingerprint_ignores_notation() -> None:
@@ -74,15 +76,15 @@ def test_invalid_results_name_the_field(change: dict[str, Any], field: str) -> N
 
 
 def test_the_event_carries_the_result() -> None:
-    event = Submission.model_validate(body()).event()
-    assert event.assessment_id == derive_event_id("canvas", "sub-17")
+    event = Submission.model_validate(body()).event(derive_assessment_id("d1", "canvas", "sub-17"))
+    assert event.assessment_id == derive_assessment_id("d1", "canvas", "sub-17")
     assert event.occurred_at == datetime(2026, 9, 1, 10, tzinfo=timezone(timedelta(hours=2)))
     assert event.occurred_at.astimezone(UTC).hour == 8
     assert (event.score, event.max_score, event.student_id) == (3, 4, "stu-1")
 
 
 def test_a_void_has_one_id_per_assessment_and_a_code_reason() -> None:
-    target = derive_event_id("canvas", "sub-17")
+    target = derive_assessment_id("d1", "canvas", "sub-17")
     first, event = void_event(target, "stu-1", "entered_in_error")
     assert first == void_event(target, "stu-1", "duplicate_entry")[0]
     assert (event.assessment_id, event.reason) == (target, "entered_in_error")

@@ -24,6 +24,7 @@ from pathwise_contracts import (
     AssessmentVoided,
     derive_event_id,
 )
+from pathwise_contracts.ids import assessment_id as derive_assessment_id
 from pathwise_devstack.stack import Infrastructure
 
 EDFI_NS = "uri://ed-fi.org/"
@@ -61,7 +62,7 @@ async def test_xapi_statements_are_stored_recorded_idempotent_and_voidable(
     assert r.status_code == 200 and r.content == b""
     assert "X-Experience-API-Consistent-Through" in r.headers
     assert (await client.head("/xapi/about")).status_code == 200
-    event = await recorded_once(published, wait_until, derive_event_id("xapi", sid))
+    event = await recorded_once(published, wait_until, derive_assessment_id("d1", "xapi", sid))
     assert (event.student_id, event.competency_id, event.score, event.max_score) == (
         student,
         "3.OA.A.1",
@@ -109,7 +110,7 @@ async def test_xapi_statements_are_stored_recorded_idempotent_and_voidable(
         "object": {"objectType": "StatementRef", "id": sid},
     }
     assert (await client.post("/xapi/statements", json=voiding, headers=headers)).status_code == 200
-    assessment_id = derive_event_id("xapi", sid)
+    assessment_id = derive_assessment_id("d1", "xapi", sid)
     # ... and voiding holds at once: the voided one only through voidedStatementId.
     r = await client.get(f"/xapi/statements?voidedStatementId={sid}", headers=headers)
     assert r.status_code == 200 and r.json()["id"] == sid, r.text

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import httpx
 from aiokafka import AIOKafkaProducer
 
-from pathwise_contracts import ASSESSMENT_SUBMISSIONS, derive_event_id
+from pathwise_contracts import ASSESSMENT_SUBMISSIONS, assessment_id, derive_event_id
 from pathwise_devstack import demo_producer, simulation
 
 XAPI_HEADERS = {"X-Experience-API-Version": "1.0.3"}
@@ -27,6 +27,7 @@ ACCOUNT_HOMEPAGE = "urn:pathwise:students"  # every enrolled student's own xAPI 
 CALIPER_PERSON = "urn:pathwise:students:"
 NATIVE = "application/vnd.pathwise.assessment+json"
 EDFI = "uri://ed-fi.org/"
+DISTRICT = "d1"  # the district of the platform's default token, which the demo sends as
 
 
 class _Platform(Protocol):
@@ -99,7 +100,7 @@ async def demo_step(
             "source_id": source_id,
         }
         records.append((student.encode(), json.dumps(native).encode()))
-        expected["kafka"].append(str(derive_event_id("demo-ingest", source_id)))
+        expected["kafka"].append(str(assessment_id(DISTRICT, "demo-ingest", source_id)))
     producer = AIOKafkaProducer(bootstrap_servers=platform.infra.bootstrap_servers)
     await producer.start()
     try:
@@ -138,7 +139,7 @@ async def _xapi(client: httpx.AsyncClient, url: str, student: str, competency: s
         headers=XAPI_HEADERS,
     )
     r.raise_for_status()
-    return str(derive_event_id("xapi", statement_id))
+    return str(assessment_id(DISTRICT, "xapi", statement_id))
 
 
 async def _oneroster(
@@ -220,7 +221,7 @@ async def _caliper(
     }
     r = await client.post(f"{url}/caliper/v1p2/envelopes", json=envelope)
     r.raise_for_status()
-    return str(derive_event_id("caliper", str(event_id)))
+    return str(assessment_id(DISTRICT, "caliper", str(event_id)))
 
 
 async def _wait_recorded(

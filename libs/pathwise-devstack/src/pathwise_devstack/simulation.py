@@ -17,8 +17,6 @@ from typing import Any
 
 import httpx
 
-from pathwise_contracts import derive_event_id
-
 SOURCE = "demo-lms"
 
 
@@ -99,10 +97,6 @@ def answers(
     return out
 
 
-def assessment_id(result: dict[str, Any]) -> str:
-    return str(derive_event_id(result["source"], result["source_id"]))
-
-
 async def enroll(
     client: httpx.AsyncClient, profile_url: str, students: int, seed: int = 1
 ) -> Traffic:
@@ -144,7 +138,7 @@ async def stream(
             sent = time.time()
             r = await client.post(f"{assessment_url}/v1/assessments", json=body)
         if r.status_code in (200, 201):
-            traffic.accepted_at.setdefault(assessment_id(body), sent)
+            traffic.accepted_at.setdefault(r.json()["assessment_id"], sent)
         else:
             traffic.rejected.append(f"{r.status_code} {r.text[:200]}")
         traffic.posted += 1

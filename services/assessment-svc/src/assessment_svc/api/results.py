@@ -47,7 +47,7 @@ async def record(body: Submission, who: Staff, request: Request, response: Respo
     runtime = _runtime(request)
     async with runtime.pool.acquire() as conn:
         await access.authorize(conn, who, Act.RECORD, body.student_id)
-    outcome = await ingestion.record(
+    outcome, assessment_id = await ingestion.record(
         runtime.pool, body, district=who.district, source=runtime.source
     )
     if outcome is ingestion.Outcome.CONFLICT:
@@ -56,12 +56,12 @@ async def record(body: Submission, who: Staff, request: Request, response: Respo
             f"source {body.source!r} result {body.source_id!r} was already recorded "
             "with different content",
             slug="assessment-conflict",
-            assessment_id=str(body.assessment_id),
+            assessment_id=str(assessment_id),
         )
     if outcome is ingestion.Outcome.DUPLICATE:
         response.status_code = 200
-        return Receipt(assessment_id=body.assessment_id, status="duplicate")
-    return Receipt(assessment_id=body.assessment_id, status="recorded")
+        return Receipt(assessment_id=assessment_id, status="duplicate")
+    return Receipt(assessment_id=assessment_id, status="recorded")
 
 
 @router.post("/assessments/{assessment_id}/void", response_model=Receipt)
@@ -168,11 +168,11 @@ async def record_batch(
             return BatchReceipt.model_validate_json(known["response"])
         receipts: list[Receipt | dict[str, str]] = []
         for item in body.results:
-            outcome = await ingestion.record_in(
+            outcome, assessment_id = await ingestion.record_in(
                 conn, item, district=who.district, source=runtime.source
             )
             status = {"recorded": "recorded", "duplicate": "duplicate"}.get(outcome, "conflict")
-            receipts.append({"assessment_id": str(item.assessment_id), "status": status})
+            receipts.append({"assessment_id": str(assessment_id), "status": status})
         answer = BatchReceipt(receipts=receipts)
         await conn.execute(
             """INSERT INTO idempotency_keys (district_id, key, fingerprint, response)

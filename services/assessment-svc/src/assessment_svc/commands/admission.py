@@ -1,6 +1,6 @@
 """Command side for results in a standard's format: evidence and xAPI statements into the outbox.
 
-Each result is admitted once, by its (source, source_id): the ``ingested`` row,
+Each result is admitted once, by its (district, source, source_id): the ``ingested`` row,
 any ``xapi_ingested`` row and the outbox rows share one transaction, so a
 request is taken whole or not at all, and a retry finds what the first try did.
 """
@@ -18,9 +18,9 @@ from typing import Any
 import asyncpg
 
 from assessment_svc.adapters.keyring import AGENT
-from assessment_svc.commands.ingestion import Outcome
+from assessment_svc.commands.ingestion import Outcome, own_id
 from assessment_svc.domain import xapi
-from assessment_svc.domain.evidence import Evidence, Invalid
+from assessment_svc.domain.evidence import Evidence, Invalid, submitted_event_id
 from assessment_svc.projections import erasure
 from pathwise_contracts import Envelope, StatementStored, SubmissionVoided, derive_event_id
 from pathwise_contracts.identity import Identities
@@ -79,32 +79,33 @@ async def admit(
                 f"({item.max_score:g}; set max_score in the competency mapping)",
             )
         fingerprint = item.fingerprint(district)
+        assessment_id = await own_id(conn, district, item.assessment_id(district), item.legacy_id)
         new = await conn.fetchval(
             """INSERT INTO ingested (assessment_id, student_id, district_id, fingerprint)
                VALUES ($1, $2, $3, $4) ON CONFLICT (assessment_id) DO NOTHING RETURNING true""",
-            item.assessment_id,
+            assessment_id,
             f"ext:{item.identity}",
             district,
             fingerprint,
         )
         if not new:
             known = await conn.fetchval(
-                "SELECT fingerprint FROM ingested WHERE assessment_id = $1", item.assessment_id
+                "SELECT fingerprint FROM ingested WHERE assessment_id = $1", assessment_id
             )
             if known != fingerprint:
                 raise Conflict(f"{item.source} result {item.source_id!r}")
-            out.append(Admitted(item.assessment_id, Outcome.DUPLICATE, competency))
+            out.append(Admitted(assessment_id, Outcome.DUPLICATE, competency))
             continue
         envelopes.append(
             Envelope.wrap(
-                item.event(competency),
-                id=item.event_id,
+                item.event(assessment_id, competency),
+                id=submitted_event_id(assessment_id),
                 source=source,
                 district_id=district,
                 time=now,
             )
         )
-        out.append(Admitted(item.assessment_id, Outcome.RECORDED, competency))
+        out.append(Admitted(assessment_id, Outcome.RECORDED, competency))
     await outbox.add_events(conn, envelopes)
     return out
 
@@ -222,7 +223,7 @@ async def _store_one(
         lrs.district,
         fingerprint,
         agent,
-        found.assessment_id if found else None,
+        found.assessment_id(lrs.district) if found else None,
         target is not None,
         stored_at,
         sealed.model_dump_json(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import NamedTuple
 from uuid import UUID
 
 import asyncpg
@@ -25,6 +26,11 @@ class Outcome(StrEnum):
     CONFLICT = "conflict"
 
 
+class Recorded(NamedTuple):
+    outcome: Outcome
+    assessment_id: UUID
+
+
 @dataclass(frozen=True, slots=True)
 class Ingested:
     """An ingested result as the command side knows it."""
@@ -36,7 +42,7 @@ class Ingested:
 
 async def record(
     pool: asyncpg.Pool, submission: Submission, *, district: str, source: str
-) -> Outcome:
+) -> Recorded:
     """Accept a result once; a re-send is a duplicate, a changed re-send a conflict."""
     async with pool.acquire() as conn, conn.transaction():
         return await record_in(conn, submission, district=district, source=source)
@@ -44,9 +50,11 @@ async def record(
 
 async def record_in(
     conn: asyncpg.Connection, submission: Submission, *, district: str, source: str
-) -> Outcome:
+) -> Recorded:
     """``record`` inside the caller's transaction."""
-    assessment_id = submission.assessment_id
+    assessment_id = await own_id(
+        conn, district, submission.assessment_id(district), submission.legacy_id
+    )
     fingerprint = submission.fingerprint(district)
     # Concurrent re-sends wait on the primary key here, then see the winner's row.
     new = await conn.fetchval(
@@ -62,16 +70,32 @@ async def record_in(
         known = await conn.fetchval(
             "SELECT fingerprint FROM ingested WHERE assessment_id = $1", assessment_id
         )
-        return Outcome.DUPLICATE if known == fingerprint else Outcome.CONFLICT
+        outcome = Outcome.DUPLICATE if known == fingerprint else Outcome.CONFLICT
+        return Recorded(outcome, assessment_id)
     envelope = Envelope.wrap(
-        submission.event(),
+        submission.event(assessment_id),
         id=assessment_id,
         source=source,
         district_id=district,
         time=datetime.now(UTC),
     )
     await outbox.add_events(conn, [envelope])
-    return Outcome.RECORDED
+    return Recorded(Outcome.RECORDED, assessment_id)
+
+
+async def own_id(conn: asyncpg.Connection, district: str, new: UUID, legacy: UUID) -> UUID:
+    """The id a district's result goes by: ``new``, unless it was recorded as ``legacy``.
+
+    Results recorded before ids carried the district keep their first id, so a
+    re-send of one is still a duplicate (or a conflict), never a second result.
+    Another district's result under the same legacy id is not this one.
+    """
+    known = await conn.fetchval(
+        "SELECT true FROM ingested WHERE assessment_id = $1 AND district_id = $2",
+        legacy,
+        district,
+    )
+    return legacy if known else new
 
 
 async def find(pool: asyncpg.Pool, assessment_id: UUID) -> Ingested | None:

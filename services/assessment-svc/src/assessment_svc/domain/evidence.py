@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from uuid import UUID
 
-from pathwise_contracts import ResultSubmitted, derive_event_id
+from pathwise_contracts import ResultSubmitted, ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,14 +28,13 @@ class Evidence:
     occurred_at: datetime
     competency_id: str | None = None  # set when the input names it (CASE ids)
 
-    @property
-    def assessment_id(self) -> UUID:
-        return derive_event_id(self.source, self.source_id)
+    def assessment_id(self, district: str) -> UUID:
+        return ids.assessment_id(district, self.source, self.source_id)
 
     @property
-    def event_id(self) -> UUID:
-        """Id of the ResultSubmitted event (not the assessment's, which it will record)."""
-        return derive_event_id("submitted", self.source, self.source_id)
+    def legacy_id(self) -> UUID:
+        """The id a result got before ids carried the district."""
+        return ids.derive_event_id(self.source, self.source_id)
 
     @property
     def mapping_kind(self) -> str:
@@ -58,14 +57,22 @@ class Evidence:
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
-    def event(self, competency_id: str | None) -> ResultSubmitted:
-        """The submission as the log carries it, with the competency the mapping resolved."""
+    def event(self, assessment_id: UUID, competency_id: str | None) -> ResultSubmitted:
+        """The submission as the log carries it, with the competency the mapping resolved.
+
+        Its own id is ``submitted_event_id(assessment_id)``, not the assessment's,
+        which the result will record under.
+        """
         own = {f.name: getattr(self, f.name) for f in fields(self)}
         return ResultSubmitted(
             **{**own, "competency_id": competency_id},
             student_id=f"ext:{self.identity}",
-            assessment_id=self.assessment_id,
+            assessment_id=assessment_id,
         )
+
+
+def submitted_event_id(assessment_id: UUID) -> UUID:
+    return ids.derive_event_id(assessment_id, "submitted")
 
 
 class Invalid(ValueError):

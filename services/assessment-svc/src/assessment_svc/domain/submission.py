@@ -1,7 +1,8 @@
 """An assessment result as a source system submits it.
 
-The result's id comes from (source, source_id), so a re-sent result maps to
-the same id; the fingerprint tells a harmless re-send from a conflicting one.
+The result's id comes from (district, source, source_id), so a re-sent result
+maps to the same id and two districts never share one; the fingerprint tells a
+harmless re-send from a conflicting one.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from pathwise_contracts import AssessmentRecorded, derive_event_id
+from pathwise_contracts import AssessmentRecorded, ids
 
 # derive_event_id joins its parts with "|", so ids must not contain it.
 _ID = r"^[^|\s]+$"
@@ -45,10 +46,14 @@ class Submission(BaseModel):
             raise ValueError(f"score must not exceed max_score ({max_score:g})")
         return score
 
-    @property
-    def assessment_id(self) -> UUID:
+    def assessment_id(self, district: str) -> UUID:
         """Also the event id, so the outbox drops a re-sent result."""
-        return derive_event_id(self.source, self.source_id)
+        return ids.assessment_id(district, self.source, self.source_id)
+
+    @property
+    def legacy_id(self) -> UUID:
+        """The id a result got before ids carried the district."""
+        return ids.derive_event_id(self.source, self.source_id)
 
     def fingerprint(self, district: str) -> str:
         """Digest of what the result says; equal for equal content in any notation."""
@@ -65,6 +70,6 @@ class Submission(BaseModel):
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
-    def event(self) -> AssessmentRecorded:
+    def event(self, assessment_id: UUID) -> AssessmentRecorded:
         own = self.model_dump(include=set(AssessmentRecorded.model_fields))
-        return AssessmentRecorded(**own, assessment_id=self.assessment_id)
+        return AssessmentRecorded(**own, assessment_id=assessment_id)

@@ -83,8 +83,8 @@ async def admit_record(
     try:
         if content_type == NATIVE:
             submission = Submission.model_validate(body)
-            outcome = await ingestion.record_in(conn, submission, district=district, source=source)
-            if outcome is ingestion.Outcome.CONFLICT:
+            recorded = await ingestion.record_in(conn, submission, district=district, source=source)
+            if recorded.outcome is ingestion.Outcome.CONFLICT:
                 raise Refused(f"source_id: {submission.source_id!r} recorded with other content")
             return 1
         if content_type == XAPI:
