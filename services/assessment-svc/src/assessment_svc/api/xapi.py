@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from assessment_svc.adapters import keyring as keys
+from assessment_svc.api import xapi_documents
 from assessment_svc.api.lrs_auth import Client, LrsSettings
 from assessment_svc.commands import admission
 from assessment_svc.domain import xapi
@@ -54,6 +55,7 @@ def install(app: FastAPI) -> None:
     app.add_middleware(_Versioned)
     app.state.lrs_clients = LrsSettings().clients()
     app.include_router(router)
+    app.include_router(xapi_documents.router)
 
 
 def _runtime(request: Request) -> Runtime:
