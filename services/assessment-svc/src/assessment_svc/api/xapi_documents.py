@@ -19,8 +19,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from assessment_svc.adapters import keyring as keys
-from assessment_svc.adapters.xapi_documents import DocumentStore
 from assessment_svc.api.lrs_auth import Client
+from assessment_svc.commands.xapi_documents import DocumentStore
 from assessment_svc.domain import xapi
 from assessment_svc.domain.xapi_documents import (
     Address,

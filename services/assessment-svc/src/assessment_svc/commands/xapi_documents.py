@@ -1,4 +1,5 @@
-"""The LRS's documents in Postgres: sealed under the agent's stored key when about one.
+"""The LRS's documents in Postgres, written and read here: sealed under the agent's
+stored key when about one.
 
 Each write reads the current document under a row lock (``FOR UPDATE``), so
 two writers racing with the same ``If-Match`` cannot both win.
