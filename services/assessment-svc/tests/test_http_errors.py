@@ -97,3 +97,17 @@ async def test_bodies_are_bounded_in_size_and_depth(
         )
         assert r.status_code == 400, r.text
         assert r.json()["type"] == "urn:pathwise:problem:body-too-deep"
+
+
+async def test_comm_2_1_put_without_statement_id_is_400(
+    offline_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    headers = auth("service", "d1") | {"X-Experience-API-Version": "1.0.3"}
+    body = {
+        "actor": {"mbox": "mailto:a@x.example"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/scored"},
+        "object": {"id": "https://x.example/a"},
+    }
+    async with offline_client as client:
+        r = await client.put("/xapi/statements", json=body, headers=headers)
+    assert r.status_code == 400 and r.json()["field"] == "statementId"

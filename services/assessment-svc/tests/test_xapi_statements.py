@@ -99,7 +99,9 @@ def test_context_revision_needs_an_activity_object() -> None:
 
 def test_a_list_names_the_position_and_repeated_ids_are_refused() -> None:
     good = statement()
-    assert "1.verb.id" in fields([good, statement(id=None, verb={"id": "x"})])
+    anonymous = statement(verb={"id": "x"})
+    del anonymous["id"]
+    assert "1.verb.id" in fields([good, anonymous])
     assert fields([good, good]) == {"id"}
 
 
@@ -212,3 +214,66 @@ def test_score_ranges_hold_for_every_accepted_score(raw: float, low: float, high
         assert points is not None and 0 <= points[0] <= points[1]
     else:
         assert not (low <= raw <= high and low < high)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"actor": {"mbox": "mailto:ana@school.example", "name": None}}, "actor.name"),
+        ({"result": {"success": None}}, "result.success"),
+        (
+            {"context": {"contextActivities": {"parent": [None]}}},
+            "context.contextActivities.parent.0",
+        ),
+    ],
+)
+def test_data_2_2_null_is_refused_outside_extensions(change: dict[str, Any], field: str) -> None:
+    assert field in fields(statement(**change))
+
+
+def test_data_2_2_null_inside_extensions_is_kept() -> None:
+    [s] = xapi.parse(statement(result={"extensions": {"https://x.example/e": None}}))
+    assert s.result is not None and s.result.extensions == {"https://x.example/e": None}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"result": {"success": "true"}}, "result.success"),
+        ({"result": {"completion": 1}}, "result.completion"),
+        ({"result": {"score": {"raw": "7", "max": 10}}}, "result.score.raw"),
+        ({"result": {"score": {"scaled": "0.5"}}}, "result.score.scaled"),
+        ({"actor": {"mbox": "mailto:ana@school.example", "name": 7}}, "actor.name"),
+    ],
+)
+def test_data_2_2_a_value_of_the_wrong_json_type_is_refused(
+    change: dict[str, Any], field: str
+) -> None:
+    assert field in fields(statement(**change))
+
+
+@pytest.mark.parametrize("component", ["choices", "scale", "source", "target", "steps"])
+def test_data_2_4_4_1_interaction_components_need_an_interaction_type(component: str) -> None:
+    body = statement(
+        object={"id": "https://lms.example/q/1", "definition": {component: [{"id": "a"}]}}
+    )
+    assert fields(body) == {"object.definition"}
+    body["object"]["definition"]["interactionType"] = "choice"
+    assert xapi.parse(body)
+
+
+def test_data_2_4_4_1_a_correct_response_pattern_needs_an_interaction_type() -> None:
+    body = statement(
+        object={"id": "https://lms.example/q/1", "definition": {"correctResponsesPattern": ["a"]}}
+    )
+    assert fields(body) == {"object.definition"}
+
+
+def test_data_2_4_9_an_authority_group_has_exactly_two_members() -> None:
+    def member(n: int) -> dict[str, str]:
+        return {"mbox": f"mailto:m{n}@x.example"}
+
+    three = {"objectType": "Group", "member": [member(1), member(2), member(3)]}
+    assert fields(statement(authority=three)) == {"statement"}
+    two = {"objectType": "Group", "member": [member(1), member(2)]}
+    assert xapi.parse(statement(authority=two))

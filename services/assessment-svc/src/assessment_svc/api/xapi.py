@@ -102,10 +102,10 @@ async def about() -> dict[str, Any]:
 
 
 @router.put("/statements", status_code=204)
-async def put_statement(
-    who: Client, request: Request, statementId: Annotated[str, Query()]
-) -> Response:
+async def put_statement(who: Client, request: Request, statementId: str | None = None) -> Response:
     """Store one statement under the given id; the same content again is accepted."""
+    if statementId is None:
+        raise Problem(400, "PUT needs the statementId parameter", field="statementId")
     try:
         statement_id = xapi._uuid(statementId)
     except ValueError as exc:

@@ -67,8 +67,30 @@ def _is_branch(part: object) -> bool:
     return isinstance(part, str) and (part in _BRANCHES or part.startswith("function-"))
 
 
+def _nulls(value: Any, path: str = "") -> list[str]:
+    """Where a property is null: xAPI allows it inside extensions only."""
+    if isinstance(value, list):
+        return [
+            p for i, v in enumerate(value) for p in _nulls(v, f"{path}.{i}" if path else str(i))
+        ]
+    if not isinstance(value, dict):
+        return []
+    found: list[str] = []
+    for key, v in value.items():
+        here = f"{path}.{key}" if path else str(key)
+        if v is None:
+            found.append(here)
+        elif key != "extensions":
+            found.extend(_nulls(v, here))
+    return found
+
+
 def parse(body: Any) -> list[Statement]:
     """One statement or a list, validated; raises StatementError naming each bad field."""
+    if nulls := _nulls(body):
+        raise StatementError(
+            [{"field": n, "detail": "null is not allowed outside extensions"} for n in nulls]
+        )
     try:
         statements = (
             _MANY.validate_python(body) if isinstance(body, list) else [_ONE.validate_python(body)]

@@ -27,8 +27,9 @@ from pathwise_contracts.identity import Identities
 
 
 class _Strict(BaseModel):
-    # xAPI: an LRS rejects properties the specification does not define.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # xAPI: an LRS rejects properties the specification does not define, and values
+    # of the wrong JSON type ("true" for a boolean, "1" for a number).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 class Account(_Strict):
@@ -136,6 +137,17 @@ class ActivityDefinition(_Strict):
     target: list[InteractionComponent] | None = None
     steps: list[InteractionComponent] | None = None
     extensions: Extensions | None = None
+
+    @model_validator(mode="after")
+    def _interaction(self) -> Self:
+        named = [
+            k
+            for k in ("correctResponsesPattern", "choices", "scale", "source", "target", "steps")
+            if getattr(self, k) is not None
+        ]
+        if named and self.interactionType is None:
+            raise ValueError(f"{named[0]} needs an interactionType")
+        return self
 
 
 class Activity(_Strict):
@@ -273,6 +285,8 @@ class Statement(_Strict):
     @model_validator(mode="after")
     def _rules(self) -> Self:
         _context_rules(self.object, self.context)
+        if isinstance(self.authority, Group) and len(self.authority.member or ()) != 2:
+            raise ValueError("an authority Group is an OAuth consumer and user: two members")
         if self.verb.id == VOIDED and not isinstance(self.object, StatementRef):
             raise ValueError("a voiding statement's object must be a StatementRef")
         return self
