@@ -1,6 +1,7 @@
 """xAPI 1.0.3 document resources over HTTP, one test per requirement, named by the
-section of the Communication part (2.3 State, 2.4 Agents, 2.5 Activities, 2.6 Agent
-Profile, 2.7 Activity Profile, 3.1 Concurrency) it checks."""
+section of the Communication part it checks (1.3 alternate request syntax, 2.3
+State, 2.4 Agents, 2.5 Activities, 2.6 Agent Profile, 2.7 Activity Profile, 3.1
+Concurrency)."""
 
 from __future__ import annotations
 
@@ -278,3 +279,65 @@ async def test_an_erased_students_documents_are_gone_and_new_ones_not_kept(
     r = await client.put(_state_url(agent), json={"page": 4}, headers=headers)
     assert r.status_code == 204  # taken, not kept
     assert (await client.get(_state_url(agent), headers=headers)).status_code == 404
+
+
+def _form(headers: dict[str, str], **fields: str) -> dict[str, Any]:
+    """The alternate syntax: the headers and parameters as form fields."""
+    return {
+        "data": {**headers, **fields},
+        "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+    }
+
+
+async def test_comm_1_3_alternate_syntax_stands_for_put_and_get(lrs: Any) -> None:
+    client, headers = lrs
+    agent = _agent()
+    put = _form(
+        headers,
+        activityId=ACTIVITY,
+        agent=agent,
+        stateId="alt",
+        content='{"via": "form"}',
+        **{"Content-Type": "application/json"},
+    )
+    r = await client.post("/xapi/activities/state?method=PUT", **put)
+    assert r.status_code == 204, r.text
+    get = _form(headers, activityId=ACTIVITY, agent=agent, stateId="alt")
+    r = await client.post("/xapi/activities/state?method=GET", **get)
+    assert r.status_code == 200 and r.json() == {"via": "form"}
+    assert r.headers["x-experience-api-version"] == "1.0.3"
+
+
+async def test_comm_1_3_alternate_syntax_posts_statements(lrs: Any) -> None:
+    client, headers = lrs
+    statement = {
+        "actor": json.loads(_agent()),
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+        "object": {"id": ACTIVITY},
+    }
+    form = _form(headers, content=json.dumps(statement), **{"Content-Type": "application/json"})
+    r = await client.post("/xapi/statements?method=POST", **form)
+    assert r.status_code == 200, r.text
+    [statement_id] = r.json()
+    r = await client.get(f"/xapi/statements?statementId={statement_id}", headers=headers)
+    assert r.status_code == 200 and r.json()["verb"]["id"].endswith("experienced")
+
+
+@pytest.mark.parametrize(
+    ("query", "content_type", "field"),
+    [
+        ("method=PUT&stateId=x", "application/x-www-form-urlencoded", "stateId"),
+        ("method=PATCH", "application/x-www-form-urlencoded", "method"),
+        ("method=PUT", "application/json", "Content-Type"),
+    ],
+)
+async def test_comm_1_3_alternate_syntax_refusals_name_the_problem(
+    lrs: Any, query: str, content_type: str, field: str
+) -> None:
+    client, headers = lrs
+    r = await client.post(
+        f"/xapi/activities/state?{query}",
+        content=urlencode(headers),
+        headers={"Content-Type": content_type},
+    )
+    assert r.status_code == 400 and r.json()["field"] == field, r.text

@@ -19,11 +19,12 @@ from fastapi.responses import JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from assessment_svc.adapters import keyring as keys
-from assessment_svc.api import xapi_documents
+from assessment_svc.api import xapi_alternate, xapi_documents
 from assessment_svc.api.lrs_auth import Client, LrsSettings
 from assessment_svc.commands import admission
 from assessment_svc.domain import xapi
 from assessment_svc.queries import statements as reads
+from assessment_svc.settings import AssessmentSettings
 from pathwise_contracts.identity import Identities
 from pathwise_runtime.problems import Problem, problem_response
 from pathwise_runtime.service import Runtime
@@ -53,6 +54,9 @@ class _Versioned(BaseHTTPMiddleware):
 
 def install(app: FastAPI) -> None:
     app.add_middleware(_Versioned)
+    # Outermost, so what it rewrites meets the version check, the limits and auth.
+    limit = AssessmentSettings().http_max_document_bytes
+    app.add_middleware(xapi_alternate.AlternateSyntax, max_bytes=limit)
     app.state.lrs_clients = LrsSettings().clients()
     app.include_router(router)
     app.include_router(xapi_documents.router)
