@@ -277,3 +277,14 @@ def test_data_2_4_9_an_authority_group_has_exactly_two_members() -> None:
     assert fields(statement(authority=three)) == {"statement"}
     two = {"objectType": "Group", "member": [member(1), member(2)]}
     assert xapi.parse(statement(authority=two))
+
+
+def test_data_2_4_6_2_a_single_context_activity_is_kept_as_an_array() -> None:
+    one = statement()
+    one["context"]["contextActivities"] = {"parent": {"id": "https://lms.example/course/3"}}
+    [s] = xapi.parse(one)
+    assert xapi.content(s)["context"]["contextActivities"]["parent"] == [
+        {"id": "https://lms.example/course/3"}
+    ]
+    [listed] = xapi.parse(statement())
+    assert xapi.content(s) == xapi.content(listed)

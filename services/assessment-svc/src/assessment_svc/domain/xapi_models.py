@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from assessment_svc.domain.xapi_values import (
     _LANG,
@@ -196,6 +204,14 @@ class ContextActivities(_Strict):
     grouping: Activities | None = None
     category: Activities | None = None
     other: Activities | None = None
+
+    @field_validator("parent", "grouping", "category", "other", mode="after")
+    @classmethod
+    def _as_list(cls, value: Activities | None) -> list[Activity] | None:
+        """xAPI Data 2.4.6.2: a single Activity is stored (and returned) as an array."""
+        if value is None or isinstance(value, list):
+            return value
+        return [value]
 
     def all(self) -> list[Activity]:
         out: list[Activity] = []
