@@ -236,7 +236,7 @@ async def test_comm_2_5_activities_returns_the_activity_object(lrs: Any) -> None
 
 
 @pytest.mark.isolation
-async def test_an_erased_students_documents_are_gone_and_new_ones_not_kept(
+async def test_an_erased_students_documents_and_attachments_are_gone(
     shared: Any, kafka_bootstrap: str
 ) -> None:
     service, wait_until = shared, inprocess.eventually
@@ -253,6 +253,37 @@ async def test_an_erased_students_documents_are_gone_and_new_ones_not_kept(
     headers = admin | XAPI_HEADERS
     await client.put(_state_url(agent), json={"page": 3}, headers=headers)
     await client.put(_profile_url("agents", "prefs", agent), json={"x": 1}, headers=headers)
+    essay = b"an essay with the student's name in it"
+    boundary = "b0undary"
+    statement = {
+        "actor": {"mbox": mbox},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/attempted"},
+        "object": {"id": ACTIVITY},
+        "attachments": [
+            {
+                "usageType": "https://x.example/essay",
+                "display": {"en-US": "essay"},
+                "contentType": "text/plain",
+                "length": len(essay),
+                "sha2": hashlib.sha256(essay).hexdigest(),
+            }
+        ],
+    }
+    multipart = (
+        (
+            f"--{boundary}\r\nContent-Type: application/json\r\n\r\n{json.dumps(statement)}\r\n"
+            f"--{boundary}\r\nContent-Type: text/plain\r\nX-Experience-API-Hash: "
+            f"{hashlib.sha256(essay).hexdigest()}\r\n\r\n"
+        ).encode()
+        + essay
+        + f"\r\n--{boundary}--".encode()
+    )
+    kind = f"multipart/mixed; boundary={boundary}"
+    r = await client.post(
+        "/xapi/statements", content=multipart, headers=headers | {"Content-Type": kind}
+    )
+    assert r.status_code == 200, r.text
+    assert await pool.fetchval("SELECT count(*) FROM xapi_attachments") == 1
     stored = await pool.fetchval(
         "SELECT content FROM xapi_documents WHERE resource = 'state' ORDER BY updated DESC LIMIT 1"
     )
@@ -272,6 +303,7 @@ async def test_an_erased_students_documents_are_gone_and_new_ones_not_kept(
         )
 
     await wait_until(tombstoned)
+    assert await pool.fetchval("SELECT count(*) FROM xapi_attachments") == 0
     assert (await client.get(_state_url(agent), headers=headers)).status_code == 404
     assert (
         await client.get(_profile_url("agents", "prefs", agent), headers=headers)

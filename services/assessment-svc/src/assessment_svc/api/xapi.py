@@ -20,9 +20,11 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from assessment_svc.adapters import keyring as keys
 from assessment_svc.api import xapi_alternate, xapi_documents
+from assessment_svc.api import xapi_requests as requests
 from assessment_svc.api.lrs_auth import Client, LrsSettings
 from assessment_svc.commands import admission
 from assessment_svc.domain import xapi
+from assessment_svc.domain.xapi_attachments import Part
 from assessment_svc.queries import statements as reads
 from assessment_svc.settings import AssessmentSettings
 from pathwise_contracts.identity import Identities
@@ -67,19 +69,16 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-async def _body(request: Request) -> Any:
-    try:
-        return json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise Problem(400, f"the body is not JSON: {exc}", field="body") from exc
-
-
 def _refused(exc: xapi.StatementError) -> Problem:
     return Problem(400, str(exc), slug="invalid-statement", errors=exc.errors)
 
 
 async def _store(
-    request: Request, who: Any, statements: list[xapi.Statement], ids: list[str]
+    request: Request,
+    who: Any,
+    statements: list[xapi.Statement],
+    ids: list[str],
+    parts: dict[str, Part],
 ) -> list[str]:
     runtime = _runtime(request)
     lrs = admission.Lrs(
@@ -93,7 +92,7 @@ async def _store(
         },
     )
     try:
-        return await admission.store_statements(runtime.pool, statements, lrs, ids=ids)
+        return await admission.store_statements(runtime.pool, statements, lrs, ids=ids, parts=parts)
     except admission.Conflict as exc:
         raise Problem(409, str(exc), slug="statement-conflict") from exc
     except admission.InvalidVoid as exc:
@@ -114,28 +113,31 @@ async def put_statement(who: Client, request: Request, statementId: str | None =
         statement_id = xapi._uuid(statementId)
     except ValueError as exc:
         raise Problem(400, "statementId must be a UUID", field="statementId") from exc
-    body = await _body(request)
+    body, parts = await requests.read(request)
     if isinstance(body, list):
         raise Problem(400, "PUT takes one statement, not a list", field="body")
     try:
         [statement] = xapi.parse(body)
+        requests.check([statement], body, parts)
     except xapi.StatementError as exc:
         raise _refused(exc) from exc
     if statement.id is not None and statement.id != statement_id:
         raise Problem(400, "the statement's id differs from statementId", field="id")
-    await _store(request, who, [statement], [statement_id])
+    await _store(request, who, [statement], [statement_id], parts)
     return Response(status_code=204)
 
 
 @router.post("/statements")
 async def post_statements(who: Client, request: Request) -> list[str]:
     """Store one statement or a list; answers their ids in order."""
+    body, parts = await requests.read(request)
     try:
-        statements = xapi.parse(await _body(request))
+        statements = xapi.parse(body)
+        requests.check(statements, body, parts)
     except xapi.StatementError as exc:
         raise _refused(exc) from exc
     ids = [s.id or str(uuid.uuid4()) for s in statements]
-    return await _store(request, who, statements, ids)
+    return await _store(request, who, statements, ids, parts)
 
 
 def _cursor(stored: datetime, statement_id: uuid.UUID) -> str:
@@ -238,7 +240,11 @@ async def get_statements(
         if not opened:  # its agent was erased a moment ago
             raise Problem(404, f"no statement {single}", field=name)
         body = _render(opened[0], format, languages)
-        return JSONResponse(body, headers=headers | _last_modified(body))
+        headers |= _last_modified(body)
+        if attachments:
+            found = await reads.attachments(_runtime(request), who.district, requests.sha2s(opened))
+            return requests.multipart(body, found, headers)
+        return JSONResponse(body, headers=headers)
     clauses = ["district_id = $1", "NOT voided"]
     args: list[Any] = [who.district]
 
@@ -293,6 +299,9 @@ async def get_statements(
         _runtime(request), who.district, [r["statement"] for r in rows]
     )
     statements = [_render(d, format, languages) for d in documents]
+    if attachments:
+        found = await reads.attachments(_runtime(request), who.district, requests.sha2s(documents))
+        return requests.multipart({"statements": statements, "more": more}, found, headers)
     return JSONResponse({"statements": statements, "more": more}, headers=headers)
 
 

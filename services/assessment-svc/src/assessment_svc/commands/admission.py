@@ -7,10 +7,11 @@ request is taken whole or not at all, and a retry finds what the first try did.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from assessment_svc.adapters.keyring import AGENT
 from assessment_svc.commands.ingestion import Outcome, own_id
 from assessment_svc.domain import xapi
 from assessment_svc.domain.evidence import Evidence, Invalid, submitted_event_id
+from assessment_svc.domain.xapi_attachments import Part
 from assessment_svc.projections import erasure
 from pathwise_contracts import Envelope, StatementStored, SubmissionVoided, derive_event_id
 from pathwise_contracts.identity import Identities
@@ -133,14 +135,20 @@ class InvalidVoid(ValueError):
 
 
 async def store_statements(
-    pool: asyncpg.Pool, statements: Sequence[xapi.Statement], lrs: Lrs, *, ids: Sequence[str]
+    pool: asyncpg.Pool,
+    statements: Sequence[xapi.Statement],
+    lrs: Lrs,
+    *,
+    ids: Sequence[str],
+    parts: Mapping[str, Part] | None = None,
 ) -> list[str]:
-    """Store statements (``ids`` fills in missing ids); returns every statement id.
+    """Store statements (``ids`` fills in missing ids) and the attachment ``parts`` they
+    carried; returns every statement id.
 
     The whole request is one transaction: a conflict anywhere stores nothing.
     """
     async with pool.acquire() as conn, conn.transaction():
-        return await store_statements_in(conn, statements, lrs, ids=ids)
+        return await store_statements_in(conn, statements, lrs, ids=ids, parts=parts)
 
 
 async def store_statements_in(
@@ -149,6 +157,7 @@ async def store_statements_in(
     lrs: Lrs,
     *,
     ids: Sequence[str],
+    parts: Mapping[str, Part] | None = None,
 ) -> list[str]:
     """``store_statements`` inside the caller's transaction."""
     stored_at = datetime.now(UTC)
@@ -171,6 +180,8 @@ async def store_statements_in(
         )
         if result is None:
             continue
+        if parts:
+            await _keep_attachments(conn, statement, parts, lrs.district, agent, keys, stored_at)
         stored.append(result[0])
         voids.extend(result[1])
         if result[2] is not None:
@@ -262,6 +273,37 @@ async def _store_one(
     )
     voids = await _void_target(conn, uuid.UUID(target), lrs, stored_at) if target else []
     return envelope, voids, found
+
+
+async def _keep_attachments(
+    conn: asyncpg.Connection,
+    statement: xapi.Statement,
+    parts: Mapping[str, Part],
+    district: str,
+    agent: str,
+    keys: DataKeys,
+    at: datetime,
+) -> None:
+    carried = {a.sha2.lower() for a in statement.attachments or ()} & set(parts)
+    rows = [
+        (
+            district,
+            agent,
+            sha2,
+            parts[sha2].content_type,
+            keys.seal(
+                (AGENT, agent), base64.b64encode(parts[sha2].content).decode()
+            ).model_dump_json(),
+            at,
+        )
+        for sha2 in sorted(carried)
+    ]
+    await conn.executemany(
+        """INSERT INTO xapi_attachments (district_id, identity, sha2, content_type, content,
+                                         stored)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
+        rows,
+    )
 
 
 def _agent(statement: xapi.Statement, ids: Identities) -> str:

@@ -3,6 +3,7 @@ the projection is consistent, and opening what was sealed."""
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ import asyncpg
 
 from assessment_svc.adapters import keyring as keys
 from assessment_svc.adapters.keyring import AGENT
+from assessment_svc.domain.xapi_attachments import Part
 from pathwise_contracts import EncryptedValue
 from pathwise_runtime.service import Runtime
 
@@ -76,4 +78,27 @@ async def documents(runtime: Runtime, district: str, stored: list[str]) -> list[
             text = keys.keyring(runtime).decrypt(value)
         if text is not None:
             out.append(json.loads(text))
+    return out
+
+
+async def attachments(runtime: Runtime, district: str, sha2s: list[str]) -> dict[str, Part]:
+    """The stored attachment content among ``sha2s``, opened; an erased agent's is gone."""
+    if not sha2s:
+        return {}
+    async with runtime.pool.acquire() as conn:
+        rows = await conn.fetch(
+            """SELECT sha2, content_type, content FROM xapi_attachments
+                WHERE district_id = $1 AND sha2 = ANY($2::text[])""",
+            district,
+            sha2s,
+        )
+        values = [EncryptedValue.model_validate_json(r["content"]) for r in rows]
+        found = await keys.keystore(runtime).keys_by_kid(
+            conn, district, [v.kid for v in values], kinds=[AGENT]
+        )
+    out: dict[str, Part] = {}
+    for row, value in zip(rows, values, strict=True):
+        text = found.open(value)
+        if text is not None:
+            out[row["sha2"]] = Part(row["content_type"], base64.b64decode(text))
     return out

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from assessment_svc.adapters.keyring import Keys
 from assessment_svc.commands import admission, ingestion
-from assessment_svc.domain import producers, standards, xapi
+from assessment_svc.domain import producers, standards, xapi, xapi_attachments
 from assessment_svc.domain.evidence import Invalid
 from assessment_svc.domain.submission import Submission
 from assessment_svc.settings import AssessmentSettings
@@ -89,6 +89,8 @@ async def admit_record(
             return 1
         if content_type == XAPI:
             statements = xapi.parse(body)
+            # A record carries no parts: every attachment must point at its content.
+            xapi_attachments.match(statements, {})
             ids = [s.id or str(uuid.uuid4()) for s in statements]
             lrs = admission.Lrs(
                 keyring=keys.keyring,
