@@ -50,3 +50,13 @@ def test_unknown_prerequisite_and_duplicates_are_refused() -> None:
 def test_unknown_competency_lookup_names_it() -> None:
     with pytest.raises(KeyError, match=r"9\.ZZ\.A\.1"):
         catalogue.load_default().prerequisites("9.ZZ.A.1")
+
+
+def test_the_default_framework_speaks_every_language_families_read() -> None:
+    framework = catalogue.load_default()
+    languages = {"es", "vi", "zh-Hans", "ar"}  # and English, its ``description``
+    assert set(framework.titles) == languages
+    for competency in framework.competencies:
+        texts = dict(competency.descriptions)
+        assert set(texts) == languages, competency.code
+        assert all(t.strip() and t != competency.description for t in texts.values())

@@ -10,7 +10,7 @@ from importlib import resources
 import pytest
 
 from pathwise_contracts import Modality, PathStep
-from portal import chart, explain, graph, i18n
+from portal import chart, explain, graph, i18n, views
 from portal.security import (
     csrf_token,
     csrf_valid,
@@ -162,3 +162,28 @@ def test_only_local_paths_are_followed_after_sign_in() -> None:
     assert safe_next("/teacher/sections/sec-31") == "/teacher/sections/sec-31"
     for bad in ("https://evil.example/", "//evil.example", "/\\evil", "", None):
         assert safe_next(bad) == "/"
+
+
+def test_the_framework_speaks_the_pages_language_and_marks_its_english() -> None:
+    body = {
+        "title": "Grade 3 mathematics",
+        "titles": {"es": "Matemáticas de 3.º grado"},
+        "mastery_threshold": 0.95,
+        "competencies": [
+            {
+                "code": "3.OA.A.1",
+                "description": "Interpret a product",
+                "descriptions": {"es": "Interpretar un producto"},
+                "prerequisites": [],
+            },
+            {"code": "3.OA.A.2", "description": "Interpret a quotient", "prerequisites": []},
+        ],
+    }
+    spanish = views.Framework(body, "es")
+    assert spanish.title == "Matemáticas de 3.º grado"
+    assert spanish.describe == {
+        "3.OA.A.1": "Interpretar un producto",
+        "3.OA.A.2": "Interpret a quotient",
+    }
+    assert spanish.lang_of == {"3.OA.A.1": "es", "3.OA.A.2": "en"}
+    assert views.Framework(body).describe["3.OA.A.1"] == "Interpret a product"

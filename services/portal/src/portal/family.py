@@ -69,7 +69,7 @@ async def child_context(request: Request, user: User, student_id: str) -> dict[s
         up.get_or_none("path", f"/v1/students/{student_id}/path", user.token),
         up.get_or_none("path", f"/v1/students/{student_id}/mastery", user.token),
     )
-    framework = views.Framework(framework_body)
+    framework = views.Framework(framework_body, lang)
     name = views.name_of(student)
     steps = views.steps_of(path)
     points = chart.cumulative(views.mastered_days(mastery))

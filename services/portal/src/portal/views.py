@@ -26,11 +26,17 @@ async def gather(*calls: Awaitable[T]) -> list[T]:
 class Framework:
     """The competency framework as path-svc publishes it, with lookups for the pages."""
 
-    def __init__(self, body: dict[str, Any]) -> None:
-        self.title: str = body["title"]
+    def __init__(self, body: dict[str, Any], lang: str = "en") -> None:
+        """Texts in ``lang`` where the framework has them; English otherwise, and
+        ``lang_of`` says which, so a page marks the English it falls back to."""
+        self.title: str = body.get("titles", {}).get(lang) or body["title"]
         self.threshold: float = float(body["mastery_threshold"])
+        own = {c["code"]: c.get("descriptions", {}).get(lang) for c in body["competencies"]}
+        self.lang_of = {code: lang if text else "en" for code, text in own.items()}
         self.competencies = [
-            graph.Competency(c["code"], c["description"], tuple(c["prerequisites"]))
+            graph.Competency(
+                c["code"], own[c["code"]] or c["description"], tuple(c["prerequisites"])
+            )
             for c in body["competencies"]
         ]
         self.describe = {c.code: c.description for c in self.competencies}

@@ -39,13 +39,17 @@ SectionId = Annotated[str, Path(min_length=1, max_length=128, description="The s
 
 class CompetencyOut(BaseModel):
     code: str
-    description: str
+    description: str = Field(description="In English.")
+    descriptions: dict[str, str] = Field(
+        default_factory=dict, description="In other languages, by BCP 47 tag."
+    )
     prerequisites: list[str]
 
 
 class FrameworkOut(BaseModel):
     name: str
     title: str
+    titles: dict[str, str] = Field(default_factory=dict, description="In other languages.")
     mastery_threshold: float = Field(description="P(mastered) at which a competency counts.")
     competencies: list[CompetencyOut]
 
@@ -95,10 +99,14 @@ async def get_framework(who: CurrentPrincipal) -> FrameworkOut:
     return FrameworkOut(
         name=framework.name,
         title=framework.title,
+        titles=framework.titles,
         mastery_threshold=MASTERED,
         competencies=[
             CompetencyOut(
-                code=c.code, description=c.description, prerequisites=list(c.prerequisites)
+                code=c.code,
+                description=c.description,
+                descriptions=dict(c.descriptions),
+                prerequisites=list(c.prerequisites),
             )
             for c in framework.competencies
         ],

@@ -34,6 +34,8 @@ class Competency:
     description: str
     prerequisites: tuple[str, ...] = ()
     params: BktParams = field(default_factory=BktParams)
+    # The description in other languages, (language tag, text); ``description`` is English.
+    descriptions: tuple[tuple[str, str], ...] = ()
 
 
 class Framework:
@@ -45,9 +47,11 @@ class Framework:
         competencies: Iterable[Competency],
         title: str = "",
         version: str = "1",
+        titles: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name
         self.title = title or name
+        self.titles = dict(titles or {})  # the title in other languages
         self.version = version
         by_code: dict[str, Competency] = {}
         for competency in competencies:
@@ -76,11 +80,13 @@ class Framework:
                     description=str(item["description"]),
                     prerequisites=tuple(item.get("prerequisites", ())),
                     params=BktParams(**item.get("bkt", {})),
+                    descriptions=tuple(sorted(dict(item.get("descriptions", {})).items())),
                 )
                 for item in data["competencies"]
             ),
             title=str(data.get("title", "")),
             version=str(data.get("version", "1")),
+            titles=dict(data.get("titles", {})),
         )
 
     def with_params(self, table: Mapping[str, Any]) -> Framework:
@@ -95,6 +101,7 @@ class Framework:
             ),
             title=self.title,
             version=self.version,
+            titles=self.titles,
         )
 
     @property
