@@ -5,8 +5,10 @@ Concurrency)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator
@@ -26,6 +28,7 @@ from pathwise_devstack.stack import Infrastructure
 pytestmark = pytest.mark.integration
 
 ACTIVITY = "https://lms.example/course/fractions"
+BASIC_KEY, BASIC_SECRET = "lms", "s3cret"
 
 
 def _agent(name: str | None = None) -> str:
@@ -43,10 +46,19 @@ def _state_url(agent: str, state_id: str | None = "bookmark", **extra: str) -> s
 
 @pytest.fixture(scope="module")
 async def shared(module_database: str, infrastructure: Infrastructure) -> AsyncIterator[Any]:
-    """One service for the module: documents need no topic, and each check its own agent."""
+    """One service for the module: documents need no topic, and each check its own agent.
+    An LRS client of d2 signs in with Basic credentials."""
     bootstrap = infrastructure.bootstrap_servers
-    async with inprocess.running(SPEC, module_database, bootstrap, secret=SECRET) as run:
-        yield run
+    before = os.environ.get("XAPI_BASIC_CREDENTIALS")
+    os.environ["XAPI_BASIC_CREDENTIALS"] = f"{BASIC_KEY}:{BASIC_SECRET}:d2"
+    try:
+        async with inprocess.running(SPEC, module_database, bootstrap, secret=SECRET) as run:
+            yield run
+    finally:
+        if before is None:
+            os.environ.pop("XAPI_BASIC_CREDENTIALS", None)
+        else:
+            os.environ["XAPI_BASIC_CREDENTIALS"] = before
 
 
 @pytest.fixture
@@ -373,3 +385,22 @@ async def test_comm_1_3_alternate_syntax_refusals_name_the_problem(
         headers={"Content-Type": content_type},
     )
     assert r.status_code == 400 and r.json()["field"] == field, r.text
+
+
+def _basic(key: str, secret: str) -> dict[str, str]:
+    token = base64.b64encode(f"{key}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {token}"} | XAPI_HEADERS
+
+
+async def test_comm_3_4_basic_credentials_speak_for_their_district(lrs: Any) -> None:
+    client, d1 = lrs
+    agent = _agent()
+    r = await client.put(
+        _state_url(agent), json={"by": "basic"}, headers=_basic(BASIC_KEY, BASIC_SECRET)
+    )
+    assert r.status_code == 204, r.text
+    d2 = bearer("service", "d2") | XAPI_HEADERS
+    assert (await client.get(_state_url(agent), headers=d2)).json() == {"by": "basic"}
+    assert (await client.get(_state_url(agent), headers=d1)).status_code == 404
+    r = await client.get(_state_url(agent), headers=_basic(BASIC_KEY, "wrong"))
+    assert r.status_code == 401
