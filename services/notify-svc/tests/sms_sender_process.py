@@ -22,6 +22,7 @@ KEY = b"k" * 32  # the tests' keyring (conftest.KEYRING)
 async def main(dsn: str, url: str, sid: str, token: str) -> None:
     pool = await open_pool(dsn, min_size=1, max_size=8)
     settings = NotifySettings(
+        coalesce_window_s=0,
         smtp_timeout_s=1,  # claims a killed sender left are released after a second
         batch_size=20,
         concurrency=8,

@@ -84,3 +84,65 @@ def test_next_local_time_crosses_a_daylight_saving_change() -> None:
     zone = ZoneInfo(CHICAGO)
     before = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)  # 01:00 CDT, the day clocks go back
     assert next_local(before, zone, time(18)).utcoffset() == timedelta(hours=-6)
+
+
+WINDOW = timedelta(minutes=10)
+
+
+def _coalesce(
+    kind: str,
+    prefs: Preferences,
+    *,
+    planned_at: datetime = NOW,
+    now: datetime = NOW,
+    previous: str | None = None,
+    until: datetime | None = None,
+) -> Decision:
+    return decide(
+        RULES[kind],
+        prefs,
+        planned_at=planned_at,
+        now=now,
+        digest_at=time(18),
+        previous_hold=previous,
+        window=WINDOW,
+        window_until=until,
+    )
+
+
+def test_an_instant_message_waits_for_its_window_then_travels_grouped() -> None:
+    prefs = Preferences(CHICAGO)
+    held = _coalesce("competency_mastered", prefs)
+    assert (held.action, held.reason, held.until, held.digest) == (
+        "hold",
+        "coalesce",
+        NOW + WINDOW,
+        True,
+    )
+    # A later fact joins the window the first one opened instead of opening its own.
+    later = _coalesce(
+        "competency_mastered", prefs, planned_at=NOW + timedelta(minutes=4), until=NOW + WINDOW
+    )
+    assert later.until == NOW + WINDOW
+    released = _coalesce("competency_mastered", prefs, now=NOW + WINDOW, previous="coalesce")
+    assert (released.action, released.digest) == ("send", True)
+
+
+def test_urgent_messages_and_a_window_of_zero_never_wait() -> None:
+    prefs = Preferences(CHICAGO)
+    assert _coalesce("support_needed", prefs).action == "send"
+    assert _decide("competency_mastered", prefs).action == "send"  # window 0
+
+
+def test_a_window_already_past_sends_at_once_and_quiet_hours_still_hold() -> None:
+    prefs = Preferences(CHICAGO)
+    late = _coalesce("competency_mastered", prefs, planned_at=NOW - timedelta(hours=1))
+    assert (late.action, late.digest) == ("send", True)
+    quiet = Preferences(CHICAGO, quiet_start=time(8), quiet_end=time(10))  # 09:00 local
+    held = _coalesce("competency_mastered", quiet, now=NOW + WINDOW, previous="coalesce")
+    assert (held.action, held.reason, held.digest) == ("hold", "quiet_hours", True)
+
+
+def test_a_daily_digest_is_not_coalesced_again() -> None:
+    digest = Preferences(CHICAGO, frequency="daily_digest")
+    assert _coalesce("competency_mastered", digest).reason == "digest"

@@ -71,8 +71,11 @@ def make_sender(
     keyring: Any,
     batch_size: int = 50,
     unsubscribe_key: bytes | None = None,
+    coalesce_s: float = 0,
 ) -> Sender:
-    settings = NotifySettings(smtp_host="127.0.0.1", smtp_port=port, batch_size=batch_size)
+    settings = NotifySettings(
+        coalesce_window_s=coalesce_s, smtp_host="127.0.0.1", smtp_port=port, batch_size=batch_size
+    )
     return Sender(
         db,
         dsn,
@@ -192,3 +195,32 @@ async def test_a_channel_turned_off_is_suppressed_not_sent(
         assert sink.messages == []
     (event,) = [e.event() for e in await events(db) if "Scheduled" not in e.type]
     assert isinstance(event, NotificationSuppressed) and event.reason == "opted_out"
+
+
+async def test_facts_close_together_become_one_message(
+    pool: tuple[str, asyncpg.Pool], tmp_path: Path, plan: Plan, support: ModuleType
+) -> None:
+    """Three masteries a minute apart, a ten-minute window: one mail that lists all three."""
+    dsn, db = pool
+    await plan(facts=3)
+    clock = ManualClock(support.T0 + timedelta(minutes=3))
+    with SmtpSink(tmp_path / "mailbox.jsonl") as sink:
+        sender = make_sender(db, dsn, sink.port, clock, support.KEYRING, coalesce_s=600)
+        assert await sender.run_once() == 3
+        assert sink.messages == []
+        held = await db.fetch("SELECT state, hold_reason, next_attempt_at FROM deliveries")
+        assert {(r["state"], r["hold_reason"]) for r in held} == {("held", "coalesce")}
+        # One window for the family: from the first message's plan, ten minutes.
+        first = await db.fetchval("SELECT min(planned_at) FROM notifications")
+        closes = first + timedelta(minutes=10)
+        assert {r["next_attempt_at"] for r in held} == {closes}
+        clock.advance(closes - clock() - timedelta(seconds=1))
+        assert await sender.run_once() == 0
+        clock.advance(timedelta(seconds=1))
+        assert await sender.run_once() == 3
+        mails = sink.messages
+    assert len(mails) == 1
+    assert mails[0]["subject"] == "3 updates from Pathwise"
+    assert mails[0]["headers"]["X-Pathwise-Template"] == "coalesced.en"
+    assert all(f"C.{i}" in mails[0]["text"] for i in range(3))
+    assert await db.fetchval("SELECT count(*) FROM deliveries WHERE state = 'sent'") == 3

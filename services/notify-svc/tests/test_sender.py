@@ -47,7 +47,9 @@ def sender(pool: tuple[str, asyncpg.Pool], support: ModuleType) -> Callable[...,
     dsn, db = pool
 
     def make(port: int, **settings: Any) -> Sender:
-        options = NotifySettings(smtp_host="127.0.0.1", smtp_port=port, **settings)
+        options = NotifySettings(
+            coalesce_window_s=0, smtp_host="127.0.0.1", smtp_port=port, **settings
+        )
         return Sender(db, dsn, settings=options, keyring=support.KEYRING, source=SOURCE)
 
     return make
@@ -216,7 +218,9 @@ async def test_a_transient_failure_is_retried_later_then_given_up(
     nobody = free_port()  # connection refused: a transient failure
     # The sender's clock decides when a retry is due, so the test does not race the wall clock.
     clock = ManualClock(datetime.now(UTC))
-    options = NotifySettings(smtp_port=nobody, retries=1, retry_base_s=10, smtp_timeout_s=2)
+    options = NotifySettings(
+        coalesce_window_s=0, smtp_port=nobody, retries=1, retry_base_s=10, smtp_timeout_s=2
+    )
     worker = Sender(db, dsn, settings=options, keyring=support.KEYRING, source=SOURCE, clock=clock)
     assert await worker.run_once() == 1
     row = await db.fetchrow("SELECT state, attempts, next_attempt_at FROM deliveries")

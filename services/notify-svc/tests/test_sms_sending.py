@@ -102,7 +102,7 @@ async def test_a_text_is_sent_once_reported_and_stopped_by_stop(
     sender = Sender(
         db,
         dsn,
-        settings=NotifySettings(smtp_port=1, sms_max_segments=2),
+        settings=NotifySettings(coalesce_window_s=0, smtp_port=1, sms_max_segments=2),
         keyring=support.KEYRING,
         source=SOURCE,
         sms=fake,

@@ -125,7 +125,10 @@ async def test_a_support_alert_mails_each_teacher_and_the_guardian_once(
 
     opened: list[str] = []
     settings = NotifySettings(
-        smtp_host="127.0.0.1", smtp_port=1, NOTIFY_FAMILY_URL="https://family.example.org"
+        coalesce_window_s=0,
+        smtp_host="127.0.0.1",
+        smtp_port=1,
+        NOTIFY_FAMILY_URL="https://family.example.org",
     )
     with SmtpSink(tmp_path / "mailbox.jsonl") as sink:
         settings = settings.model_copy(update={"smtp_port": sink.port, "portal_url": PORTAL})

@@ -97,6 +97,10 @@ def service_env(
         env[spec.url_env] = spec.url(all_ports[spec.name])
     if service.name == "assessment-svc":
         env["INGEST_PRODUCERS"] = demo_producer.credentials(infra.dev_secret)
+    if service.name == "notify-svc":
+        # The local stack tells each fact at once (latency is what it shows); set
+        # NOTIFY_COALESCE_WINDOW_S to see a family's facts travel together.
+        env["NOTIFY_COALESCE_WINDOW_S"] = os.environ.get("NOTIFY_COALESCE_WINDOW_S", "0")
     if infra.sms_url and service.name == "notify-svc":
         env |= {
             "SMS_PROVIDER_URL": infra.sms_url,

@@ -36,6 +36,11 @@ class NotifySettings(BaseSettings):
     retry_base_s: float = Field(5.0, validation_alias="NOTIFY_RETRY_BASE_S", gt=0)
     retry_cap_s: float = Field(900.0, validation_alias="NOTIFY_RETRY_CAP_S", gt=0)
     retries: int = Field(5, validation_alias="NOTIFY_RETRIES", ge=0)
+    # Facts for one family that come this close together travel as one message;
+    # urgent ones (support needed) never wait. 0 sends each at once.
+    coalesce_window_s: float = Field(
+        600.0, validation_alias="NOTIFY_COALESCE_WINDOW_S", ge=0, le=86_400
+    )
     profile_url: str | None = Field(None, validation_alias="PROFILE_URL")
     service_token: SecretStr | None = Field(None, validation_alias="NOTIFY_SERVICE_TOKEN")
     # Where families' unsubscribe links point; the stack's own URL for the service otherwise.

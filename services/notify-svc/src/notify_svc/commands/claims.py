@@ -48,6 +48,8 @@ class Job:
     planned_at: datetime | None = None
     preferences: Preferences | None = None
     hold_reason: str | None = None
+    # When the coalescing window another message of this family opened closes.
+    window_until: datetime | None = None
     phone: EncryptedValue | None = None
     audience: str = "guardians"
 
@@ -118,6 +120,11 @@ _JOBS = """
            coalesce(g.email, t.email) AS email, g.phone, g.language, n.audience,
            c.competency_id, c.evidence_id, c.kind, c.detail,
            n.planned_at, g.time_zone, g.quiet_hours, g.frequency, d.hold_reason,
+           (SELECT min(w.next_attempt_at) FROM deliveries w
+             WHERE w.state = 'held' AND w.hold_reason = 'coalesce'
+               AND w.student_id = d.student_id AND w.guardian_id = d.guardian_id
+               AND w.channel = d.channel
+               AND w.notification_id <> d.notification_id) AS window_until,
            (SELECT count(*) FROM causes m
              WHERE c.kind = 'weekly_summary' AND m.student_id = c.student_id
                AND m.kind = 'competency_mastered'
@@ -208,6 +215,7 @@ def _job(row: asyncpg.Record, default_zone: str) -> Job:
         planned_at=row["planned_at"],
         preferences=_preferences(row, default_zone),
         hold_reason=row["hold_reason"],
+        window_until=row["window_until"],
         phone=EncryptedValue.model_validate_json(row["phone"]) if row["phone"] else None,
         audience=row["audience"] or "guardians",
     )

@@ -52,8 +52,9 @@ async def record_held(
 
 
 def _logged_reason(reason: str) -> Any:
-    # A scheduled summary waits for its time like a digest does: no message yet, one later.
-    return "digest" if reason == "scheduled" else reason
+    # A scheduled summary, or a fact waiting for others of its family to travel with,
+    # waits like a digest does: no message yet, one later.
+    return "digest" if reason in ("scheduled", "coalesce") else reason
 
 
 async def record_suppressed(pool: asyncpg.Pool, target: Target, reason: str, source: str) -> None:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from notify_svc.domain.rules import Rule
 
 Frequency = Literal["instant", "daily_digest", "off"]
-HoldReason = Literal["quiet_hours", "digest", "scheduled"]
+HoldReason = Literal["quiet_hours", "digest", "scheduled", "coalesce"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +60,15 @@ def decide(
     now: datetime,
     digest_at: time,
     previous_hold: str | None,
+    window: timedelta = timedelta(0),
+    window_until: datetime | None = None,
 ) -> Decision:
-    """What to do with one message at ``now``; ``previous_hold`` is why it last waited."""
+    """What to do with one message at ``now``; ``previous_hold`` is why it last waited.
+
+    An instant message waits ``window`` after its fact (or until the window the
+    family's first message opened closes, ``window_until``), so facts that come
+    close together go out as one message; urgent ones never wait.
+    """
     if prefs.frequency == "off":
         return Decision("suppress", reason="opted_out")  # urgent too: an opt-out is final
     if rule.delivery == "scheduled" and now < planned_at:
@@ -70,10 +77,26 @@ def decide(
     digest_passed = in_digest and previous_hold in ("digest", "quiet_hours")
     if in_digest and not digest_passed:
         return Decision("hold", until=next_local(now, prefs.zone(), digest_at), reason="digest")
+    coalesced = coalesces(rule, prefs, window)
+    if coalesced and previous_hold not in ("coalesce", "quiet_hours"):
+        until = window_until or planned_at + window
+        if until > now:
+            return Decision("hold", until=until, reason="coalesce", digest=True)
+    grouped = in_digest or coalesced
     quiet_until = quiet_end(now, prefs)
     if quiet_until is not None:
-        return Decision("hold", until=quiet_until, reason="quiet_hours", digest=in_digest)
-    return Decision("send", digest=in_digest)
+        return Decision("hold", until=quiet_until, reason="quiet_hours", digest=grouped)
+    return Decision("send", digest=grouped)
+
+
+def coalesces(rule: Rule, prefs: Preferences, window: timedelta) -> bool:
+    """Whether this message waits for others to travel with (instant, not urgent)."""
+    return (
+        window > timedelta(0)
+        and rule.delivery == "preference"
+        and not rule.urgent
+        and prefs.frequency == "instant"
+    )
 
 
 def next_local(now: datetime, zone: ZoneInfo, at: time) -> datetime:

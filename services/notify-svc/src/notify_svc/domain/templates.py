@@ -109,9 +109,18 @@ def render(item: Item, language: str, unsubscribe: str | None = None) -> Rendere
     )
 
 
-def render_digest(items: Sequence[Item], language: str, unsubscribe: str | None = None) -> Rendered:
-    """Several facts in one message, each in the digest's language (English if it lacks one)."""
-    lang, (subject, headline, _), asked = _words("digest", language)
+def render_digest(
+    items: Sequence[Item],
+    language: str,
+    unsubscribe: str | None = None,
+    kind: str = "digest",
+) -> Rendered:
+    """Several facts in one message, each in the digest's language (English if it lacks one).
+
+    ``kind`` is ``digest`` (the daily digest) or ``coalesced`` (facts that came
+    close together, told at once).
+    """
+    lang, (subject, headline, _), asked = _words(kind, language)
     plain, marked = [], []
     for item in items:
         item_lang, (_, _, body), missing = _words(item.kind, lang)
@@ -119,9 +128,9 @@ def render_digest(items: Sequence[Item], language: str, unsubscribe: str | None 
         plain.append(_fill(MESSAGES[item.kind][item_lang][2], item, quote=False))
         marked.append(_fill(body, item, quote=True))
     return Rendered(
-        template=f"digest.{lang}",
+        template=f"{kind}.{lang}",
         language=lang,
-        subject=subject,
+        subject=subject.format(count=len(items)),
         text=_text(headline, plain, lang, unsubscribe),
         html=_page(lang, headline, marked, unsubscribe),
         fallback_from=asked,

@@ -146,4 +146,12 @@ MESSAGES: Final[dict[str, dict[str, tuple[str, str, str]]]] = {
         "vi": ("Bản tin hằng ngày Pathwise", "Hôm nay trên Pathwise", ""),
         "ar": ("ملخص Pathwise اليومي", "اليوم في Pathwise", ""),
     },
+    # Facts that came close together, told at once (the coalescing window).
+    "coalesced": {
+        "en": ("{count} updates from Pathwise", "News from Pathwise", ""),
+        "es": ("{count} novedades de Pathwise", "Novedades de Pathwise", ""),
+        "zh-Hans": ("Pathwise 的 {count} 条新消息", "Pathwise 新消息", ""),
+        "vi": ("{count} tin mới từ Pathwise", "Tin mới từ Pathwise", ""),
+        "ar": ("{count} مستجدات من Pathwise", "مستجدات من Pathwise", ""),
+    },
 }

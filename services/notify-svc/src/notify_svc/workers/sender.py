@@ -44,7 +44,7 @@ from notify_svc.commands.claims import Job
 from notify_svc.commands.deliveries import NO_LONGER_PLANNED
 from notify_svc.domain.rules import Rules
 from notify_svc.domain.rules import load as load_rules
-from notify_svc.domain.schedule import Decision, decide
+from notify_svc.domain.schedule import Decision, batched, decide
 from notify_svc.domain.teacher_alert import render_teacher_alert
 from notify_svc.domain.templates import Item, Rendered, render, render_digest
 from notify_svc.projections import PLANNED_CHANNEL
@@ -143,7 +143,10 @@ class Sender(SmsSending):
         )
         singles: list[Job] = []
         digests: dict[tuple[str, str, str], list[Job]] = {}
-        for job in jobs:
+        # A family's messages that open a window in the same batch share its end.
+        windows: dict[tuple[str, str, str], datetime] = {}
+        # Oldest first, so a family's window opens with its first fact.
+        for job in sorted(jobs, key=lambda j: j.planned_at or now):
             if not job.planned or job.contact is None or job.item is None:
                 await deliveries.record_failed(
                     self._pool,
@@ -157,9 +160,11 @@ class Sender(SmsSending):
             if job.to_teacher:  # staff: no consent, quiet hours or digest; sent once
                 singles.append(job)
                 continue
-            decision = self._decide(job, now)
+            decision = self._decide(job, now, windows.get(job.group))
             if decision.action == "hold":
                 assert decision.until is not None and decision.reason is not None
+                if decision.reason == "coalesce":
+                    windows.setdefault(job.group, decision.until)
                 await deliveries.record_held(
                     self._pool, job.target, decision.until, decision.reason, self._source
                 )
@@ -177,7 +182,7 @@ class Sender(SmsSending):
         )
         return len(jobs)
 
-    def _decide(self, job: Job, now: datetime) -> Decision:
+    def _decide(self, job: Job, now: datetime, opened: datetime | None = None) -> Decision:
         assert job.preferences is not None and job.planned_at is not None
         return decide(
             self._rules[job.kind],
@@ -186,6 +191,8 @@ class Sender(SmsSending):
             now=now,
             digest_at=self._rules.digest_at,
             previous_hold=job.hold_reason,
+            window=timedelta(seconds=self._settings.coalesce_window_s),
+            window_until=job.window_until or opened,
         )
 
     def _unsubscribe(self, job: Job) -> str | None:
@@ -198,8 +205,11 @@ class Sender(SmsSending):
     def _render(self, jobs: list[Job], unsubscribe: str | None) -> Rendered:
         items: list[Item] = [job.item for job in jobs if job.item is not None]
         language = jobs[0].language
+        daily = any(
+            j.preferences is not None and batched(self._rules[j.kind], j.preferences) for j in jobs
+        )
         rendered = (
-            render_digest(items, language, unsubscribe)
+            render_digest(items, language, unsubscribe, "digest" if daily else "coalesced")
             if len(jobs) > 1
             else render(items[0], language, unsubscribe)
         )
