@@ -9,7 +9,6 @@ response carries ``X-Experience-API-Version: 1.0.3`` (the middleware in
 from __future__ import annotations
 
 import base64
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -154,30 +153,10 @@ def _uncursor(text: str) -> tuple[datetime, uuid.UUID]:
         raise Problem(400, "cursor is not one this LRS gave out", field="cursor") from exc
 
 
-def _when(name: str, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return xapi.to_datetime(xapi._timestamp(value))
-    except ValueError as exc:
-        raise Problem(400, f"{name} must be an ISO 8601 timestamp", field=name) from exc
-
-
 def _agent_digest(value: str, ids: Identities) -> str:
-    try:
-        agent = json.loads(value)
-        actor = (
-            xapi.Group.model_validate(agent)
-            if isinstance(agent, dict) and agent.get("objectType") == "Group"
-            else xapi.Agent.model_validate(agent)
-        )
-    except ValueError as exc:
-        raise Problem(
-            400, f"agent must be an Agent or identified Group: {exc}", field="agent"
-        ) from exc
+    _, actor = xapi_documents.agent_of(value)
     digest = actor.identity(ids)
-    if digest is None:
-        raise Problem(400, "agent must be identified", field="agent")
+    assert digest is not None  # agent_of refuses an unidentified agent
     return digest
 
 
@@ -271,9 +250,9 @@ async def get_statements(
             clauses.append(f"registration = {arg(uuid.UUID(registration))}")
         except ValueError as exc:
             raise Problem(400, "registration must be a UUID", field="registration") from exc
-    if (after := _when("since", since)) is not None:
+    if (after := xapi_documents.timestamp_of("since", since)) is not None:
         clauses.append(f"stored > {arg(after)}")
-    if (before := _when("until", until)) is not None:
+    if (before := xapi_documents.timestamp_of("until", until)) is not None:
         clauses.append(f"stored <= {arg(before)}")
     clauses.append(f"stored <= {arg(consistent)}")
     if cursor is not None:

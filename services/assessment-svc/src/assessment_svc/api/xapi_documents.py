@@ -59,9 +59,8 @@ def _activity(request: Request) -> str:
         raise Problem(400, f"activityId {exc}", field="activityId") from exc
 
 
-def _agent(request: Request) -> tuple[dict[str, Any], xapi.Agent | xapi.Group]:
-    value = _param(request, "agent", required=True)
-    assert value is not None
+def agent_of(value: str) -> tuple[dict[str, Any], xapi.Agent | xapi.Group]:
+    """The ``agent`` parameter (JSON), as sent and validated; shared by every resource."""
     try:
         raw = json.loads(value)
         actor = (
@@ -70,10 +69,27 @@ def _agent(request: Request) -> tuple[dict[str, Any], xapi.Agent | xapi.Group]:
             else xapi.Agent.model_validate(raw)
         )
     except ValueError as exc:
-        raise Problem(400, f"agent must be an Agent (JSON): {exc}", field="agent") from exc
+        raise Problem(
+            400, f"agent must be an Agent or identified Group: {exc}", field="agent"
+        ) from exc
     if not actor.ifis():
         raise Problem(400, "agent must be identified", field="agent")
     return raw, actor
+
+
+def timestamp_of(name: str, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return xapi.to_datetime(xapi._timestamp(value))
+    except ValueError as exc:
+        raise Problem(400, f"{name} must be an ISO 8601 timestamp", field=name) from exc
+
+
+def _agent(request: Request) -> tuple[dict[str, Any], xapi.Agent | xapi.Group]:
+    value = _param(request, "agent", required=True)
+    assert value is not None
+    return agent_of(value)
 
 
 def _identity(request: Request, who: Any) -> str:
@@ -84,13 +100,7 @@ def _identity(request: Request, who: Any) -> str:
 
 
 def _since(request: Request) -> datetime | None:
-    value = request.query_params.get("since")
-    if value is None:
-        return None
-    try:
-        return xapi.to_datetime(xapi._timestamp(value))
-    except ValueError as exc:
-        raise Problem(400, "since must be an ISO 8601 timestamp", field="since") from exc
+    return timestamp_of("since", request.query_params.get("since"))
 
 
 def _registration(request: Request) -> str:
