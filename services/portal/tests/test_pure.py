@@ -11,6 +11,7 @@ import pytest
 
 from pathwise_contracts import Modality, PathStep
 from portal import chart, explain, graph, i18n, views
+from portal.family import status_key
 from portal.security import (
     csrf_token,
     csrf_valid,
@@ -187,3 +188,22 @@ def test_the_framework_speaks_the_pages_language_and_marks_its_english() -> None
     }
     assert spanish.lang_of == {"3.OA.A.1": "es", "3.OA.A.2": "en"}
     assert views.Framework(body).describe["3.OA.A.1"] == "Interpret a product"
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "key"),
+    [
+        ("suppressed", "digest", "status.held.digest"),
+        ("suppressed", "quiet_hours", "status.held.quiet_hours"),
+        ("suppressed", "opted_out", "status.suppressed.opted_out"),
+        ("suppressed", None, "status.suppressed"),
+        ("sent", None, "status.sent"),
+        ("something new", None, "status.pending"),
+    ],
+)
+def test_a_family_reads_a_held_message_as_waiting_and_a_skipped_one_with_its_reason(
+    status: str, reason: str | None, key: str
+) -> None:
+    assert status_key(status, reason) == key
+    for lang in i18n.LANGUAGES:
+        assert i18n.translator(lang)(key) != key

@@ -97,7 +97,24 @@ async def _messages(request: Request, user: User, student_id: str) -> list[dict[
     rows = [n for n in body.get("notifications", []) if n.get("student_id") == student_id]
     for n in rows:
         n["when"] = datetime.fromisoformat(n["updated_at"]).strftime("%Y-%m-%d %H:%M")
+        n["status_key"] = status_key(n.get("status", ""), n.get("reason"))
     return rows
+
+
+HELD = ("quiet_hours", "digest")
+NOT_SENT = ("opted_out", "no_consent", "no_contact", "no_rights")
+
+
+def status_key(status: str, reason: str | None) -> str:
+    """What the family reads about one message: a hold is waiting, not 'not sent', and a
+    message that will not go says why."""
+    if status == "suppressed" and reason in HELD:
+        return f"status.held.{reason}"
+    if status == "suppressed" and reason in NOT_SENT:
+        return f"status.suppressed.{reason}"
+    if status in ("scheduled", "sent", "failed", "suppressed", "pending"):
+        return f"status.{status}"
+    return "status.pending"
 
 
 @router.get("/children/{student_id}")
