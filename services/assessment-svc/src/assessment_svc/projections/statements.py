@@ -27,6 +27,12 @@ class StatementsProjection:
         rows = [(d, d.event) for d in batch if isinstance(d.event, StatementStored)]
         if not rows:
             return ()
+        # Applied, kept or not (an erased agent's): the LRS is consistent through them.
+        await conn.execute(
+            """UPDATE xapi_ingested SET projected = true
+                WHERE statement_id = ANY($1::uuid[]) AND NOT projected""",
+            [e.statement_id for _, e in rows if isinstance(e, StatementStored)],
+        )
         gone = await erasure.erased_identities(
             conn,
             (

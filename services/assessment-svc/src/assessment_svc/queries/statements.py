@@ -55,9 +55,7 @@ async def lookup(
 
 async def consistent_through(pool: asyncpg.Pool, district: str) -> datetime:
     pending = await pool.fetchval(
-        """SELECT min(i.stored) FROM xapi_ingested i
-            WHERE i.district_id = $1
-              AND NOT EXISTS (SELECT 1 FROM statements s WHERE s.statement_id = i.statement_id)""",
+        "SELECT min(stored) FROM xapi_ingested WHERE district_id = $1 AND NOT projected",
         district,
     )
     return (pending - timedelta(microseconds=1)) if pending else datetime.now(UTC)

@@ -10,6 +10,9 @@ from the beginning by
    projection, subscribed through a FastStream `KafkaBroker` (fresh group);
 3. path-svc's own projection(s), when path-svc provides them, on the same path.
 
+Then the LRS (``bench.lrs``: xAPI statements per second and filtered reads) and
+the end-to-end latency of the whole platform, each on a stack of its own.
+
 Everything the run creates (topic, databases, embedded servers) it removes.
 """
 
@@ -29,8 +32,9 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient
 from rich.console import Console
 
-from pathwise_contracts import AssessmentRecorded
+from pathwise_contracts import TOPICS, AssessmentRecorded
 from pathwise_devstack import latency
+from pathwise_devstack.commands.bench.lrs import measure_lrs
 from pathwise_devstack.commands.bench.projectors import (
     measure_path_projector,
     measure_runtime_projector,
@@ -97,6 +101,18 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--e2e-seconds", type=float, default=15.0, help="length of the latency run (0 skips it)"
+    )
+    parser.add_argument(
+        "--lrs-statements",
+        type=int,
+        default=10_000,
+        help="xAPI statements to POST in batches of 100 for the LRS row (0 skips it)",
+    )
+    parser.add_argument(
+        "--lrs-stored",
+        type=int,
+        default=1_000_000,
+        help="statements in the store when the LRS row times filtered reads",
     )
     parser.add_argument("--workdir", type=Path, default=None, help="state dir parent (default: .)")
     parser.set_defaults(handler=run)
@@ -186,6 +202,20 @@ async def measure(
     }
 
 
+async def _lrs(infra: Infrastructure, statements: int, stored: int) -> dict[str, Any]:
+    """The LRS row on a database of its own, dropped afterwards."""
+    name = f"{infra.database_prefix}bench_lrs"
+    await ensure_database(infra.admin_dsn, name)
+    try:
+        await ensure_topics(infra.bootstrap_servers, list(TOPICS))
+        return await measure_lrs(
+            infra.make_dsn(name), infra.bootstrap_servers, infra.dev_secret, statements, stored
+        )
+    finally:
+        with contextlib.suppress(Exception):
+            await drop_database(infra.admin_dsn, name)
+
+
 async def _cleanup(infra: Infrastructure, databases: Iterable[str], topic: str) -> None:
     """Drop what the run created; a failure here must not hide the run's own error."""
     for name in databases:
@@ -231,6 +261,14 @@ def run(args: argparse.Namespace) -> int:
             report = asyncio.run(
                 measure(infra, args.events, lambda m: console.print(f"pathwise bench: {m}"))
             )
+            if args.lrs_statements > 0:
+                console.print(
+                    f"pathwise bench: LRS: {args.lrs_statements:,} statements in batches of "
+                    f"100, then filtered reads over {args.lrs_stored:,} stored"
+                )
+                report["results"]["lrs"] = asyncio.run(
+                    _lrs(infra, args.lrs_statements, args.lrs_stored)
+                )
         if args.e2e_seconds > 0:
             console.print(
                 f"pathwise bench: end-to-end latency at {args.e2e_rate:g} results/s "
@@ -253,6 +291,15 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2))
     else:
         Console().print(render_table(report))
+        lrs = report["results"].get("lrs")
+        if lrs:
+            Console().print(
+                f"LRS (xAPI statements, {lrs['transport']}): {lrs['statements_per_s']:,.0f} "
+                f"statements/s in batches of {lrs['batch']} (target {lrs['target_per_s']:,.0f}, "
+                f"ratio {lrs['ratio_to_target']}); GET ?agent=&limit=100 over "
+                f"{lrs['stored_for_reads']:,} stored: p50 {lrs['read_p50_ms']} ms, "
+                f"p99 {lrs['read_p99_ms']} ms (target p99 <= {lrs['target_read_p99_ms']:g} ms)"
+            )
         e2e = report["results"].get("end_to_end")
         if e2e:
             Console().print(
