@@ -110,7 +110,7 @@ async def test_an_erased_students_results_and_statements_are_gone_live_and_on_re
     await wait_until(both_listed)
     before = await _rows_about(service, student, sid)
     assert before["assessments"] == 2 and before["identities"] > 0 and before["statements"] == 1
-    [stored] = await published(derive_event_id("xapi", sid, "stored"))
+    [stored] = await published(derive_event_id("xapi", "d1", sid, "stored"))
     sealed = stored.event()
     assert isinstance(sealed, StatementStored)
     assert mbox not in stored.to_bytes().decode()

@@ -229,7 +229,7 @@ async def _store_one(
         """INSERT INTO xapi_ingested (statement_id, district_id, fingerprint, identity,
                                       assessment_id, voiding, stored, statement, voids)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-           ON CONFLICT (statement_id) DO NOTHING RETURNING true""",
+           ON CONFLICT (district_id, statement_id) DO NOTHING RETURNING true""",
         uuid.UUID(statement_id),
         lrs.district,
         fingerprint,
@@ -242,8 +242,9 @@ async def _store_one(
     )
     if not new:
         known = await conn.fetchval(
-            "SELECT fingerprint FROM xapi_ingested WHERE statement_id = $1",
+            "SELECT fingerprint FROM xapi_ingested WHERE statement_id = $1 AND district_id = $2",
             uuid.UUID(statement_id),
+            lrs.district,
         )
         if known != fingerprint:
             raise Conflict(f"statement {statement_id}")
@@ -266,7 +267,7 @@ async def _store_one(
     )
     envelope = Envelope.wrap(
         event,
-        id=derive_event_id("xapi", statement_id, "stored"),
+        id=derive_event_id("xapi", lrs.district, statement_id, "stored"),
         source=lrs.source,
         district_id=lrs.district,
         time=stored_at,

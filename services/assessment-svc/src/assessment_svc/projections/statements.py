@@ -29,8 +29,11 @@ class StatementsProjection:
             return ()
         # Applied, kept or not (an erased agent's): the LRS is consistent through them.
         await conn.execute(
-            """UPDATE xapi_ingested SET projected = true
-                WHERE statement_id = ANY($1::uuid[]) AND NOT projected""",
+            """UPDATE xapi_ingested i SET projected = true
+                 FROM unnest($1::text[], $2::uuid[]) AS a(district_id, statement_id)
+                WHERE i.district_id = a.district_id AND i.statement_id = a.statement_id
+                  AND NOT i.projected""",
+            [d.envelope.districtid or "" for d, e in rows if isinstance(e, StatementStored)],
             [e.statement_id for _, e in rows if isinstance(e, StatementStored)],
         )
         gone = await erasure.erased_identities(
@@ -55,7 +58,7 @@ class StatementsProjection:
                                        related_agents, related_activities, registration, voids,
                                        stored, "timestamp")
                VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-               ON CONFLICT (statement_id) DO NOTHING""",
+               ON CONFLICT (district_id, statement_id) DO NOTHING""",
             [
                 (
                     e.statement_id,
@@ -75,15 +78,20 @@ class StatementsProjection:
                 if isinstance(e, StatementStored)
             ],
         )
-        ids = [e.statement_id for _, e in rows if isinstance(e, StatementStored)]
+        # Within each statement's own district: a void never reaches another district's id.
         await conn.execute(
-            """UPDATE statements AS s SET voided = true
+            """WITH applied AS (SELECT * FROM unnest($1::text[], $2::uuid[])
+                                   AS a(district_id, statement_id))
+               UPDATE statements AS s SET voided = true
                 WHERE NOT s.voided AND s.verb <> 'http://adlnet.gov/expapi/verbs/voided'
                   AND EXISTS (SELECT 1 FROM statements v
                                WHERE v.voids = s.statement_id AND v.district_id = s.district_id)
-                  AND (s.statement_id = ANY($1::uuid[])
-                       OR s.statement_id IN (SELECT voids FROM statements
-                                              WHERE statement_id = ANY($1::uuid[])))""",
-            ids,
+                  AND ((s.district_id, s.statement_id) IN (SELECT * FROM applied)
+                       OR (s.district_id, s.statement_id) IN (
+                           SELECT v.district_id, v.voids FROM statements v JOIN applied a
+                               ON v.district_id = a.district_id
+                              AND v.statement_id = a.statement_id))""",
+            [d.envelope.districtid or "" for d, e in rows if isinstance(e, StatementStored)],
+            [e.statement_id for _, e in rows if isinstance(e, StatementStored)],
         )
         return ()
