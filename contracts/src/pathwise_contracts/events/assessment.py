@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field, model_validator
@@ -122,3 +122,8 @@ class StatementStored(Event):
     voids: UUID | None = Field(default=None, description="Statement this one voids.")
     stored: AwareDatetime = Field(description="When the LRS stored it.")
     timestamp: AwareDatetime = Field(description="The statement's timestamp.")
+    definitions: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Activity definitions the statement gives, by activity IRI: what the "
+        "activities are, never who did them; the LRS's canonical definitions.",
+    )

@@ -13,6 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import asyncpg
 from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -22,7 +23,7 @@ from assessment_svc.api import xapi_alternate, xapi_documents
 from assessment_svc.api import xapi_requests as requests
 from assessment_svc.api.lrs_auth import Client, LrsSettings
 from assessment_svc.commands import admission
-from assessment_svc.domain import xapi
+from assessment_svc.domain import xapi, xapi_activities
 from assessment_svc.domain.xapi_attachments import Part
 from assessment_svc.queries import statements as reads
 from assessment_svc.settings import AssessmentSettings
@@ -218,7 +219,7 @@ async def get_statements(
         opened = await reads.documents(_runtime(request), who.district, [sealed])
         if not opened:  # its agent was erased a moment ago
             raise Problem(404, f"no statement {single}", field=name)
-        body = _render(opened[0], format, languages)
+        [body] = await _rendered(pool, who.district, opened, format, languages)
         headers |= _last_modified(body)
         if attachments:
             found = await reads.attachments(_runtime(request), who.district, requests.sha2s(opened))
@@ -277,7 +278,7 @@ async def get_statements(
     documents = await reads.documents(
         _runtime(request), who.district, [r["statement"] for r in rows]
     )
-    statements = [_render(d, format, languages) for d in documents]
+    statements = await _rendered(pool, who.district, documents, format, languages)
     if attachments:
         found = await reads.attachments(_runtime(request), who.district, requests.sha2s(documents))
         return requests.multipart({"statements": statements, "more": more}, found, headers)
@@ -302,14 +303,20 @@ def _languages(header: str) -> list[str]:
     return [part.split(";")[0].strip() for part in header.split(",") if part.strip()]
 
 
-def _render(document: dict[str, Any], format: str, languages: list[str]) -> dict[str, Any]:
+async def _rendered(
+    pool: asyncpg.Pool,
+    district: str,
+    documents: list[dict[str, Any]],
+    format: str,
+    languages: list[str],
+) -> list[dict[str, Any]]:
     if format == "ids":
-        shaped: dict[str, Any] = _ids_only(document)
-        return shaped
+        return [_ids_only(d) for d in documents]
     if format == "canonical":
-        shaped = _canonical(document, languages)
-        return shaped
-    return document
+        ids = set().union(*(xapi_activities.named(d) for d in documents)) if documents else set()
+        known = await reads.activity_definitions(pool, district, ids)
+        return [_canonical(xapi_activities.canonical(d, known), languages) for d in documents]
+    return documents
 
 
 _AGENT_KEYS = ("objectType", "mbox", "mbox_sha1sum", "openid", "account", "member")

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from assessment_svc.adapters import keyring as keys
 from assessment_svc.api.lrs_auth import Client
 from assessment_svc.commands.xapi_documents import DocumentStore
-from assessment_svc.domain import xapi
+from assessment_svc.domain import xapi, xapi_activities
 from assessment_svc.domain.xapi_documents import (
     Address,
     Document,
@@ -31,6 +31,7 @@ from assessment_svc.domain.xapi_documents import (
     merged,
 )
 from assessment_svc.domain.xapi_values import _iri
+from assessment_svc.queries import statements as statement_reads
 from pathwise_runtime.problems import Problem
 
 router = APIRouter(prefix="/xapi", tags=["xAPI documents"])
@@ -239,5 +240,9 @@ async def agents(who: Client, request: Request) -> dict[str, Any]:
 
 @router.api_route("/activities", methods=["GET", "HEAD"])
 async def activities(who: Client, request: Request) -> dict[str, Any]:
-    """The Activity object by id; definitions are not kept apart from statements here."""
-    return {"objectType": "Activity", "id": _activity(request)}
+    """The Activity object by id, with the canonical definition its district's
+    statements gave (the id alone for an activity no statement defined)."""
+    activity = _activity(request)
+    pool = request.app.state.runtime.pool
+    found = await statement_reads.activity_definitions(pool, who.district, [activity])
+    return xapi_activities.activity_object(activity, found.get(activity))

@@ -20,7 +20,7 @@ import asyncpg
 
 from assessment_svc.adapters.keyring import AGENT
 from assessment_svc.commands.ingestion import Outcome, own_id
-from assessment_svc.domain import xapi
+from assessment_svc.domain import xapi, xapi_activities
 from assessment_svc.domain.evidence import Evidence, Invalid, submitted_event_id
 from assessment_svc.domain.xapi_attachments import Part
 from assessment_svc.projections import erasure
@@ -264,6 +264,7 @@ async def _store_one(
         voids=uuid.UUID(target) if target else None,
         stored=stored_at,
         timestamp=timestamp,
+        definitions=xapi_activities.definitions(statement),
     )
     envelope = Envelope.wrap(
         event,

@@ -7,10 +7,13 @@ from the table, never from arrival order.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 import asyncpg
 
+from assessment_svc.domain import xapi_activities
 from assessment_svc.projections import erasure
 from pathwise_contracts import ASSESSMENT_EVENTS, Envelope, StatementStored
 from pathwise_runtime.projection import Delivered
@@ -19,7 +22,7 @@ from pathwise_runtime.projection import Delivered
 class StatementsProjection:
     name: str = "statements"
     topics: tuple[str, ...] = (ASSESSMENT_EVENTS.name,)
-    tables: tuple[str, ...] = ("statements",)
+    tables: tuple[str, ...] = ("statements", "xapi_activities")
 
     async def apply(
         self, conn: asyncpg.Connection, batch: Sequence[Delivered]
@@ -35,6 +38,16 @@ class StatementsProjection:
                   AND NOT i.projected""",
             [d.envelope.districtid or "" for d, e in rows if isinstance(e, StatementStored)],
             [e.statement_id for _, e in rows if isinstance(e, StatementStored)],
+        )
+        # What the activities are says nothing of who did them: kept from every statement.
+        await _define(
+            conn,
+            [
+                ((d.envelope.districtid or "", a), definition)
+                for d, e in rows
+                if isinstance(e, StatementStored)
+                for a, definition in e.definitions.items()
+            ],
         )
         gone = await erasure.erased_identities(
             conn,
@@ -95,3 +108,28 @@ class StatementsProjection:
             [e.statement_id for _, e in rows if isinstance(e, StatementStored)],
         )
         return ()
+
+
+async def _define(
+    conn: asyncpg.Connection, given: list[tuple[tuple[str, str], dict[str, Any]]]
+) -> None:
+    if not given:
+        return
+    keys = sorted({k for k, _ in given})
+    known = {
+        (r["district_id"], r["activity_id"]): json.loads(r["definition"])
+        for r in await conn.fetch(
+            """SELECT district_id, activity_id, definition FROM xapi_activities
+                WHERE (district_id, activity_id) IN
+                      (SELECT * FROM unnest($1::text[], $2::text[]))""",
+            [d for d, _ in keys],
+            [a for _, a in keys],
+        )
+    }
+    canonical = xapi_activities.folded(known, given)
+    await conn.executemany(
+        """INSERT INTO xapi_activities (district_id, activity_id, definition)
+           VALUES ($1, $2, $3::jsonb)
+           ON CONFLICT (district_id, activity_id) DO UPDATE SET definition = excluded.definition""",
+        [(d, a, json.dumps(canonical[(d, a)], sort_keys=True)) for d, a in keys],
+    )

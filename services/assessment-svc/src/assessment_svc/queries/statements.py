@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,6 +52,19 @@ async def lookup(
                 voided,
             )
         return found
+
+
+async def activity_definitions(
+    pool: asyncpg.Pool, district: str, activities: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    """The district's canonical definitions of those activities that statements defined."""
+    rows = await pool.fetch(
+        """SELECT activity_id, definition FROM xapi_activities
+            WHERE district_id = $1 AND activity_id = ANY($2::text[])""",
+        district,
+        sorted(set(activities)),
+    )
+    return {r["activity_id"]: json.loads(r["definition"]) for r in rows}
 
 
 async def consistent_through(pool: asyncpg.Pool, district: str) -> datetime:
