@@ -16,6 +16,7 @@ import asyncpg
 import pytest
 
 from notify_svc.projections import DeliveryLogProjection, PlanningProjection
+from notify_svc.projections.causes import legacy_summary_cause_id, summary_cause_id, week_of
 from notify_svc.projections.recipients import STUDENT_TABLES
 from notify_svc.settings import NotifySettings
 from notify_svc.workers.sender import Sender
@@ -152,3 +153,29 @@ async def test_two_districts_under_one_student_and_guardian_id(
     planned = "SELECT district_id FROM notifications WHERE cause_event_id = ANY($1::uuid[])"
     ids = [uuid.UUID(_cause(d, "late")) for d in (A, B)]
     assert [r["district_id"] for r in await db.fetch(planned, ids)] == [B]
+
+
+async def test_a_weekly_summary_keeps_the_id_it_was_given(
+    pool: tuple[str, asyncpg.Pool], kafka_bootstrap: str, support: ModuleType
+) -> None:
+    """A summary planned before ids carried the district keeps its id in that district
+    (never planned twice); another district's summary of the same id gets its own."""
+    _, db = pool
+    log, t0 = support.Log(), support.T0
+    week, _ = week_of(t0)
+    legacy = legacy_summary_cause_id(S, week)
+    await db.execute(
+        """INSERT INTO causes (cause_event_id, student_id, district_id, kind, occurred_at)
+           VALUES ($1, $2, $3, 'weekly_summary', $4)""",
+        uuid.UUID(legacy),
+        S,
+        A,
+        t0,
+    )
+    planning = BatchApplier(PlanningProjection(), db, kafka_bootstrap)
+    await planning.apply([_in(d, support.mastery_updated(S), t0, log) for d in (A, B)])
+    rows = await db.fetch("SELECT district_id, cause_event_id FROM causes ORDER BY 1")
+    assert [(r[0], str(r[1])) for r in rows] == [
+        (A, legacy),
+        (B, summary_cause_id(B, S, week)),
+    ]
