@@ -117,7 +117,7 @@ async def test_triggers_are_planned_the_same_in_every_interleaving(
     moved = sorted(c["detail"] for c in tables["causes"] if c["kind"] == "path_changed")
     assert moved == ['{"codes": ["A.1"]}', '{"codes": ["B.1"]}']
     (summary,) = [c for c in tables["causes"] if c["kind"] == "weekly_summary"]
-    assert str(summary["cause_event_id"]) == summary_cause_id(S, "2026-W38")
+    assert str(summary["cause_event_id"]) == summary_cause_id(support.DISTRICT, S, "2026-W38")
     assert summary["occurred_at"].isoformat() == "2026-09-21T00:00:00+00:00"
     # The erased student: no rows at all, only the tombstone.
     assert [r["student_id"] for r in tables["erased_students"]] == [E]

@@ -39,8 +39,9 @@ _LOG = """
            l.status, l.final, l.template, l.attempt, l.error, l.provider_status, l.delivery,
            l.at
       FROM delivery_log l
-      LEFT JOIN causes c ON c.cause_event_id = l.cause_event_id
-      LEFT JOIN guardians g ON g.student_id = l.student_id AND g.guardian_id = l.guardian_id
+      LEFT JOIN causes c ON c.cause_event_id = l.cause_event_id AND c.district_id = l.district_id
+      LEFT JOIN guardians g ON g.district_id = l.district_id AND g.student_id = l.student_id
+                           AND g.guardian_id = l.guardian_id
      WHERE l.district_id = $1 AND ($2::text IS NULL OR l.student_id = $2)
        AND ($3::text IS NULL OR (l.guardian_id = $3 AND l.recipient = 'guardian'))
      ORDER BY l.at DESC, l.notification_id

@@ -64,9 +64,10 @@ class Job:
         return self.phone if self.target.channel == "sms" else self.email
 
     @property
-    def group(self) -> tuple[str, str, str]:
-        """Whose digest this belongs to."""
-        return (self.target.student_id, self.target.guardian_id, self.target.channel)
+    def group(self) -> tuple[str, str, str, str]:
+        """Whose digest this belongs to: one district's (student, guardian) on a channel."""
+        t = self.target
+        return (t.district_id, t.student_id, t.guardian_id, t.channel)
 
 
 _CLAIM_NEW = """
@@ -80,10 +81,10 @@ _CLAIM_NEW = """
            FOR UPDATE OF n SKIP LOCKED)
     INSERT INTO deliveries (notification_id, student_id, district_id, guardian_id, channel,
                             cause_event_id, state, attempts, updated_at)
-    SELECT n.notification_id, n.student_id, c.district_id, n.guardian_id, n.channel,
+    SELECT n.notification_id, n.student_id, n.district_id, n.guardian_id, n.channel,
            n.cause_event_id, 'claimed', 1, now()
       FROM fresh JOIN notifications n USING (notification_id)
-      JOIN causes c ON c.cause_event_id = n.cause_event_id
+      JOIN causes c ON c.cause_event_id = n.cause_event_id AND c.district_id = n.district_id
     ON CONFLICT (notification_id) DO NOTHING
     RETURNING notification_id
 """
@@ -105,10 +106,11 @@ _CLAIM_HELD = """
     UPDATE deliveries SET state = 'claimed', next_attempt_at = NULL, updated_at = now()
      WHERE notification_id IN (
            SELECT d.notification_id FROM deliveries d
-             JOIN (SELECT DISTINCT student_id, guardian_id, channel FROM deliveries
+             JOIN (SELECT DISTINCT district_id, student_id, guardian_id, channel
+                     FROM deliveries
                     WHERE state = 'held' AND next_attempt_at <= $2
-                    ORDER BY student_id, guardian_id, channel
-                    LIMIT $1) k USING (student_id, guardian_id, channel)
+                    ORDER BY district_id, student_id, guardian_id, channel
+                    LIMIT $1) k USING (district_id, student_id, guardian_id, channel)
             WHERE d.state = 'held' AND d.next_attempt_at <= $2
               FOR UPDATE OF d SKIP LOCKED)
     RETURNING notification_id
@@ -122,21 +124,25 @@ _JOBS = """
            n.planned_at, g.time_zone, g.quiet_hours, g.frequency, d.hold_reason,
            (SELECT min(w.next_attempt_at) FROM deliveries w
              WHERE w.state = 'held' AND w.hold_reason = 'coalesce'
-               AND w.student_id = d.student_id AND w.guardian_id = d.guardian_id
+               AND w.district_id = d.district_id AND w.student_id = d.student_id
+               AND w.guardian_id = d.guardian_id
                AND w.channel = d.channel
                AND w.notification_id <> d.notification_id) AS window_until,
            (SELECT count(*) FROM causes m
-             WHERE c.kind = 'weekly_summary' AND m.student_id = c.student_id
+             WHERE c.kind = 'weekly_summary' AND m.district_id = c.district_id
+               AND m.student_id = c.student_id
                AND m.kind = 'competency_mastered'
                AND m.occurred_at >= c.occurred_at - interval '7 days'
                AND m.occurred_at < c.occurred_at) AS week_mastered
       FROM deliveries d
       LEFT JOIN notifications n ON n.notification_id = d.notification_id
-      LEFT JOIN guardians g ON g.student_id = d.student_id AND g.guardian_id = d.guardian_id
-                           AND n.audience = 'guardians'
-      LEFT JOIN teachers t ON t.student_id = d.student_id AND t.teacher_id = d.guardian_id
-                          AND n.audience = 'teachers'
+                               AND n.district_id = d.district_id
+      LEFT JOIN guardians g ON g.district_id = d.district_id AND g.student_id = d.student_id
+                           AND g.guardian_id = d.guardian_id AND n.audience = 'guardians'
+      LEFT JOIN teachers t ON t.district_id = d.district_id AND t.student_id = d.student_id
+                          AND t.teacher_id = d.guardian_id AND n.audience = 'teachers'
       LEFT JOIN causes c ON c.cause_event_id = d.cause_event_id
+                        AND c.district_id = d.district_id
      WHERE d.notification_id = ANY($1::uuid[])
      ORDER BY d.notification_id
 """

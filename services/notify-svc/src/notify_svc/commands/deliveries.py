@@ -196,7 +196,8 @@ async def close_interrupted(pool: asyncpg.Pool, source: str, older_than: timedel
             RETURNING notification_id, attempts, student_id, district_id, guardian_id, channel,
                       cause_event_id,
                       (SELECT n.audience FROM notifications n
-                        WHERE n.notification_id = deliveries.notification_id) AS audience""",
+                        WHERE n.notification_id = deliveries.notification_id
+                          AND n.district_id = deliveries.district_id) AS audience""",
             older_than,
             UNKNOWN_AFTER_CRASH,
         )

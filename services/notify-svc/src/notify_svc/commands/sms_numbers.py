@@ -47,7 +47,7 @@ async def remember(pool: asyncpg.Pool, phone_hash: str, recipient: Recipient) ->
 async def recipients(pool: asyncpg.Pool, phone_hash: str) -> list[Recipient]:
     rows = await pool.fetch(
         """SELECT district_id, student_id, guardian_id FROM sms_recipients
-            WHERE phone_hash = $1 ORDER BY student_id, guardian_id""",
+            WHERE phone_hash = $1 ORDER BY district_id, student_id, guardian_id""",
         phone_hash,
     )
     return [Recipient(r["district_id"], r["student_id"], r["guardian_id"]) for r in rows]

@@ -10,6 +10,7 @@ the wall clock).
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -36,8 +37,29 @@ def week_of(moment: datetime) -> tuple[str, datetime]:
     return f"{year}-W{week:02d}", start + timedelta(days=7)
 
 
-def summary_cause_id(student_id: str, week: str) -> str:
+def summary_cause_id(district_id: str, student_id: str, week: str) -> str:
+    """The one weekly summary of a district's student: two districts never share one."""
+    return str(derive_event_id("notify-svc", "weekly_summary", district_id, student_id, week))
+
+
+def legacy_summary_cause_id(student_id: str, week: str) -> str:
+    """A summary's id before ids carried the district; one given it keeps it."""
     return str(derive_event_id("notify-svc", "weekly_summary", student_id, week))
+
+
+async def _summary_id(conn: asyncpg.Connection, district: str, student: str, week: str) -> str:
+    """The summary's id: the district-less one if this district's fact or delivery already
+    has it (so a replay, or the week in progress, never plans that summary twice)."""
+    legacy = legacy_summary_cause_id(student, week)
+    known = await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM causes
+                            WHERE cause_event_id = $1 AND district_id = $2)
+               OR EXISTS (SELECT 1 FROM deliveries
+                           WHERE district_id = $2 AND cause_event_id = $1)""",
+        uuid.UUID(legacy),
+        district,
+    )
+    return legacy if known else summary_cause_id(district, student, week)
 
 
 def cause(
@@ -72,12 +94,12 @@ async def cause_of(
         detail = {"reason": event.reason, "episode": event.episode}
         return cause(envelope, "support_needed", event.competency_id, detail)
     if isinstance(event, PathReplanned):
-        moved = await _replanned(conn, rules, event)
+        moved = await _replanned(conn, rules, event, envelope.districtid)
         return cause(envelope, "path_changed", None, {"codes": moved}) if moved else None
     if isinstance(event, MasteryUpdated):
         week, ends = week_of(envelope.time)
         return (
-            summary_cause_id(event.student_id, week),
+            await _summary_id(conn, envelope.districtid, event.student_id, week),
             event.student_id,
             envelope.districtid,
             "weekly_summary",
@@ -89,22 +111,28 @@ async def cause_of(
     return None
 
 
-async def _replanned(conn: asyncpg.Connection, rules: Rules, event: PathReplanned) -> list[str]:
-    """Competencies this replan moves to a significant modality (tutoring) that were not."""
+async def _replanned(
+    conn: asyncpg.Connection, rules: Rules, event: PathReplanned, district: str
+) -> list[str]:
+    """Competencies this replan moves to a significant modality (tutoring) that were not,
+    compared with the same district's previous path of the student."""
     significant = set(rules["path_changed"].significant_modalities)
     now = sorted({s.competency_id for s in event.steps if str(s.modality) in significant})
     before = await conn.fetchrow(
-        "SELECT version, tutoring FROM paths WHERE student_id = $1", event.student_id
+        "SELECT version, tutoring FROM paths WHERE district_id = $1 AND student_id = $2",
+        district,
+        event.student_id,
     )
     if before is not None and before["version"] >= event.version:
         return []  # an older replan redelivered: the path topic orders a student's replans
     await conn.execute(
-        """INSERT INTO paths (student_id, version, tutoring) VALUES ($1, $2, $3)
-           ON CONFLICT (student_id) DO UPDATE
+        """INSERT INTO paths (student_id, version, tutoring, district_id) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (district_id, student_id) DO UPDATE
               SET version = excluded.version, tutoring = excluded.tutoring""",
         event.student_id,
         event.version,
         now,
+        district,
     )
     previous = set(before["tutoring"]) if before is not None else set()
     return [code for code in now if code not in previous]

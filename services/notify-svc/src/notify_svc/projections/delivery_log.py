@@ -41,13 +41,16 @@ class DeliveryLogProjection:
         # In log order: a batch may hold a notification's scheduling, its outcome and
         # its delivery report, and each builds on the last. Runs of one kind go together.
         runs: list[tuple[str, list[tuple[object, ...]]]] = []
-        gone, hidden = await _erased(conn, {d.envelope.subject for d in batch})
+        gone, hidden = await _erased(
+            conn, {(d.envelope.districtid, d.envelope.subject) for d in batch}
+        )
         for item in batch:
-            step = None if item.envelope.subject in gone else _step(item)
+            erased = (item.envelope.districtid, item.envelope.subject) in gone
+            step = None if erased else _step(item)
             if step is None:
                 continue
             statement, row = step
-            if (row[1], row[3]) in hidden:
+            if (row[2], row[1], row[3]) in hidden:
                 row = _redacted(statement, row)
             if runs and runs[-1][0] == statement:
                 runs[-1][1].append(row)
@@ -59,20 +62,32 @@ class DeliveryLogProjection:
 
 
 async def _erased(
-    conn: asyncpg.Connection, students: set[str]
-) -> tuple[set[str], set[tuple[str, str]]]:
-    """Erased students, and erased guardians' links, among ``students``; waits for an
-    erasure in flight (it holds the lock) so none of its rows is written after it."""
+    conn: asyncpg.Connection, students: set[tuple[str, str]]
+) -> tuple[set[tuple[str, str]], set[tuple[str, str, str]]]:
+    """Erased (district, student) pairs, and erased guardians' links, among ``students``;
+    waits for an erasure in flight (it holds the lock) so none of its rows is written
+    after it."""
     await conn.execute("LOCK TABLE erased_students IN SHARE MODE")
     wanted = sorted(students)
+    districts, ids = [d for d, _ in wanted], [s for _, s in wanted]
     gone = await conn.fetch(
-        "SELECT student_id FROM erased_students WHERE student_id = ANY($1::text[])", wanted
+        """SELECT district_id, student_id FROM erased_students
+             JOIN unnest($1::text[], $2::text[]) AS k(district_id, student_id)
+            USING (district_id, student_id)""",
+        districts,
+        ids,
     )
     hidden = await conn.fetch(
-        "SELECT student_id, guardian_id FROM erased_guardians WHERE student_id = ANY($1::text[])",
-        wanted,
+        """SELECT district_id, student_id, guardian_id FROM erased_guardians
+             JOIN unnest($1::text[], $2::text[]) AS k(district_id, student_id)
+            USING (district_id, student_id)""",
+        districts,
+        ids,
     )
-    return {r["student_id"] for r in gone}, {(r["student_id"], r["guardian_id"]) for r in hidden}
+    return (
+        {(r["district_id"], r["student_id"]) for r in gone},
+        {(r["district_id"], r["student_id"], r["guardian_id"]) for r in hidden},
+    )
 
 
 def _redacted(statement: str, row: tuple[object, ...]) -> tuple[object, ...]:
@@ -93,13 +108,15 @@ def _step(item: Delivered) -> tuple[str, tuple[object, ...]] | None:
     return (_OUTCOME, row) if row is not None else None
 
 
-# Announces the notification; never moves an outcome that is already there.
+# Announces the notification; never moves an outcome that is already there. No
+# statement changes an entry of another district than the event's.
 _SCHEDULED = """
     INSERT INTO delivery_log AS l (notification_id, student_id, district_id, guardian_id,
            channel, cause_event_id, at, recipient, status, final, cause, language)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'scheduled', false, $9, $10)
     ON CONFLICT (notification_id) DO UPDATE SET cause = excluded.cause,
            language = excluded.language
+     WHERE l.district_id = excluded.district_id
 """
 
 # A 'sent' entry is final: nothing later in the log may overwrite it.
@@ -111,7 +128,7 @@ _OUTCOME = """
        SET status = excluded.status, template = excluded.template,
            attempt = excluded.attempt, final = excluded.final,
            error = excluded.error, at = excluded.at
-     WHERE l.status <> 'sent'
+     WHERE l.status <> 'sent' AND l.district_id = excluded.district_id
 """
 
 # A delivery report implies the message was sent; a settled report (delivered or
@@ -122,7 +139,8 @@ _REPORTED = """
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'sent', true, $9, $10)
     ON CONFLICT (notification_id) DO UPDATE
        SET provider_status = excluded.provider_status, delivery = excluded.delivery
-     WHERE l.delivery IS NULL OR l.delivery = 'pending' OR excluded.delivery <> 'pending'
+     WHERE l.district_id = excluded.district_id
+       AND (l.delivery IS NULL OR l.delivery = 'pending' OR excluded.delivery <> 'pending')
 """
 
 

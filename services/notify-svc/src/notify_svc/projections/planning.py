@@ -52,9 +52,10 @@ __all__ = [
 ]
 
 
-def student_lock_key(student_id: str) -> int:
-    """A signed 64-bit advisory-lock key per student."""
-    digest = hashlib.sha256(b"notify-svc|student|" + student_id.encode()).digest()
+def student_lock_key(district_id: str, student_id: str) -> int:
+    """A signed 64-bit advisory-lock key per (district, student)."""
+    key = f"notify-svc|student|{len(district_id)}:{district_id}|{student_id}"
+    digest = hashlib.sha256(key.encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
@@ -77,49 +78,44 @@ class PlanningProjection:
         self._rules = load_rules()
 
     async def apply(self, conn: asyncpg.Connection, batch: Sequence[Delivered]) -> list[Envelope]:
-        subjects = {d.envelope.subject for d in batch}
+        subjects = {(d.envelope.districtid, d.envelope.subject) for d in batch}
         await _lock_students(conn, subjects)
-        erased = {
-            r["student_id"]
-            for r in await conn.fetch(
-                "SELECT student_id FROM erased_students WHERE student_id = ANY($1::text[])",
-                sorted(subjects),
-            )
-        }
-        homes = await _homes(conn, subjects)
-        touched: set[tuple[str, str]] = set()
-        taught: set[str] = set()
+        erased = await _erased(conn, subjects)
+        homes = await _homes(conn, {s for _, s in subjects})
+        touched: set[tuple[str, str, str]] = set()
+        taught: set[tuple[str, str]] = set()
         found: list[causes.Cause] = []
         for item in batch:
             event, envelope = item.event, item.envelope
+            district = envelope.districtid
             if isinstance(event, SubjectErased):
-                await recipients.erase(conn, event, touched)
+                await recipients.erase(conn, event, envelope, touched)
                 if event.kind == "student":
-                    erased.add(event.student_id)
+                    erased.add((district, event.student_id))
                 continue
-            if event.student_id in erased:
+            if (district, event.student_id) in erased:
                 continue  # nothing is planned about an erased student, whatever the order
             if isinstance(event, StudentEnrolled):
                 await conn.execute(
-                    """INSERT INTO students (student_id, district_id) VALUES ($1, $2)
-                       ON CONFLICT (student_id) DO UPDATE SET district_id = excluded.district_id""",
+                    """INSERT INTO students (district_id, student_id) VALUES ($1, $2)
+                       ON CONFLICT DO NOTHING""",
+                    district,
                     event.student_id,
-                    event.district_id,
                 )
-                homes[event.student_id] = event.district_id
+                homes.setdefault(event.student_id, set()).add(district)
             elif isinstance(event, GuardianLinked):
                 await recipients.link(conn, event, envelope)
-                touched.add((event.student_id, event.guardian_id))
+                touched.add((district, event.student_id, event.guardian_id))
             elif isinstance(event, ContactPreferencesChanged):
                 await recipients.change_preferences(conn, event, envelope)
-                touched.add((event.student_id, event.guardian_id))
+                touched.add((district, event.student_id, event.guardian_id))
             elif isinstance(event, ConsentChanged):
                 await recipients.change_consent(conn, event, envelope)
-                touched.add((event.student_id, event.guardian_id))
+                touched.add((district, event.student_id, event.guardian_id))
             elif isinstance(event, TeachersAssigned):
                 await recipients.assign_teachers(conn, event, envelope)
-                taught.add(event.student_id)
-            elif homes.get(event.student_id, envelope.districtid) != envelope.districtid:
+                taught.add((district, event.student_id))
+            elif district not in homes.get(event.student_id, {district}):
                 log.warning(
                     "a fact from a district the student is not enrolled in was not planned",
                     extra={"event_id": str(envelope.id), "district": envelope.districtid},
@@ -129,31 +125,51 @@ class PlanningProjection:
                 if fact is not None:
                     found.append(fact)
         # A fact collected earlier in this batch than its student's erasure goes too.
-        new_causes = await causes.insert_causes(conn, [c for c in found if c[1] not in erased])
+        new_causes = await causes.insert_causes(
+            conn, [c for c in found if (c[2], c[1]) not in erased]
+        )
         taught -= erased
         await planned.replan_guardians(conn, self._rules, touched, new_causes)
         await planned.replan_teachers(conn, self._rules, taught, new_causes)
         return []
 
 
-async def _homes(conn: asyncpg.Connection, students: Iterable[str]) -> dict[str, str]:
-    """Each student's district as enrolled: a path fact from any other district is never
-    told to the family (path-svc keeps districts apart even under one student id)."""
+async def _erased(
+    conn: asyncpg.Connection, students: Iterable[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """The (district, student) pairs among ``students`` that their district erased."""
+    pairs = sorted(students)
+    rows = await conn.fetch(
+        """SELECT e.district_id, e.student_id FROM erased_students e
+             JOIN unnest($1::text[], $2::text[]) AS k(district_id, student_id)
+               USING (district_id, student_id)""",
+        [d for d, _ in pairs],
+        [s for _, s in pairs],
+    )
+    return {(r["district_id"], r["student_id"]) for r in rows}
+
+
+async def _homes(conn: asyncpg.Connection, students: Iterable[str]) -> dict[str, set[str]]:
+    """The districts each student id is enrolled in: a path fact from any other district
+    is never told to a family (path-svc keeps districts apart even under one id)."""
     rows = await conn.fetch(
         "SELECT student_id, district_id FROM students WHERE student_id = ANY($1::text[])",
         sorted(students),
     )
-    return {r["student_id"]: r["district_id"] for r in rows}
+    homes: dict[str, set[str]] = {}
+    for r in rows:
+        homes.setdefault(r["student_id"], set()).add(r["district_id"])
+    return homes
 
 
-async def _lock_students(conn: asyncpg.Connection, students: Iterable[str]) -> None:
+async def _lock_students(conn: asyncpg.Connection, students: Iterable[tuple[str, str]]) -> None:
     """Serialise batches about the same student across replicas and topics.
 
     Without it, a guardian and a fact committed concurrently by two
     transactions would each miss the other and no notification would be
     planned. Keys are taken in one global order, so two batches cannot deadlock.
     """
-    keys = sorted({student_lock_key(s) for s in students})
+    keys = sorted({student_lock_key(d, s) for d, s in students})
     if keys:
         # unnest yields the keys in array order, so they are locked in that order.
         await conn.execute("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k", keys)

@@ -25,7 +25,8 @@ from pathwise_contracts import (
     TeachersAssigned,
 )
 
-# Every table holding rows about a student; all of them go when the student is erased.
+# Every table holding rows about a student, each keyed by (district, student); all of
+# a district's rows about them go when that district erases the student.
 STUDENT_TABLES = (
     "notifications",
     "causes",
@@ -48,61 +49,82 @@ def _consent(consent: Mapping[Channel, bool]) -> str:
 
 
 async def erase(
-    conn: asyncpg.Connection, event: SubjectErased, touched: set[tuple[str, str]]
+    conn: asyncpg.Connection,
+    event: SubjectErased,
+    envelope: Envelope,
+    touched: set[tuple[str, str, str]],
 ) -> None:
-    """Drop every row about the erased person: a student, all of it (their delivery log,
-    the sender's state and the numbers texted included); a guardian, their link, what
-    was still to be sent to them, and their name in the delivery log."""
-    student = event.student_id
+    """Drop every row about the erased person in the erasure's district: a student, all
+    of it (their delivery log, the sender's state and the numbers texted included); a
+    guardian, their link, what was still to be sent to them, and their name in the
+    delivery log. Another district's person under the same id is not touched."""
+    district, student = envelope.districtid, event.student_id
     # Waits for delivery-log batches in flight, which take SHARE (see delivery_log).
     await conn.execute("LOCK TABLE erased_students IN SHARE ROW EXCLUSIVE MODE")
     if event.kind == "student":
         await conn.execute(
-            "INSERT INTO erased_students (student_id) VALUES ($1) ON CONFLICT DO NOTHING",
+            "INSERT INTO erased_students (district_id, student_id) VALUES ($1, $2) "
+            "ON CONFLICT DO NOTHING",
+            district,
             student,
         )
         for table in STUDENT_TABLES:
-            await conn.execute(f"DELETE FROM {table} WHERE student_id = $1", student)
-        touched.difference_update({t for t in touched if t[0] == student})
+            await conn.execute(
+                f"DELETE FROM {table} WHERE district_id = $1 AND student_id = $2",
+                district,
+                student,
+            )
+        touched.difference_update({t for t in touched if t[:2] == (district, student)})
         return
     guardian = event.subject_id
     await conn.execute(
-        "INSERT INTO erased_guardians (student_id, guardian_id) VALUES ($1, $2) "
-        "ON CONFLICT DO NOTHING",
+        "INSERT INTO erased_guardians (district_id, student_id, guardian_id) "
+        "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        district,
         student,
         guardian,
     )
     await conn.execute(
         """DELETE FROM notifications
-            WHERE student_id = $1 AND guardian_id = $2 AND audience = 'guardians'""",
+            WHERE district_id = $1 AND student_id = $2 AND guardian_id = $3
+              AND audience = 'guardians'""",
+        district,
         student,
         guardian,
     )
     for table in ("guardians", "sms_recipients"):
         await conn.execute(
-            f"DELETE FROM {table} WHERE student_id = $1 AND guardian_id = $2", student, guardian
+            f"DELETE FROM {table} WHERE district_id = $1 AND student_id = $2 AND guardian_id = $3",
+            district,
+            student,
+            guardian,
         )
     await conn.execute(
-        """DELETE FROM deliveries WHERE student_id = $1 AND guardian_id = $2
-                                    AND state NOT IN ('sent', 'dead')""",
+        """DELETE FROM deliveries
+            WHERE district_id = $1 AND student_id = $2 AND guardian_id = $3
+              AND state NOT IN ('sent', 'dead')""",
+        district,
         student,
         guardian,
     )
     await conn.execute(
-        """UPDATE deliveries SET guardian_id = $3, last_error = NULL
-            WHERE student_id = $1 AND guardian_id = $2""",
+        """UPDATE deliveries SET guardian_id = $4, last_error = NULL
+            WHERE district_id = $1 AND student_id = $2 AND guardian_id = $3""",
+        district,
         student,
         guardian,
         REDACTED,
     )
     await conn.execute(
-        """UPDATE delivery_log SET guardian_id = $3, error = NULL
-            WHERE student_id = $1 AND guardian_id = $2 AND recipient = 'guardian'""",
+        """UPDATE delivery_log SET guardian_id = $4, error = NULL
+            WHERE district_id = $1 AND student_id = $2 AND guardian_id = $3
+              AND recipient = 'guardian'""",
+        district,
         student,
         guardian,
         REDACTED,
     )
-    touched.discard((student, guardian))
+    touched.discard((district, student, guardian))
 
 
 async def assign_teachers(
@@ -115,17 +137,19 @@ async def assign_teachers(
     """
     ids = sorted({t.teacher_id for t in event.teachers})
     await conn.execute(
-        "DELETE FROM teachers WHERE student_id = $1 AND NOT (teacher_id = ANY($2::text[]))",
+        """DELETE FROM teachers
+            WHERE district_id = $1 AND student_id = $2 AND NOT (teacher_id = ANY($3::text[]))""",
+        envelope.districtid,
         event.student_id,
         ids,
     )
     by_id = {t.teacher_id: t for t in event.teachers}
     await conn.executemany(
         """INSERT INTO teachers AS t (student_id, teacher_id, email, assigned_at,
-                                      reachable_since)
+                                      reachable_since, district_id)
            VALUES ($1, $2, $3::jsonb, $4::timestamptz,
-                   CASE WHEN $5::boolean THEN $4::timestamptz END)
-           ON CONFLICT (student_id, teacher_id) DO UPDATE
+                   CASE WHEN $5::boolean THEN $4::timestamptz END, $6)
+           ON CONFLICT (district_id, student_id, teacher_id) DO UPDATE
               SET email = excluded.email,
                   reachable_since = CASE WHEN $5::boolean
                                          THEN coalesce(t.reachable_since,
@@ -137,6 +161,7 @@ async def assign_teachers(
                 _sealed(by_id[teacher].email),
                 envelope.time,
                 by_id[teacher].email is not None,
+                envelope.districtid,
             )
             for teacher in ids
         ],
@@ -149,11 +174,11 @@ async def link(conn: asyncpg.Connection, event: GuardianLinked, envelope: Envelo
     await conn.execute(
         """INSERT INTO guardians AS g (student_id, guardian_id, relationship, educational_rights,
                                        language, email, phone, consent, linked_at, eligible_since,
-                                       sms_eligible_since)
+                                       sms_eligible_since, district_id)
            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9,
                    CASE WHEN $10::boolean THEN $9::timestamptz END,
-                   CASE WHEN $11::boolean THEN $9::timestamptz END)
-           ON CONFLICT (student_id, guardian_id) DO UPDATE
+                   CASE WHEN $11::boolean THEN $9::timestamptz END, $12)
+           ON CONFLICT (district_id, student_id, guardian_id) DO UPDATE
               SET relationship = excluded.relationship,
                   educational_rights = excluded.educational_rights,
                   language = excluded.language,
@@ -176,6 +201,7 @@ async def link(conn: asyncpg.Connection, event: GuardianLinked, envelope: Envelo
         envelope.time,
         reachable,
         texted,
+        envelope.districtid,
     )
 
 
@@ -201,7 +227,7 @@ async def change_preferences(
                                             THEN coalesce(sms_eligible_since,
                                                           $8::timestamptz) END,
                   time_zone = $9, quiet_hours = $10::jsonb, frequency = $11::jsonb
-            WHERE student_id = $1 AND guardian_id = $2""",
+            WHERE student_id = $1 AND guardian_id = $2 AND district_id = $13""",
         event.student_id,
         event.guardian_id,
         event.language,
@@ -214,6 +240,7 @@ async def change_preferences(
         quiet,
         frequency,
         texts,
+        envelope.districtid,
     )
 
 
@@ -234,7 +261,7 @@ async def change_consent(
                                                    ELSE coalesce((consent ->> $7::text)::boolean,
                                                                  false) END)
                                         THEN coalesce(sms_eligible_since, $5::timestamptz) END
-            WHERE student_id = $1 AND guardian_id = $2""",
+            WHERE student_id = $1 AND guardian_id = $2 AND district_id = $8""",
         event.student_id,
         event.guardian_id,
         str(event.channel),
@@ -242,4 +269,5 @@ async def change_consent(
         envelope.time,
         str(CHANNEL),
         str(Channel.SMS),
+        envelope.districtid,
     )

@@ -142,9 +142,9 @@ class Sender(SmsSending):
             self._source,
         )
         singles: list[Job] = []
-        digests: dict[tuple[str, str, str], list[Job]] = {}
+        digests: dict[tuple[str, str, str, str], list[Job]] = {}
         # A family's messages that open a window in the same batch share its end.
-        windows: dict[tuple[str, str, str], datetime] = {}
+        windows: dict[tuple[str, str, str, str], datetime] = {}
         # Oldest first, so a family's window opens with its first fact.
         for job in sorted(jobs, key=lambda j: j.planned_at or now):
             if not job.planned or job.contact is None or job.item is None:
