@@ -63,9 +63,9 @@ def test_events_have_derived_ids_and_sealed_personal_data() -> None:
     )
     ids = [event_id for event_id, _ in events]
     assert ids == [
-        derive_event_id("enroll", "stu-1"),
-        derive_event_id("guardian", "stu-1", "g-1"),
-        derive_event_id("guardian", "stu-1", "g-2"),
+        derive_event_id("enroll", "d1", "stu-1"),
+        derive_event_id("guardian", "d1", "stu-1", "g-1"),
+        derive_event_id("guardian", "d1", "stu-1", "g-2"),
     ]
     enrolled, mother, father = (event for _, event in events)
     assert isinstance(enrolled, StudentEnrolled)

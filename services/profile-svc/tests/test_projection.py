@@ -45,7 +45,7 @@ CHANGE = ContactPreferencesChanged(
 
 def test_a_change_after_a_link_in_the_batch_is_merged_into_the_row() -> None:
     changes = collect([delivered(LINK, 1), delivered(CHANGE, 2)])
-    row = changes.guardians[("s", "g")]
+    row = changes.guardians[("d1", "s", "g")]
     assert (row["language"], row["consent"]) == ("es", '{"sms": true}')
     assert row["linked_at"] == datetime(2026, 9, 1, 1, tzinfo=UTC)
     assert changes.contacts == {}
@@ -54,10 +54,10 @@ def test_a_change_after_a_link_in_the_batch_is_merged_into_the_row() -> None:
 def test_a_change_alone_updates_an_earlier_link() -> None:
     changes = collect([delivered(CHANGE, 2)])
     assert changes.guardians == {}
-    assert changes.contacts[("s", "g")]["language"] == "es"
+    assert changes.contacts[("d1", "s", "g")]["language"] == "es"
 
 
 def test_a_link_after_a_change_replaces_it() -> None:
     changes = collect([delivered(CHANGE, 1), delivered(LINK, 2)])
     assert changes.contacts == {}
-    assert changes.guardians[("s", "g")]["language"] == "en"
+    assert changes.guardians[("d1", "s", "g")]["language"] == "en"

@@ -67,8 +67,8 @@ async def test_an_enrollment_is_published_projected_and_idempotent(
     assert r.headers["etag"] == '"1"'
     assert r.json() == {"student_id": student, "status": "enrolled"}
 
-    enrolled_id = derive_event_id("enroll", student)
-    mother_id = derive_event_id("guardian", student, f"{student}-mother")
+    enrolled_id = derive_event_id("enroll", "d1", student)
+    mother_id = derive_event_id("guardian", "d1", student, f"{student}-mother")
 
     async def on_topic() -> bool:
         return bool(await published(mother_id))

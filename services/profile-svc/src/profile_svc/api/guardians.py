@@ -114,14 +114,16 @@ async def consent_history(
     """Every consent and opt-out of this guardian, oldest first."""
     async with runtime(request).pool.acquire() as conn:
         viewer = await viewers.viewer(conn, who)
-        facts = await queries.facts(conn, student_id)
+        facts = await queries.facts(conn, viewer.district, student_id)
         own = facts is not None and viewer.subject == guardian_id and is_guardian(viewer, facts)
         staff = facts is not None and viewer.role != "guardian" and sees(viewer, facts)
         if not (own or staff):
             raise Problem(404, f"no student {student_id!r} in your district")
         rows = await conn.fetch(
             """SELECT channel, granted, source, given_at, recorded_at FROM consent_history
-                WHERE student_id = $1 AND guardian_id = $2 ORDER BY given_at, recorded_at""",
+                WHERE district_id = $1 AND student_id = $2 AND guardian_id = $3
+                ORDER BY given_at, recorded_at""",
+            viewer.district,
             student_id,
             guardian_id,
         )

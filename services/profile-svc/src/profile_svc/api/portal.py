@@ -34,7 +34,7 @@ class Person(BaseModel):
     hint: str = Field(description="Sections taught, children, or the student's section(s).")
 
 
-_ENROLLED = """JOIN student_streams AS c USING (student_id)
+_ENROLLED = """JOIN student_streams AS c USING (district_id, student_id)
     WHERE s.district_id = $1 AND s.status = 'enrolled'
       AND c.state->>'status' IS DISTINCT FROM 'erased'"""
 
@@ -62,7 +62,7 @@ async def my_sections(who: CurrentPrincipal, request: Request) -> list[SectionSu
             sections = [r["section_id"] for r in every]
         counts = await conn.fetch(
             """SELECT u.section_id, count(*) AS n
-                 FROM students AS s JOIN student_streams AS c USING (student_id),
+                 FROM students AS s JOIN student_streams AS c USING (district_id, student_id),
                       unnest(s.section_ids) AS u(section_id)
                 WHERE s.district_id = $1 AND s.status = 'enrolled'
                   AND c.state->>'status' IS DISTINCT FROM 'erased'
@@ -96,7 +96,8 @@ async def people(
             rows = await conn.fetch(
                 f"""SELECT g.guardian_id AS id,
                            string_agg(s.student_id, ', ' ORDER BY s.student_id) AS hint
-                      FROM guardians AS g JOIN students AS s USING (student_id) {_ENROLLED}
+                      FROM guardians AS g JOIN students AS s USING (district_id, student_id)
+                           {_ENROLLED}
                        AND g.educational_rights
                      GROUP BY g.guardian_id ORDER BY g.guardian_id LIMIT $2""",
                 who.district,

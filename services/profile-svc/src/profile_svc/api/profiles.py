@@ -119,7 +119,7 @@ async def erase_student(
         guardians = list(stream.state.guardians)
         lone = await streams.lone_guardians(conn, stream.district, stream.student_id, guardians)
         await keystore.destroy(conn, stream.district, "guardian", lone)
-        await disclosures.forget(conn, stream.student_id)
+        await disclosures.forget(conn, stream.district, stream.student_id)
 
     await run(
         request,
@@ -165,7 +165,7 @@ async def assign_teachers(
         readdressed = await teaching.set_emails(conn, personal(request), who.district, body.emails)
         students = await teaching.students_in_sections(conn, who.district, [section_id])
         students += await teaching.students_of_teachers(conn, who.district, readdressed)
-        await teaching.refresh(conn, students, source=rt.source)
+        await teaching.refresh(conn, who.district, students, source=rt.source)
     return Response(status_code=204)
 
 

@@ -131,7 +131,7 @@ class _Run:
                 guardians=[g.guardian_id for g in patch.guardians.values()],
             )
         except streams.NotFound:
-            self.reject(patch, "sourcedId", "the id is in use outside your district")
+            self.reject(patch, "sourcedId", "the student was erased; a roster cannot restore them")
             return
         if not emitted:
             self.report.skipped += 1
@@ -189,7 +189,8 @@ async def run(
                     )
         rows = await conn.fetch(
             "SELECT student_id, state->>'status' AS status FROM student_streams "
-            "WHERE student_id = ANY($1)",
+            "WHERE district_id = $1 AND student_id = ANY($2)",
+            district,
             list(work.students),
         )
         async with conn.transaction():
@@ -200,7 +201,7 @@ async def run(
             sections = set(work.teachers) | {s for s, _ in work.teacher_add | work.teacher_remove}
             touched = await teaching.students_in_sections(conn, district, sections)
             touched += await teaching.students_of_teachers(conn, district, readdressed)
-            await teaching.refresh(conn, touched, source=source)
+            await teaching.refresh(conn, district, touched, source=source)
     report.section_teachers = SectionTeachers(assigned=assigned, removed=removed)
     known = {r["student_id"]: r["status"] or "enrolled" for r in rows}
     state = _Run(pool, district, viewer, personal, source, package.org_types, report)

@@ -133,7 +133,7 @@ async def enroll(
         # Concurrent repeats wait on the primary key here, then see the winner's row.
         version = await conn.fetchval(
             """INSERT INTO student_streams (student_id, district_id, version, fingerprint)
-               VALUES ($1, $2, 1, $3) ON CONFLICT (student_id) DO NOTHING
+               VALUES ($1, $2, 1, $3) ON CONFLICT (district_id, student_id) DO NOTHING
                RETURNING version""",
             enrollment.student_id,
             district,
@@ -142,7 +142,8 @@ async def enroll(
         if version is None:
             row = await conn.fetchrow(
                 """SELECT version, fingerprint, state->>'status' AS status FROM student_streams
-                    WHERE student_id = $1""",
+                    WHERE district_id = $1 AND student_id = $2""",
+                district,
                 enrollment.student_id,
             )
             if row["status"] == "erased":
@@ -161,7 +162,9 @@ async def enroll(
         )
         state = evolve(StreamState(), [e for _, e in events])
         await conn.execute(
-            "UPDATE student_streams SET state = $2::jsonb WHERE student_id = $1",
+            """UPDATE student_streams SET state = $3::jsonb
+                WHERE district_id = $1 AND student_id = $2""",
+            district,
             enrollment.student_id,
             state.model_dump_json(),
         )
@@ -173,7 +176,7 @@ async def enroll(
                 for event_id, event in events
             ],
         )
-        await teaching.refresh(conn, [enrollment.student_id], source=source)
+        await teaching.refresh(conn, district, [enrollment.student_id], source=source)
     return Result(Outcome.ENROLLED, version)
 
 
@@ -192,16 +195,18 @@ async def append(
 ) -> int:
     """Run one command on the student's stream; returns the new version (the ETag).
 
-    Raises ``NotFound`` when the caller may not see the student (or it is
-    erased) and ``Stale`` on a version mismatch. The vault holds the student's
-    key and those of ``guardians`` (the guardians whose contacts the command
-    seals or compares). ``then`` runs in the same transaction after the events
-    are queued (erasure destroys keys there).
+    The stream is the one of the caller's district: another district's student
+    of the same id is another stream. Raises ``NotFound`` when the caller may
+    not see the student (or it is erased) and ``Stale`` on a version mismatch.
+    The vault holds the student's key and those of ``guardians`` (the guardians
+    whose contacts the command seals or compares). ``then`` runs in the same
+    transaction after the events are queued (erasure destroys keys there).
     """
     async with pool.acquire() as conn, conn.transaction():
         row = await conn.fetchrow(
             """SELECT district_id, version, state FROM student_streams
-                WHERE student_id = $1 FOR UPDATE""",
+                WHERE district_id = $1 AND student_id = $2 FOR UPDATE""",
+            viewer.district,
             student_id,
         )
         if row is None:
@@ -244,11 +249,7 @@ async def erase_guardian(
     student's new version.
     """
     async with pool.acquire() as conn, conn.transaction():
-        district = await conn.fetchval(
-            "SELECT district_id FROM student_streams WHERE student_id = $1", student_id
-        )
-        if district is None:
-            raise NotFound(student_id)
+        district = viewer.district
         rows = await conn.fetch(
             """SELECT student_id, district_id, version, state FROM student_streams
                 WHERE district_id = $1 AND (student_id = $2 OR state->'guardians' ? $3)
@@ -309,7 +310,9 @@ async def _write(
     """Store the new version and state, and queue the events (derived ids: retries dedupe)."""
     state = evolve(stream.state, events)
     await conn.execute(
-        "UPDATE student_streams SET version = $2, state = $3::jsonb WHERE student_id = $1",
+        """UPDATE student_streams SET version = $3, state = $4::jsonb
+            WHERE district_id = $1 AND student_id = $2""",
+        stream.district,
         stream.student_id,
         version,
         state.model_dump_json(),
@@ -320,7 +323,9 @@ async def _write(
         [
             Envelope.wrap(
                 event,
-                id=derive_event_id("profile", stream.student_id, str(version), str(n)),
+                id=derive_event_id(
+                    "profile", stream.district, stream.student_id, str(version), str(n)
+                ),
                 source=source,
                 district_id=stream.district,
                 time=now,
@@ -330,4 +335,4 @@ async def _write(
     )
     # The student's sections decide their teachers; an erasure forgets what was published.
     if any(isinstance(e, StudentEnrolled | EnrollmentChanged | SubjectErased) for e in events):
-        await teaching.refresh(conn, [stream.student_id], source=source)
+        await teaching.refresh(conn, stream.district, [stream.student_id], source=source)

@@ -8,8 +8,8 @@ change, the affected students' full teacher sets are recomputed here and, for
 each set that differs from what was last published, one ``TeachersAssigned``
 is queued in the same transaction. A repeat (an import run twice, the same
 PUT) finds the same fingerprint and emits nothing; the event id is derived from
-the student and a per-student count, so a retried transaction cannot publish
-twice and a set that changes back later still gets its own event.
+the district, the student and a per-student count, so a retried transaction
+cannot publish twice and a set that changes back later still gets its own event.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ _CURRENT = """
       LEFT JOIN section_teachers st
              ON st.district_id = s.district_id AND st.section_id = sec.section_id
       LEFT JOIN teachers t ON t.district_id = st.district_id AND t.teacher_id = st.teacher_id
-     WHERE s.student_id = ANY($1::text[])
+     WHERE s.district_id = $1 AND s.student_id = ANY($2::text[])
 """
 
 
@@ -135,8 +135,11 @@ def _sealed(value: object) -> EncryptedValue | None:
     return EncryptedValue.model_validate(value)
 
 
-async def refresh(conn: asyncpg.Connection, student_ids: Iterable[str], *, source: str) -> int:
-    """Publish the teacher set of each student whose set changed; returns events queued.
+async def refresh(
+    conn: asyncpg.Connection, district: str, student_ids: Iterable[str], *, source: str
+) -> int:
+    """Publish the teacher set of each of the district's students whose set changed;
+    returns events queued.
 
     Must run inside the transaction that made the change. Students are locked
     in one global order (advisory locks), so two refreshes of one student
@@ -145,22 +148,21 @@ async def refresh(conn: asyncpg.Connection, student_ids: Iterable[str], *, sourc
     ids = sorted(set(student_ids))
     queued = 0
     for start in range(0, len(ids), _CHUNK):
-        queued += await _refresh(conn, ids[start : start + _CHUNK], source)
+        queued += await _refresh(conn, district, ids[start : start + _CHUNK], source)
     return queued
 
 
-async def _refresh(conn: asyncpg.Connection, ids: list[str], source: str) -> int:
+async def _refresh(conn: asyncpg.Connection, district: str, ids: list[str], source: str) -> int:
     await conn.execute(
-        """SELECT pg_advisory_xact_lock(hashtextextended('profile-teachers|' || s, 0))
-             FROM unnest($1::text[]) AS s ORDER BY s""",
+        """SELECT pg_advisory_xact_lock(hashtextextended('profile-teachers|' || $1 || '|' || s, 0))
+             FROM unnest($2::text[]) AS s ORDER BY s""",
+        district,
         ids,
     )
     sets: dict[str, dict[str, tuple[str | None, str | None]]] = {}
-    districts: dict[str, str] = {}
     erased: set[str] = set()
-    for row in await conn.fetch(_CURRENT, ids):
+    for row in await conn.fetch(_CURRENT, district, ids):
         student = row["student_id"]
-        districts[student] = row["district_id"]
         if row["status"] == "erased":
             erased.add(student)
         teachers = sets.setdefault(student, {})
@@ -168,13 +170,16 @@ async def _refresh(conn: asyncpg.Connection, ids: list[str], source: str) -> int
             teachers[row["teacher_id"]] = (row["email"], row["email_digest"])
     if erased:  # nothing more is said about an erased student
         await conn.execute(
-            "DELETE FROM student_teachers WHERE student_id = ANY($1::text[])", sorted(erased)
+            "DELETE FROM student_teachers WHERE district_id = $1 AND student_id = ANY($2::text[])",
+            district,
+            sorted(erased),
         )
     published = {
         r["student_id"]: (r["fingerprint"], r["seq"])
         for r in await conn.fetch(
             "SELECT student_id, fingerprint, seq FROM student_teachers "
-            "WHERE student_id = ANY($1::text[])",
+            "WHERE district_id = $1 AND student_id = ANY($2::text[])",
+            district,
             ids,
         )
     }
@@ -190,10 +195,10 @@ async def _refresh(conn: asyncpg.Connection, ids: list[str], source: str) -> int
         await conn.execute(
             """INSERT INTO student_teachers (student_id, district_id, fingerprint, seq)
                VALUES ($1, $2, $3, $4)
-               ON CONFLICT (student_id) DO UPDATE
+               ON CONFLICT (district_id, student_id) DO UPDATE
                   SET fingerprint = excluded.fingerprint, seq = excluded.seq""",
             student,
-            districts[student],
+            district,
             fingerprint,
             seq,
         )
@@ -210,9 +215,9 @@ async def _refresh(conn: asyncpg.Connection, ids: list[str], source: str) -> int
         envelopes.append(
             Envelope.wrap(
                 event,
-                id=derive_event_id("profile", "teachers", student, str(seq)),
+                id=derive_event_id("profile", "teachers", district, student, str(seq)),
                 source=source,
-                district_id=districts[student],
+                district_id=district,
                 time=now,
             )
         )

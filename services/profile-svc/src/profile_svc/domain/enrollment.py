@@ -105,7 +105,11 @@ class Enrollment(BaseModel):
     def events(
         self, district: str, seal: Seal, seal_contact: Seal, ids: Identities
     ) -> list[tuple[UUID, Event]]:
-        """StudentEnrolled, then one GuardianLinked per guardian, with their ids."""
+        """StudentEnrolled, then one GuardianLinked per guardian, with their ids.
+
+        The ids name the district: another district's student of the same id is
+        another person, whose events must not be taken for repeats of these.
+        """
         sid = self.student_id
         enrolled = StudentEnrolled(
             student_id=sid,
@@ -117,7 +121,7 @@ class Enrollment(BaseModel):
             sealed_external_ids=seal_ids(seal, sid, self.external_ids),
             identities=ids.of_student(sid, self.external_ids),
         )
-        out: list[tuple[UUID, Event]] = [(derive_event_id("enroll", sid), enrolled)]
+        out: list[tuple[UUID, Event]] = [(derive_event_id("enroll", district, sid), enrolled)]
         for g in self.guardians:
             gid = g.guardian_id
             linked = GuardianLinked(
@@ -130,5 +134,5 @@ class Enrollment(BaseModel):
                 phone=seal_contact(gid, g.phone) if g.phone else None,
                 consent={Channel.EMAIL: g.consent.email, Channel.SMS: g.consent.sms},
             )
-            out.append((derive_event_id("guardian", sid, gid), linked))
+            out.append((derive_event_id("guardian", district, sid, gid), linked))
         return out

@@ -27,6 +27,9 @@ from pathwise_contracts import (
 )
 from pathwise_runtime.projection import Delivered
 
+Student = tuple[str, str]
+"""(district, student id), the district taken from the event's envelope."""
+
 TABLES = ("students", "guardians", "goals", "reflections", "consent_history")
 """Every table of the projection; replay truncates and compares them."""
 
@@ -37,39 +40,44 @@ def _sealed(value: EncryptedValue | None) -> str | None:
     return value.model_dump_json() if value else None
 
 
-async def _set(conn: asyncpg.Connection, student_id: str, version: int, **columns: object) -> None:
-    assignments = "".join(f", {name} = ${n}" for n, name in enumerate(columns, start=3))
+async def _set(conn: asyncpg.Connection, student: Student, version: int, **columns: object) -> None:
+    assignments = "".join(f", {name} = ${n}" for n, name in enumerate(columns, start=4))
     await conn.execute(
-        f"""UPDATE students SET version = greatest(version, $2){assignments}
-             WHERE student_id = $1""",
-        student_id,
+        f"""UPDATE students SET version = greatest(version, $3){assignments}
+             WHERE district_id = $1 AND student_id = $2""",
+        *student,
         version,
         *columns.values(),
     )
 
 
 async def apply(conn: asyncpg.Connection, item: Delivered) -> None:
-    """One event, in log order with the folded runs around it; unknown types are ignored."""
+    """One event, in log order with the folded runs around it; unknown types are ignored.
+
+    Every statement is scoped by the district of the event's envelope.
+    """
     event = item.event
+    sid = getattr(event, "student_id", None)
+    if not isinstance(sid, str):
+        return
+    student = (item.envelope.districtid, sid)
     if isinstance(event, StudentWithdrawn):
         await _set(
             conn,
-            event.student_id,
+            student,
             event.version,
             status="withdrawn",
             withdrawn_on=event.withdrawn_on,
             withdrawal_reason=event.reason,
         )
     elif isinstance(event, StrengthsAndNeedsChanged):
-        await _set(
-            conn, event.student_id, event.version, strengths=event.strengths, needs=event.needs
-        )
+        await _set(conn, student, event.version, strengths=event.strengths, needs=event.needs)
     elif isinstance(event, InterestsChanged):
-        await _set(conn, event.student_id, event.version, interests=event.interests)
+        await _set(conn, student, event.version, interests=event.interests)
     elif isinstance(event, ModalityPreferencesChanged):
         await _set(
             conn,
-            event.student_id,
+            student,
             event.version,
             modality_preferred=[str(m) for m in event.preferred],
             modality_avoided=[str(m) for m in event.avoided],
@@ -77,21 +85,21 @@ async def apply(conn: asyncpg.Connection, item: Delivered) -> None:
     elif isinstance(event, AccommodationsChanged):
         await _set(
             conn,
-            event.student_id,
+            student,
             event.version,
             accommodation_requirements=event.requirements,
             accommodation_details=_sealed(event.details),
         )
     elif isinstance(event, GoalSet):
-        await _goal(conn, event, item)
+        await _goal(conn, student, event, item)
     elif isinstance(event, ReflectionRecorded):
-        await _reflection(conn, event, item)
+        await _reflection(conn, student, event, item)
     elif isinstance(event, ConsentChanged):
-        await _consent(conn, event, item)
+        await _consent(conn, student, event, item)
     elif isinstance(event, EnrollmentChanged):
         await _set(
             conn,
-            event.student_id,
+            student,
             event.version,
             school_id=event.school_id,
             grade=event.grade,
@@ -102,25 +110,27 @@ async def apply(conn: asyncpg.Connection, item: Delivered) -> None:
         )
     elif isinstance(event, GuardianUnlinked):
         await conn.execute(
-            "DELETE FROM guardians WHERE student_id = $1 AND guardian_id = $2",
-            event.student_id,
+            "DELETE FROM guardians WHERE district_id = $1 AND student_id = $2 AND guardian_id = $3",
+            *student,
             event.guardian_id,
         )
-        await _set(conn, event.student_id, event.version)
+        await _set(conn, student, event.version)
     elif isinstance(event, SubjectErased):
-        await _erase(conn, event)
+        await _erase(conn, student, event)
 
 
-async def _goal(conn: asyncpg.Connection, event: GoalSet, item: Delivered) -> None:
+async def _goal(
+    conn: asyncpg.Connection, student: Student, event: GoalSet, item: Delivered
+) -> None:
     await conn.execute(
-        """INSERT INTO goals (student_id, goal_id, competency_ids, target_date, status,
-                              agreed_by, note, set_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
-           ON CONFLICT (student_id, goal_id) DO UPDATE SET
+        """INSERT INTO goals (district_id, student_id, goal_id, competency_ids, target_date,
+                              status, agreed_by, note, set_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)
+           ON CONFLICT (district_id, student_id, goal_id) DO UPDATE SET
                competency_ids = excluded.competency_ids, target_date = excluded.target_date,
                status = excluded.status, agreed_by = excluded.agreed_by, note = excluded.note,
                set_at = excluded.set_at""",
-        event.student_id,
+        *student,
         event.goal_id,
         event.competency_ids,
         event.target_date,
@@ -129,34 +139,38 @@ async def _goal(conn: asyncpg.Connection, event: GoalSet, item: Delivered) -> No
         _sealed(event.note),
         item.envelope.time,
     )
-    await _set(conn, event.student_id, event.version)
+    await _set(conn, student, event.version)
 
 
-async def _reflection(conn: asyncpg.Connection, event: ReflectionRecorded, item: Delivered) -> None:
+async def _reflection(
+    conn: asyncpg.Connection, student: Student, event: ReflectionRecorded, item: Delivered
+) -> None:
     await conn.execute(
-        """INSERT INTO reflections (student_id, reflection_id, text, competency_ids, confidence,
-                                    recorded_at)
-           VALUES ($1, $2, $3::jsonb, $4, $5, $6)
-           ON CONFLICT (student_id, reflection_id) DO UPDATE SET
+        """INSERT INTO reflections (district_id, student_id, reflection_id, text, competency_ids,
+                                    confidence, recorded_at)
+           VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)
+           ON CONFLICT (district_id, student_id, reflection_id) DO UPDATE SET
                text = excluded.text, competency_ids = excluded.competency_ids,
                confidence = excluded.confidence, recorded_at = excluded.recorded_at""",
-        event.student_id,
+        *student,
         event.reflection_id,
         _sealed(event.text),
         event.competency_ids,
         event.confidence,
         item.envelope.time,
     )
-    await _set(conn, event.student_id, event.version)
+    await _set(conn, student, event.version)
 
 
-async def _consent(conn: asyncpg.Connection, event: ConsentChanged, item: Delivered) -> None:
+async def _consent(
+    conn: asyncpg.Connection, student: Student, event: ConsentChanged, item: Delivered
+) -> None:
     await conn.execute(
-        """INSERT INTO consent_history (event_id, student_id, guardian_id, channel, granted,
-                                        source, given_at, recorded_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING""",
+        """INSERT INTO consent_history (event_id, district_id, student_id, guardian_id, channel,
+                                        granted, source, given_at, recorded_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id) DO NOTHING""",
         item.envelope.id,
-        event.student_id,
+        *student,
         event.guardian_id,
         str(event.channel),
         event.granted,
@@ -164,18 +178,20 @@ async def _consent(conn: asyncpg.Connection, event: ConsentChanged, item: Delive
         event.given_at,
         item.envelope.time,
     )
-    await _set(conn, event.student_id, event.version)
+    await _set(conn, student, event.version)
 
 
-async def _erase(conn: asyncpg.Connection, event: SubjectErased) -> None:
+async def _erase(conn: asyncpg.Connection, student: Student, event: SubjectErased) -> None:
     if event.kind == "student":
         for table in _PER_STUDENT:
-            await conn.execute(f"DELETE FROM {table} WHERE student_id = $1", event.student_id)
+            await conn.execute(
+                f"DELETE FROM {table} WHERE district_id = $1 AND student_id = $2", *student
+            )
         return
     for table in ("guardians", "consent_history"):
         await conn.execute(
-            f"DELETE FROM {table} WHERE student_id = $1 AND guardian_id = $2",
-            event.student_id,
+            f"DELETE FROM {table} WHERE district_id = $1 AND student_id = $2 AND guardian_id = $3",
+            *student,
             event.subject_id,
         )
-    await _set(conn, event.student_id, event.version)
+    await _set(conn, student, event.version)

@@ -32,6 +32,13 @@ def erased_digest(student_id: str) -> str:
     return hashlib.sha256(f"pathwise-erased|{student_id}".encode()).hexdigest()
 
 
+Student = tuple[str, str]
+"""(district, student id): rows and tombstones are keyed by both, so one district's
+events and erasures never reach another's student of the same id."""
+
+_AMONG = "(district_id, {0}) IN (SELECT * FROM unnest($1::text[], $2::text[]))"
+
+
 class MasteryProjection:
     name: str = "mastery"
     topics: tuple[str, ...] = (PATH_EVENTS.name, PROFILE_EVENTS.name)
@@ -40,14 +47,14 @@ class MasteryProjection:
     async def apply(
         self, conn: asyncpg.Connection, batch: Sequence[Delivered]
     ) -> Sequence[Envelope]:
-        rows: dict[tuple[str, str], dict[str, Any]] = {}
-        erased: set[str] = set()
+        rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+        erased: set[Student] = set()
         for item in batch:
-            event, time = item.event, item.envelope.time
+            event, time, district = item.event, item.envelope.time, item.envelope.districtid
             if isinstance(event, SubjectErased) and event.kind == "student":
-                erased.add(event.student_id)
+                erased.add((district, event.student_id))
             elif isinstance(event, MasteryUpdated | CompetencyMastered):
-                key = (event.student_id, event.competency_id)
+                key = (district, event.student_id, event.competency_id)
                 row = rows.setdefault(key, {"level": None, "mastered": False})
                 row["p"], row["at"] = event.p_mastery, time
                 if isinstance(event, MasteryUpdated):
@@ -55,39 +62,49 @@ class MasteryProjection:
                 else:
                     row["mastered"] = True
         if erased:
+            gone = sorted(erased)
             await conn.execute(
-                """INSERT INTO erased_students (digest) SELECT unnest($1::text[])
-                   ON CONFLICT DO NOTHING""",
-                [erased_digest(s) for s in sorted(erased)],
+                """INSERT INTO erased_students (district_id, digest)
+                   SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING""",
+                [d for d, _ in gone],
+                [erased_digest(s) for _, s in gone],
             )
-            await conn.execute("DELETE FROM mastery WHERE student_id = ANY($1)", sorted(erased))
+            await conn.execute(
+                "DELETE FROM mastery WHERE " + _AMONG.format("student_id"),
+                [d for d, _ in gone],
+                [s for _, s in gone],
+            )
         if not rows:
             return ()
-        students = sorted({s for s, _ in rows})
-        gone = await conn.fetch(
-            "SELECT digest FROM erased_students WHERE digest = ANY($1)",
-            [erased_digest(s) for s in students],
+        students = sorted({(d, s) for d, s, _ in rows})
+        found = await conn.fetch(
+            "SELECT district_id, digest FROM erased_students WHERE " + _AMONG.format("digest"),
+            [d for d, _ in students],
+            [erased_digest(s) for _, s in students],
         )
-        skip = {d["digest"] for d in gone}
-        keep = {k: v for k, v in rows.items() if erased_digest(k[0]) not in skip}
+        skip = {(r["district_id"], r["digest"]) for r in found}
+        keep = {k: v for k, v in rows.items() if (k[0], erased_digest(k[1])) not in skip}
         await _upsert(conn, keep)
         return ()
 
 
-async def _upsert(conn: asyncpg.Connection, rows: dict[tuple[str, str], dict[str, Any]]) -> None:
+async def _upsert(
+    conn: asyncpg.Connection, rows: dict[tuple[str, str, str], dict[str, Any]]
+) -> None:
     if not rows:
         return
     values = list(rows.values())
     await conn.execute(
-        """INSERT INTO mastery AS m (student_id, competency_id, p_mastery, level, mastered,
-                                     updated_at)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::text[], $5::bool[],
-                                $6::timestamptz[])
-           ON CONFLICT (student_id, competency_id) DO UPDATE SET
+        """INSERT INTO mastery AS m (district_id, student_id, competency_id, p_mastery, level,
+                                     mastered, updated_at)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::text[],
+                                $6::bool[], $7::timestamptz[])
+           ON CONFLICT (district_id, student_id, competency_id) DO UPDATE SET
                p_mastery = excluded.p_mastery, level = coalesce(excluded.level, m.level),
                mastered = m.mastered OR excluded.mastered, updated_at = excluded.updated_at""",
-        [s for s, _ in rows],
-        [c for _, c in rows],
+        [d for d, _, _ in rows],
+        [s for _, s, _ in rows],
+        [c for _, _, c in rows],
         [v["p"] for v in values],
         [v["level"] for v in values],
         [v["mastered"] for v in values],
@@ -112,10 +129,11 @@ class MasterySummary(BaseModel):
     items: list[MasteryView] = []
 
 
-async def summary(conn: asyncpg.Connection, student_id: str) -> MasterySummary:
+async def summary(conn: asyncpg.Connection, district: str, student_id: str) -> MasterySummary:
     rows = await conn.fetch(
         """SELECT competency_id, p_mastery, level, mastered, updated_at FROM mastery
-            WHERE student_id = $1 ORDER BY competency_id""",
+            WHERE district_id = $1 AND student_id = $2 ORDER BY competency_id""",
+        district,
         student_id,
     )
     items = [MasteryView(**dict(r)) for r in rows]

@@ -26,7 +26,10 @@ from pathwise_contracts import (
 from pathwise_runtime.projection import Delivered
 from profile_svc.projections import learner_rows
 
-GuardianKey = tuple[str, str]
+Student = tuple[str, str]
+"""(district, student id): every row is keyed by both, taken from the event's envelope,
+so an event of one district never reaches another's student of the same id."""
+GuardianKey = tuple[str, str, str]
 
 
 @dataclass
@@ -37,10 +40,10 @@ class Changes:
     in); ``contacts`` are changes to guardians linked in an earlier batch.
     """
 
-    students: dict[str, dict[str, Any]] = field(default_factory=dict)
+    students: dict[Student, dict[str, Any]] = field(default_factory=dict)
     guardians: dict[GuardianKey, dict[str, Any]] = field(default_factory=dict)
     contacts: dict[GuardianKey, dict[str, Any]] = field(default_factory=dict)
-    versions: dict[str, int] = field(default_factory=dict)
+    versions: dict[Student, int] = field(default_factory=dict)
 
 
 def _sealed(value: EncryptedValue | None) -> str | None:
@@ -52,9 +55,9 @@ def collect(batch: Sequence[Delivered]) -> Changes:
     for item in batch:
         event = item.event
         time: datetime = item.envelope.time
+        district = item.envelope.districtid
         if isinstance(event, StudentEnrolled):
-            changes.students[event.student_id] = {
-                "district_id": event.district_id,
+            changes.students[(district, event.student_id)] = {
                 "school_id": event.school_id,
                 "grade": event.grade,
                 "section_ids": event.section_ids,
@@ -64,7 +67,7 @@ def collect(batch: Sequence[Delivered]) -> Changes:
                 "enrolled_at": time,
             }
         elif isinstance(event, GuardianLinked):
-            key = (event.student_id, event.guardian_id)
+            key = (district, event.student_id, event.guardian_id)
             changes.contacts.pop(key, None)  # the link replaces the whole row
             changes.guardians[key] = {
                 "relationship": event.relationship,
@@ -73,14 +76,14 @@ def collect(batch: Sequence[Delivered]) -> Changes:
                 **_contact(event),
             }
         elif isinstance(event, ContactPreferencesChanged):
-            key = (event.student_id, event.guardian_id)
+            key = (district, event.student_id, event.guardian_id)
             if key in changes.guardians:
                 changes.guardians[key].update(_contact(event))
             else:
                 changes.contacts[key] = _contact(event)
         version = getattr(event, "version", None)
         if version is not None:
-            sid = event.student_id
+            sid = (district, event.student_id)
             changes.versions[sid] = max(version, changes.versions.get(sid, 1))
     return changes
 
@@ -138,14 +141,16 @@ async def _fold(conn: asyncpg.Connection, run: Sequence[Delivered]) -> None:
     if changes.versions:
         await conn.execute(
             """UPDATE students AS s SET version = greatest(s.version, u.version)
-                 FROM unnest($1::text[], $2::int[]) AS u(student_id, version)
-                WHERE s.student_id = u.student_id""",
-            list(changes.versions),
+                 FROM unnest($1::text[], $2::text[], $3::int[])
+                      AS u(district_id, student_id, version)
+                WHERE s.district_id = u.district_id AND s.student_id = u.student_id""",
+            [d for d, _ in changes.versions],
+            [s for _, s in changes.versions],
             list(changes.versions.values()),
         )
 
 
-async def _students(conn: asyncpg.Connection, rows: dict[str, dict[str, Any]]) -> None:
+async def _students(conn: asyncpg.Connection, rows: dict[Student, dict[str, Any]]) -> None:
     if not rows:
         return
     values = list(rows.values())
@@ -160,14 +165,14 @@ async def _students(conn: asyncpg.Connection, rows: dict[str, dict[str, Any]]) -
              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[],
                          $6::jsonb[], $7::timestamptz[], $8::jsonb[], $9::jsonb[])
                   AS u(sid, district, school, grade, sections, name, at, ext, sealed)
-           ON CONFLICT (student_id) DO UPDATE SET
-               district_id = excluded.district_id, school_id = excluded.school_id,
+           ON CONFLICT (district_id, student_id) DO UPDATE SET
+               school_id = excluded.school_id,
                grade = excluded.grade, section_ids = excluded.section_ids,
                display_name = excluded.display_name, enrolled_at = excluded.enrolled_at,
                external_ids = excluded.external_ids,
                external_ids_sealed = excluded.external_ids_sealed""",
-        list(rows),
-        [v["district_id"] for v in values],
+        [s for _, s in rows],
+        [d for d, _ in rows],
         [v["school_id"] for v in values],
         [v["grade"] for v in values],
         [json.dumps(v["section_ids"]) for v in values],
@@ -183,21 +188,22 @@ async def _guardians(conn: asyncpg.Connection, rows: dict[GuardianKey, dict[str,
         return
     values = list(rows.values())
     await conn.execute(
-        """INSERT INTO guardians (student_id, guardian_id, relationship, educational_rights,
-                                  language, email, phone, consent, linked_at, time_zone,
-                                  quiet_hours, frequency)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::text[],
-                                $6::jsonb[], $7::jsonb[], $8::jsonb[], $9::timestamptz[],
-                                $10::text[], $11::jsonb[], $12::jsonb[])
-           ON CONFLICT (student_id, guardian_id) DO UPDATE SET
+        """INSERT INTO guardians (district_id, student_id, guardian_id, relationship,
+                                  educational_rights, language, email, phone, consent,
+                                  linked_at, time_zone, quiet_hours, frequency)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[],
+                                $6::text[], $7::jsonb[], $8::jsonb[], $9::jsonb[],
+                                $10::timestamptz[], $11::text[], $12::jsonb[], $13::jsonb[])
+           ON CONFLICT (district_id, student_id, guardian_id) DO UPDATE SET
                relationship = excluded.relationship,
                educational_rights = excluded.educational_rights,
                language = excluded.language, email = excluded.email, phone = excluded.phone,
                consent = excluded.consent, linked_at = excluded.linked_at,
                time_zone = excluded.time_zone, quiet_hours = excluded.quiet_hours,
                frequency = excluded.frequency""",
-        [s for s, _ in rows],
-        [g for _, g in rows],
+        [d for d, _, _ in rows],
+        [s for _, s, _ in rows],
+        [g for _, _, g in rows],
         [v["relationship"] for v in values],
         [v["educational_rights"] for v in values],
         [v["language"] for v in values],
@@ -219,13 +225,15 @@ async def _contacts(conn: asyncpg.Connection, rows: dict[GuardianKey, dict[str, 
         """UPDATE guardians AS g
               SET language = u.language, email = u.email, phone = u.phone, consent = u.consent,
                   time_zone = u.time_zone, quiet_hours = u.quiet_hours, frequency = u.frequency
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[],
-                         $6::jsonb[], $7::text[], $8::jsonb[], $9::jsonb[])
-                  AS u(student_id, guardian_id, language, email, phone, consent, time_zone,
-                       quiet_hours, frequency)
-            WHERE g.student_id = u.student_id AND g.guardian_id = u.guardian_id""",
-        [s for s, _ in rows],
-        [g for _, g in rows],
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[],
+                         $6::jsonb[], $7::jsonb[], $8::text[], $9::jsonb[], $10::jsonb[])
+                  AS u(district_id, student_id, guardian_id, language, email, phone, consent,
+                       time_zone, quiet_hours, frequency)
+            WHERE g.district_id = u.district_id AND g.student_id = u.student_id
+              AND g.guardian_id = u.guardian_id""",
+        [d for d, _, _ in rows],
+        [s for _, s, _ in rows],
+        [g for _, _, g in rows],
         [v["language"] for v in values],
         [v["email"] for v in values],
         [v["phone"] for v in values],

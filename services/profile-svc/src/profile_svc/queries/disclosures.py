@@ -55,8 +55,12 @@ async def export(
     return [Disclosure(**dict(r)) for r in rows]
 
 
-async def forget(conn: asyncpg.Connection, student_id: str) -> None:
-    await conn.execute("DELETE FROM access_log WHERE student_id = $1", student_id)
+async def forget(conn: asyncpg.Connection, district: str, student_id: str) -> None:
+    """Drop the district's entries about an erased student (another district's namesake keeps
+    theirs)."""
+    await conn.execute(
+        "DELETE FROM access_log WHERE district_id = $1 AND student_id = $2", district, student_id
+    )
 
 
 async def record_many(

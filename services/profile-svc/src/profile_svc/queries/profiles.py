@@ -90,15 +90,20 @@ def _kids(rows: list[asyncpg.Record], *columns: str) -> set[str]:
     return {json.loads(r[c])["kid"] for r in rows for c in columns if r[c] is not None}
 
 
-async def facts(conn: asyncpg.Connection, student_id: str) -> StudentFacts | None:
-    """What access decisions need about a student, from the projection."""
+async def facts(conn: asyncpg.Connection, district: str, student_id: str) -> StudentFacts | None:
+    """What access decisions need about the district's student, from the projection."""
     row = await conn.fetchrow(
-        "SELECT district_id, section_ids FROM students WHERE student_id = $1", student_id
+        "SELECT district_id, section_ids FROM students WHERE district_id = $1 AND student_id = $2",
+        district,
+        student_id,
     )
     if row is None:
         return None
     rights = await conn.fetch(
-        "SELECT guardian_id, educational_rights FROM guardians WHERE student_id = $1", student_id
+        """SELECT guardian_id, educational_rights FROM guardians
+            WHERE district_id = $1 AND student_id = $2""",
+        district,
+        student_id,
     )
     return StudentFacts(
         student_id=student_id,
@@ -113,29 +118,28 @@ async def student(
 ) -> StudentView | None:
     """The student as ``viewer`` may see them, or None (also when they may not).
 
-    An erased student is gone at once, before the projection has dropped them.
+    Only the viewer's district is looked in. An erased student is gone at once,
+    before the projection has dropped them.
     """
+    key = (viewer.district, student_id)
     erased = await conn.fetchval(
-        "SELECT state->>'status' = 'erased' FROM student_streams WHERE student_id = $1",
-        student_id,
+        """SELECT state->>'status' = 'erased' FROM student_streams
+            WHERE district_id = $1 AND student_id = $2""",
+        *key,
     )
-    found = None if erased else await facts(conn, student_id)
+    found = None if erased else await facts(conn, *key)
     if found is None or not sees(viewer, found):
         return None
-    row = await conn.fetchrow("SELECT * FROM students WHERE student_id = $1", student_id)
-    guardians = await conn.fetch(
-        "SELECT * FROM guardians WHERE student_id = $1 ORDER BY guardian_id", student_id
-    )
+    mine = "WHERE district_id = $1 AND student_id = $2"
+    row = await conn.fetchrow(f"SELECT * FROM students {mine}", *key)
+    guardians = await conn.fetch(f"SELECT * FROM guardians {mine} ORDER BY guardian_id", *key)
     if viewer.role == "guardian":
         guardians = [g for g in guardians if g["guardian_id"] == viewer.subject]
     elif viewer.role == "student":
         guardians = []
-    goals = await conn.fetch(
-        "SELECT * FROM goals WHERE student_id = $1 ORDER BY goal_id", student_id
-    )
+    goals = await conn.fetch(f"SELECT * FROM goals {mine} ORDER BY goal_id", *key)
     reflections = await conn.fetch(
-        "SELECT * FROM reflections WHERE student_id = $1 ORDER BY recorded_at, reflection_id",
-        student_id,
+        f"SELECT * FROM reflections {mine} ORDER BY recorded_at, reflection_id", *key
     )
     kids = (
         _kids([row], "display_name", "accommodation_details", "external_ids_sealed")
@@ -145,7 +149,7 @@ async def student(
     )
     vault = await personal.vault(conn, viewer.district, kids=kids)
     view = _view(row, guardians, goals, reflections, vault)
-    return view.model_copy(update={"mastery": await summary(conn, student_id)})
+    return view.model_copy(update={"mastery": await summary(conn, *key)})
 
 
 def _view(

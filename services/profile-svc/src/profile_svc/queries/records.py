@@ -50,8 +50,10 @@ async def export(
     await disclosures.record(conn, viewer, student_id, "export")
     rows = await conn.fetch(
         """SELECT guardian_id, channel, granted, source, given_at, recorded_at
-             FROM consent_history WHERE student_id = $1 AND guardian_id = ANY($2)
+             FROM consent_history
+            WHERE district_id = $1 AND student_id = $2 AND guardian_id = ANY($3)
             ORDER BY given_at, recorded_at, guardian_id""",
+        viewer.district,
         student_id,
         [g.guardian_id for g in profile.guardians],
     )

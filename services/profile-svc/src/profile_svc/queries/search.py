@@ -31,7 +31,8 @@ _SCOPE = """
       WHEN 'service' THEN true
       WHEN 'teacher' THEN s.section_ids && $8::text[]
       WHEN 'guardian' THEN EXISTS (SELECT 1 FROM guardians AS g
-                                    WHERE g.student_id = s.student_id AND g.guardian_id = $9
+                                    WHERE g.district_id = s.district_id
+                                      AND g.student_id = s.student_id AND g.guardian_id = $9
                                       AND g.educational_rights)
       WHEN 'student' THEN s.student_id = $9
       ELSE false
@@ -52,7 +53,7 @@ async def students(
     """One page, ordered by student id; pass the last id as ``after`` for the next."""
     rows = await conn.fetch(
         f"""SELECT s.student_id, s.school_id, s.grade, s.section_ids, s.display_name, s.status
-              FROM students AS s JOIN student_streams AS c USING (student_id)
+              FROM students AS s JOIN student_streams AS c USING (district_id, student_id)
              WHERE s.district_id = $1 AND c.state->>'status' IS DISTINCT FROM 'erased'
                AND ($2::text IS NULL OR s.school_id = $2)
                AND ($3::text IS NULL OR $3 = ANY (s.section_ids))
