@@ -4,16 +4,24 @@ serves it; languages accumulate, a newer value replaces an older one."""
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from standards_support import XAPI_HEADERS
 
 from assessment_svc.domain import xapi
-from assessment_svc.domain.xapi_activities import definitions, folded
+from assessment_svc.domain.xapi_activities import (
+    definition_of,
+    definitions,
+    joined,
+    stamp_of,
+    stamped,
+)
 from assessment_svc.main import SPEC
 from pathwise_devstack import inprocess
 from pathwise_devstack.service_fixtures import SECRET, bearer
@@ -47,12 +55,35 @@ def test_data_2_4_4_1_definitions_come_from_the_object_and_context_activities() 
 
 
 @pytest.mark.unit
-def test_data_2_4_4_1_a_newer_definition_adds_languages_and_replaces_values() -> None:
+def test_data_2_4_4_1_a_later_definition_adds_languages_and_replaces_values() -> None:
     first = {"name": {"en-US": "Fractions"}, "type": "http://x.example/quiz"}
     later = {"name": {"fr-FR": "Fractions (fr)"}, "type": "http://x.example/test"}
-    assert folded({}, [("a", first), ("a", later)]) == {
-        "a": {"name": {"en-US": "Fractions", "fr-FR": "Fractions (fr)"}, "type": later["type"]}
+    expected = {"name": {"en-US": "Fractions", "fr-FR": "Fractions (fr)"}, "type": later["type"]}
+    a, b = stamped(first, _stamp(1)), stamped(later, _stamp(2))
+    assert definition_of(joined(joined({}, a), b)) == expected
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+def test_data_2_4_4_1_the_canonical_definition_is_the_same_in_any_arrival_order(
+    order: tuple[int, ...],
+) -> None:
+    given = [
+        stamped({"name": {"en-US": "One"}, "type": "http://x.example/a"}, _stamp(1)),
+        stamped({"name": {"en-US": "Two", "es": "Dos"}}, _stamp(2)),
+        stamped({"type": "http://x.example/c", "name": {"es": "Tres"}}, _stamp(3)),
+    ]
+    state: dict[str, Any] = {}
+    for n in order:
+        state = joined(state, given[n])
+    assert definition_of(state) == {
+        "name": {"en-US": "Two", "es": "Tres"},
+        "type": "http://x.example/c",
     }
+
+
+def _stamp(minute: int) -> str:
+    return stamp_of(datetime(2026, 9, 1, 10, minute, tzinfo=UTC), uuid.UUID(int=minute))
 
 
 @pytest.fixture(scope="module")

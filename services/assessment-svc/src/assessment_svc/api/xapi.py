@@ -22,7 +22,7 @@ from assessment_svc.adapters import keyring as keys
 from assessment_svc.api import xapi_alternate, xapi_documents
 from assessment_svc.api import xapi_requests as requests
 from assessment_svc.api.lrs_auth import Client, LrsSettings
-from assessment_svc.commands import admission
+from assessment_svc.commands import admission, statement_store
 from assessment_svc.domain import xapi, xapi_activities
 from assessment_svc.domain.xapi_attachments import Part
 from assessment_svc.queries import statements as reads
@@ -81,7 +81,7 @@ async def _store(
     parts: dict[str, Part],
 ) -> list[str]:
     runtime = _runtime(request)
-    lrs = admission.Lrs(
+    lrs = statement_store.Lrs(
         keyring=keys.keyring(runtime),
         keystore=keys.keystore(runtime),
         source=runtime.source,
@@ -92,10 +92,12 @@ async def _store(
         },
     )
     try:
-        return await admission.store_statements(runtime.pool, statements, lrs, ids=ids, parts=parts)
+        return await statement_store.store_statements(
+            runtime.pool, statements, lrs, ids=ids, parts=parts
+        )
     except admission.Conflict as exc:
         raise Problem(409, str(exc), slug="statement-conflict") from exc
-    except admission.InvalidVoid as exc:
+    except statement_store.InvalidVoid as exc:
         raise Problem(400, str(exc), slug="invalid-statement", field="object.id") from exc
 
 

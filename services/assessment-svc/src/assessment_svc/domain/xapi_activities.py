@@ -1,20 +1,22 @@
 """Canonical Activity definitions (xAPI 1.0.3 Data 2.4.4.1, Comm 2.5).
 
-The LRS keeps, per district, the latest definition each statement gave of an
-activity: a district's own clients are the authority for its activities. A newer
-definition replaces each property it states and adds languages to language maps,
+The LRS keeps, per district, the latest definition statements gave of an
+activity: a district's own clients are the authority for its activities. A later
+statement's definition replaces each property it states and adds languages to maps,
 so a French name sent later does not erase the English one (extensions alike).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
 
 from assessment_svc.domain.xapi_models import Activity, Statement, SubStatement
 
 MERGED = ("name", "description", "extensions")  # maps: a newer key adds, not replaces
-K = TypeVar("K")
 
 
 def definitions(statement: Statement) -> dict[str, dict[str, Any]]:
@@ -46,14 +48,59 @@ def merged(known: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]
     return out
 
 
-def folded(
-    known: Mapping[K, dict[str, Any]], given: Iterable[tuple[K, dict[str, Any]]]
-) -> dict[K, dict[str, Any]]:
-    """The canonical definitions after applying, in log order, what statements gave."""
-    out = dict(known)
-    for activity, definition in given:
-        out[activity] = merged(out.get(activity, {}), definition)
+# Each property (and each language of a map) remembers the stamp of the statement
+# that gave it: [stamp, value]. Joining keeps the later stamp, so the result is the
+# same whatever order the partitions arrive in, live or on replay.
+Stamped = dict[str, Any]
+
+
+def stamp_of(stored: datetime, statement_id: UUID) -> str:
+    """A total order on statements: when the LRS stored them, then their id."""
+    return f"{stored.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%f')}|{statement_id}"
+
+
+def stamped(definition: Mapping[str, Any], stamp: str) -> Stamped:
+    return {
+        key: {sub: [stamp, v] for sub, v in value.items()}
+        if key in MERGED and isinstance(value, dict)
+        else [stamp, value]
+        for key, value in definition.items()
+    }
+
+
+def joined(a: Stamped, b: Stamped) -> Stamped:
+    """The later of each property (each language), from either side."""
+    out = dict(a)
+    for key, value in b.items():
+        mine = out.get(key)
+        if isinstance(mine, dict) and isinstance(value, dict):
+            out[key] = {sub: _later(mine.get(sub), v) for sub, v in value.items()} | {
+                sub: v for sub, v in mine.items() if sub not in value
+            }
+        elif mine is None or _latest(value) > _latest(mine):
+            out[key] = value
     return out
+
+
+def definition_of(state: Stamped) -> dict[str, Any]:
+    return {
+        key: {sub: v[1] for sub, v in value.items()} if isinstance(value, dict) else value[1]
+        for key, value in state.items()
+    }
+
+
+def _later(a: list[Any] | None, b: list[Any]) -> list[Any]:
+    return b if a is None or _order(b) > _order(a) else a
+
+
+def _order(leaf: list[Any]) -> tuple[str, str]:
+    return leaf[0], json.dumps(leaf[1], sort_keys=True)  # equal stamps: still one answer
+
+
+def _latest(value: Any) -> tuple[str, str]:
+    if isinstance(value, dict):
+        return max((_order(v) for v in value.values()), default=("", ""))
+    return _order(value)
 
 
 def activity_object(activity: str, definition: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
 
 import asyncpg
 
@@ -43,7 +42,12 @@ class StatementsProjection:
         await _define(
             conn,
             [
-                ((d.envelope.districtid or "", a), definition)
+                (
+                    (d.envelope.districtid or "", a),
+                    xapi_activities.stamped(
+                        definition, xapi_activities.stamp_of(e.stored, e.statement_id)
+                    ),
+                )
                 for d, e in rows
                 if isinstance(e, StatementStored)
                 for a, definition in e.definitions.items()
@@ -111,25 +115,35 @@ class StatementsProjection:
 
 
 async def _define(
-    conn: asyncpg.Connection, given: list[tuple[tuple[str, str], dict[str, Any]]]
+    conn: asyncpg.Connection, given: list[tuple[tuple[str, str], xapi_activities.Stamped]]
 ) -> None:
     if not given:
         return
     keys = sorted({k for k, _ in given})
-    known = {
-        (r["district_id"], r["activity_id"]): json.loads(r["definition"])
+    state = {
+        (r["district_id"], r["activity_id"]): json.loads(r["stamps"])
         for r in await conn.fetch(
-            """SELECT district_id, activity_id, definition FROM xapi_activities
+            """SELECT district_id, activity_id, stamps FROM xapi_activities
                 WHERE (district_id, activity_id) IN
                       (SELECT * FROM unnest($1::text[], $2::text[]))""",
             [d for d, _ in keys],
             [a for _, a in keys],
         )
     }
-    canonical = xapi_activities.folded(known, given)
+    for key, stamps in given:
+        state[key] = xapi_activities.joined(state.get(key, {}), stamps)
     await conn.executemany(
-        """INSERT INTO xapi_activities (district_id, activity_id, definition)
-           VALUES ($1, $2, $3::jsonb)
-           ON CONFLICT (district_id, activity_id) DO UPDATE SET definition = excluded.definition""",
-        [(d, a, json.dumps(canonical[(d, a)], sort_keys=True)) for d, a in keys],
+        """INSERT INTO xapi_activities (district_id, activity_id, definition, stamps)
+           VALUES ($1, $2, $3::jsonb, $4::jsonb)
+           ON CONFLICT (district_id, activity_id)
+           DO UPDATE SET definition = excluded.definition, stamps = excluded.stamps""",
+        [
+            (
+                d,
+                a,
+                json.dumps(xapi_activities.definition_of(state[(d, a)]), sort_keys=True),
+                json.dumps(state[(d, a)], sort_keys=True),
+            )
+            for d, a in keys
+        ],
     )

@@ -24,7 +24,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from pydantic import ValidationError
 
 from assessment_svc.adapters.keyring import Keys
-from assessment_svc.commands import admission, ingestion
+from assessment_svc.commands import admission, ingestion, statement_store
 from assessment_svc.domain import producers, standards, xapi, xapi_attachments
 from assessment_svc.domain.evidence import Invalid
 from assessment_svc.domain.submission import Submission
@@ -92,7 +92,7 @@ async def admit_record(
             # A record carries no parts: every attachment must point at its content.
             xapi_attachments.match(statements, {})
             ids = [s.id or str(uuid.uuid4()) for s in statements]
-            lrs = admission.Lrs(
+            lrs = statement_store.Lrs(
                 keyring=keys.keyring,
                 keystore=keys.keystore,
                 source=source,
@@ -102,7 +102,7 @@ async def admit_record(
                     "account": {"homePage": "urn:pathwise:lrs", "name": "kafka"},
                 },
             )
-            await admission.store_statements_in(conn, statements, lrs, ids=ids)
+            await statement_store.store_statements_in(conn, statements, lrs, ids=ids)
             return len(statements)
         if content_type == ONEROSTER:
             sourced_id = (
@@ -123,7 +123,7 @@ async def admit_record(
         raise Refused(f"{field}: {first['msg']}") from exc
     except xapi.StatementError as exc:
         raise Refused(str(exc)) from exc
-    except (Invalid, admission.Conflict, admission.InvalidVoid) as exc:
+    except (Invalid, admission.Conflict, statement_store.InvalidVoid) as exc:
         raise Refused(str(exc)) from exc
 
 
