@@ -1,7 +1,8 @@
-"""School calendars and inactivity by the clock: pure date arithmetic, no I/O."""
+"""School calendars and inactivity by the clock: pure date arithmetic (and the settings)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -19,6 +20,7 @@ from path_svc.domain.school_calendar import (
     school_days_between,
 )
 from path_svc.domain.support import Support
+from path_svc.settings import CalendarSettings
 
 pytestmark = pytest.mark.unit
 
@@ -110,3 +112,21 @@ def test_a_student_who_stops_is_inactive_once_the_window_passes_them() -> None:
     assert support.school_day_ended(steps, window, 10, at) == []  # one open episode
     [closed] = support.evidence("3.OA.A.2", 0.3, True, at + timedelta(hours=9))
     assert closed.resolved and closed.reason == "inactive" and closed.episode == 1
+
+
+def test_settings_give_every_district_a_calendar() -> None:
+    doc = {"d2": {"timezone": "America/Chicago", "holidays": ["2026-11-26"]}}
+    cals = CalendarSettings(
+        PATH_INACTIVE_SCHOOL_DAYS=7, PATH_SCHOOL_CALENDARS=json.dumps(doc)
+    ).calendars()
+    assert cals.of("d1") == SchoolCalendar(inactive_after=7)
+    assert cals.of("d2").inactive_after == 7 and date(2026, 11, 26) in cals.of("d2").holidays
+    assert day_end(cals.of("d2"), FRI) == datetime(2026, 12, 19, 6, tzinfo=UTC)  # CST
+    assert CalendarSettings().calendars() == Calendars()
+    for bad, message in [
+        ({"d2": {"timezone": "Mars/Olympus"}}, "unknown timezone"),
+        ({"d2": {"holidays": ["not a date"]}}, "PATH_SCHOOL_CALENDARS\\['d2'\\]"),
+        (["d2"], "must map district ids"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            CalendarSettings(PATH_SCHOOL_CALENDARS=json.dumps(bad)).calendars()

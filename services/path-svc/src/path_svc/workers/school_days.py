@@ -42,11 +42,16 @@ async def tick(runtime: Runtime, now: datetime, calendars: Calendars) -> int:
             event_id = derive_event_id("school-day", district, day.isoformat())
             if await conn.fetchval(_APPLIED, event_id):
                 continue  # ticked and applied already: do not re-publish it every hour
+            try:
+                since = idle_since(cal, day)
+            except ValueError:  # too few school days in a year: one district's calendar
+                log.exception("no idle window", extra={"district": district})
+                continue
             event = SchoolDayEnded(
                 student_id=f"district:{district}",
                 day=day,
                 inactive_after=cal.inactive_after,
-                idle_since=idle_since(cal, day),
+                idle_since=since,
             )
             envelope = Envelope.wrap(
                 event,
