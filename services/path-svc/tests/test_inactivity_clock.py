@@ -203,9 +203,15 @@ async def test_a_student_who_stops_is_flagged_after_n_school_days_and_replays_th
         await live.publish([wrap(gone, PATH_STARTS + timedelta(hours=1))])
         opened: dict[date, list[SupportNeeded]] = {}
         for day in SCHOOL_DAYS:
-            if day == date(2026, 9, 17):  # the student is back, on the first flagged step
-                back = opened[date(2026, 9, 16)][0].competency_id
-                await live.publish([evidence("s-idle", back, datetime(2026, 9, 17, 9, tzinfo=UTC))])
+            if day == date(2026, 9, 17):  # the student is back, on every flagged step
+                back = datetime(2026, 9, 17, 9, tzinfo=UTC)
+                flagged = [e.competency_id for e in opened[date(2026, 9, 16)]]
+                await live.publish(
+                    [
+                        evidence("s-idle", c, back + timedelta(minutes=i))
+                        for i, c in enumerate(flagged)
+                    ]
+                )
             before = len(live.events())
             assert await live.day_ends(day) == 2  # d1 and d2 (its default calendar) tick
             new = live.events()[before:]
@@ -233,10 +239,10 @@ async def test_a_student_who_stops_is_flagged_after_n_school_days_and_replays_th
     assert [t.day for t in ticks] == SCHOOL_DAYS
     assert ticks[3].inactive_after == 3 and ticks[3].idle_since == datetime(2026, 9, 11, tzinfo=UTC)
     resolved = [e for e in events if isinstance(e, SupportResolved)]
-    assert [(e.student_id, e.reason, e.episode) for e in resolved][:1] == [
-        ("s-idle", "inactive", 1)
-    ]
-    assert resolved[0].competency_id == opened[date(2026, 9, 16)][0].competency_id
+    assert len(opened[date(2026, 9, 16)]) == 3  # one alert per step of the fresh path
+    assert {(e.student_id, e.competency_id, e.reason, e.episode) for e in resolved} == {
+        (e.student_id, e.competency_id, e.reason, e.episode) for e in opened[date(2026, 9, 16)]
+    }
     assert again == 0  # Thursday's tick is on the log and applied: not queued again
     assert not [r for r in live_tables["planners"] if r[1] == "s-gone"]
 
