@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from pathwise_contracts.events.base import EncryptedValue, Event
 from pathwise_contracts.topics import PATH_EVENTS
@@ -216,3 +217,45 @@ class GroupsSuggested(Event):
     section_id: str = Field(min_length=1, description="The class section.")
     week: str = Field(pattern=r"^[0-9]{4}-W[0-9]{2}$", description="ISO week, e.g. '2025-W07'.")
     groups: list[SuggestedGroup] = Field(description="The suggested groups.")
+
+
+class SchoolDayEnded(Event):
+    """A school day of a district ended: the district's clock, on the log.
+
+    Inactivity is judged from this event's fields, never from the wall clock,
+    so a replay judges it the same. ``student_id`` carries the partition key
+    ``district:<id>``; the id derives from (district, day), so a second replica
+    or a restart never ticks twice.
+    """
+
+    type = "org.pathwise.path.SchoolDayEnded.v1"
+    topic = PATH_EVENTS.name
+
+    day: date = Field(description="The school day that ended, in the district's time zone.")
+    inactive_after: int = Field(
+        ge=1, description="School days without evidence after which a step counts as inactive."
+    )
+    idle_since: AwareDatetime = Field(
+        description="Start of the first of those school days: a step on the path with no "
+        "evidence since before it is inactive."
+    )
+
+
+class InactivityCheckDue(Event):
+    """A district's school day ended and this student may have been idle.
+
+    path-svc derives it from ``SchoolDayEnded`` onto the student's own partition,
+    so the judgment sits in order among the student's other facts.
+    """
+
+    type = "org.pathwise.path.InactivityCheckDue.v1"
+    topic = PATH_EVENTS.name
+
+    day: date = Field(description="The school day that ended, in the district's time zone.")
+    inactive_after: int = Field(
+        ge=1, description="School days without evidence after which a step counts as inactive."
+    )
+    idle_since: AwareDatetime = Field(
+        description="A step on the path with no evidence since before this is inactive."
+    )
+    cause_event_id: UUID = Field(description="Id of the SchoolDayEnded it was derived from.")

@@ -11,6 +11,7 @@ from path_svc.api.portal import router as portal_reads
 from path_svc.api.publishing import router as publishing
 from path_svc.api.steering import router as steering
 from path_svc.projections import IntakeProjection, PlanningProjection
+from path_svc.workers.school_days import start_school_days
 from path_svc.workers.weekly_groups import start_weekly_groups
 from pathwise_runtime.service import ServiceSpec
 
@@ -32,5 +33,5 @@ SPEC = ServiceSpec(
         PlanningProjection(source=rt.source),
     ],
     configure_api=_configure,
-    workers=[start_weekly_groups],
+    workers=[start_weekly_groups, start_school_days],
 )

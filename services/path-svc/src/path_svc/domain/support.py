@@ -12,7 +12,10 @@ students' partitions, whose interleaving differs between live and replay):
 * **inactive** — a step has been on the path for ``INACTIVE_AFTER`` without any
   evidence on it, as seen when a later fact of the same student arrives (a
   result on another competency, a profile change, a teacher's override or a
-  choice); a student with no later fact at all is not judged.
+  choice); or a step has gone a district's ``inactive_after`` school days
+  without evidence, as judged when that district's school day ends (the
+  clock's tick reaches the student's partition as ``InactivityCheckDue``,
+  carrying the start of the idle window: see ``domain.school_calendar``).
 
 At most one alert is open per competency: a new condition while one is open
 does not raise another. Each alert opens an *episode* (1, 2, ...) per student
@@ -161,6 +164,29 @@ class Support:
                 detail = f"no evidence on {code} for {idle.days} days while it is on the path"
                 p = w.recent[-1] if w.recent else 0.0
                 out.append(self._open(code, w, "inactive", p, detail, at))
+        return out
+
+    def idle(self, steps: Collection[str], before: datetime) -> list[str]:
+        """Steps with no alert open and no evidence (or path start) since before ``before``."""
+        return [
+            code
+            for code in sorted(steps)
+            if (w := self.watches.get(code)) is not None
+            and w.since is not None
+            and w.open is None
+            and w.since < before
+        ]
+
+    def school_day_ended(
+        self, steps: Collection[str], before: datetime, school_days: int, at: datetime
+    ) -> list[Alert]:
+        """A school day ended at ``at``: steps idle since before ``before`` become inactive."""
+        out: list[Alert] = []
+        for code in self.idle(steps, before):
+            w = self.watches[code]
+            detail = f"no evidence on {code} for {school_days} school days while it is on the path"
+            p = w.recent[-1] if w.recent else 0.0
+            out.append(self._open(code, w, "inactive", p, detail, at))
         return out
 
     @staticmethod

@@ -9,6 +9,13 @@ not read the assessment and profile topics itself. Its own outputs
 (``PathReplanned``, ``SupportNeeded``, ``SupportResolved``) come back on the
 same topic and are ignored. Support alerts are judged per student from that
 student's facts and their event times only (``domain.support``).
+
+The clock is a fact on the log too: ``SchoolDayEnded`` (one per district and
+school day, on the district's own key) is fanned out as ``InactivityCheckDue``
+to the district's students who look idle, and each check is judged on the
+student's partition, in order among their facts, from the dates it carries.
+The fan-out only reads: who looks idle may differ on replay, where rows are
+rebuilt from the checks already on the log, so the tables do not.
 """
 
 from __future__ import annotations
@@ -32,9 +39,11 @@ from pathwise_contracts import (
     PATH_EVENTS,
     Envelope,
     Event,
+    InactivityCheckDue,
     LearnerProfileChanged,
     MasteryUpdated,
     PathReplanned,
+    SchoolDayEnded,
     StepChosen,
     StepOverridden,
     SupportNeeded,
@@ -42,7 +51,7 @@ from pathwise_contracts import (
 )
 from pathwise_runtime.projection import Delivered, derive
 
-INPUTS = (MasteryUpdated, LearnerProfileChanged, StepOverridden, StepChosen)
+INPUTS = (MasteryUpdated, LearnerProfileChanged, StepOverridden, StepChosen, InactivityCheckDue)
 
 
 class PlanningProjection:
@@ -58,8 +67,13 @@ class PlanningProjection:
 
     async def apply(self, conn: asyncpg.Connection, batch: Sequence[Delivered]) -> list[Envelope]:
         items = [d for d in batch if isinstance(d.event, INPUTS)]
-        if not items:
-            return []
+        emitted = await self._students(conn, items) if items else []
+        for d in batch:  # after the students' facts, so the fan-out sees this batch's
+            if isinstance(d.event, SchoolDayEnded):
+                emitted += await self._fan_out(conn, d.event, d.envelope)
+        return emitted
+
+    async def _students(self, conn: asyncpg.Connection, items: list[Delivered]) -> list[Envelope]:
         gone = await erasure.guard(conn, (erasure.of(d.envelope) for d in items))
         items = [d for d in items if erasure.of(d.envelope) not in gone]
         planners = await _load(conn, sorted({erasure.of(d.envelope) for d in items}))
@@ -69,10 +83,18 @@ class PlanningProjection:
         for d in items:  # log order: one student's facts in the order they happened
             key = erasure.of(d.envelope)
             student = key[1]
+            if isinstance(d.event, InactivityCheckDue) and key not in planners:
+                continue  # the clock alone never makes a student
             planner = planners.setdefault(key, Planner())
             before = [s.competency_id for s in planner.steps]
-            alerts = self._evidence(planner, d.event, before, d.envelope.time)
-            alerts += planner.support.elapsed(before, d.envelope.time)
+            if isinstance(d.event, InactivityCheckDue):  # the clock: school days only
+                e = d.event
+                alerts = planner.support.school_day_ended(
+                    before, e.idle_since, e.inactive_after, d.envelope.time
+                )
+            else:
+                alerts = self._evidence(planner, d.event, before, d.envelope.time)
+                alerts += planner.support.elapsed(before, d.envelope.time)
             replan = self._decide(planner, d.event, d.envelope)
             touched[key] = d.envelope.time
             if replan is not None:
@@ -83,6 +105,30 @@ class PlanningProjection:
             emitted += [self._alert(student, a, d.envelope) for a in alerts]
         await _store(conn, planners, touched, history)
         return emitted
+
+    async def _fan_out(
+        self, conn: asyncpg.Connection, day: SchoolDayEnded, tick: Envelope
+    ) -> list[Envelope]:
+        """Checks for the tick's district's students who look idle (see the module doc)."""
+        out: list[Envelope] = []
+        rows = conn.cursor(
+            """SELECT student_id, state::text AS state FROM planners
+                WHERE district_id = $1 ORDER BY student_id""",
+            tick.districtid,
+        )
+        async for r in rows:
+            planner = Planner.from_json(json.loads(r["state"]))
+            if not planner.support.idle([s.competency_id for s in planner.steps], day.idle_since):
+                continue
+            check = InactivityCheckDue(
+                student_id=r["student_id"],
+                day=day.day,
+                inactive_after=day.inactive_after,
+                idle_since=day.idle_since,
+                cause_event_id=tick.id,
+            )
+            out.append(derive(check, tick, source=self.source, parts=[r["student_id"]]))
+        return out
 
     def _evidence(
         self, planner: Planner, event: Event, steps: list[str], at: datetime
