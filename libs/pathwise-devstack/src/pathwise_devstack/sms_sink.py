@@ -27,6 +27,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from html import escape
@@ -103,6 +104,7 @@ class SmsSink(Sink):
         signature_secret: str | None = None,
         signature_method: str = "sha256",
         latency_s: float = 0.0,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         if signature_method not in VONAGE_METHODS:
             raise ValueError(f"signature_method must be one of {', '.join(VONAGE_METHODS)}")
@@ -117,6 +119,8 @@ class SmsSink(Sink):
         # Time between recording a message and answering, like a provider's round trip: a
         # sender killed in that window sent a text it never heard back about.
         self.latency_s = latency_s
+        # When a message is recorded as created; a test moving its sender's clock moves this.
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.app = self._build()
         self._http = HttpThread(self.app, self.host, self.port, "SMS sink")
 
@@ -249,7 +253,7 @@ class SmsSink(Sink):
             "status": "queued",
             "status_callback": status_callback,
             "client_ref": client_ref,
-            "date_created": datetime.now(UTC).isoformat(),
+            "date_created": self.clock().isoformat(),
         }
         self._records.append(record)
         return record
