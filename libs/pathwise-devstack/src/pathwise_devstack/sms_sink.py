@@ -128,6 +128,11 @@ class SmsSink(Sink):
     def url(self) -> str:
         return self._http.url
 
+    @property
+    def busy(self) -> bool:
+        """Still serving a request: what a sender sent before it died may yet be recorded."""
+        return self._http.busy
+
     def _authorised(self, request: Request, sid: str) -> bool:
         header = request.headers.get("authorization", "")
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
