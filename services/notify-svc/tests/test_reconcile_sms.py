@@ -26,16 +26,21 @@ import pytest
 
 from notify_svc.adapters.clock import ManualClock
 from notify_svc.adapters.sms import (
+    Accepted,
+    FakeSms,
+    Sms,
+    SmsFailed,
     SmsProvider,
     TwilioCredentials,
     TwilioSms,
     VonageCredentials,
     VonageSms,
 )
+from notify_svc.commands import unknowns
 from notify_svc.projections import PlanningProjection
 from notify_svc.settings import NotifySettings
 from notify_svc.workers.sender import Sender
-from pathwise_contracts import Channel, Envelope, GuardianLinked
+from pathwise_contracts import Channel, Envelope, GuardianLinked, NotificationFailed
 from pathwise_devstack.ports import free_port
 from pathwise_devstack.sms_sink import SmsSink
 from pathwise_runtime.applier import BatchApplier
@@ -206,3 +211,57 @@ async def test_every_family_gets_one_text_whatever_the_network_does(
         f"\n{provider}: {len(faults)} texts, faults {dict(met)}: "
         f"{duplicates} duplicates, {lost} lost, {rounds} rounds"
     )
+
+
+class Unreachable(FakeSms):
+    """A provider that takes texts but cannot be asked about them."""
+
+    async def lookup(self, sms: Sms, since: datetime) -> list[Accepted]:
+        raise SmsFailed("lookup failed (ConnectError)", permanent=False)
+
+
+async def test_an_unknown_text_is_settled_by_a_report_or_failed_at_the_deadline(
+    pool: tuple[str, asyncpg.Pool], kafka_bootstrap: str, log: Any, support: ModuleType
+) -> None:
+    dsn, db = pool
+    await _plan(db, kafka_bootstrap, log, support, 2)
+    clock = ManualClock(datetime.now(UTC))
+    settings = NotifySettings(coalesce_window_s=0, smtp_port=1, reconcile_give_up_s=600)
+    sender = Sender(
+        db,
+        dsn,
+        settings=settings,
+        keyring=support.KEYRING,
+        source=SOURCE,
+        sms=Unreachable(),
+        unsubscribe_key=b"u" * 32,
+        clock=clock,
+    )
+    await sender.run_once()
+    await db.execute("UPDATE deliveries SET state = 'sending'")  # then the sender died
+    await sender.recover(older_than=timedelta(0))
+    reported, silent = [
+        str(n) for n in await db.fetchval("SELECT array_agg(message_ref) FROM deliveries")
+    ]
+
+    # A delivery report naming one's reference settles it at once.
+    assert await unknowns.settle_reported(db, reported, "SM-late", SOURCE)
+    assert not await unknowns.settle_reported(db, reported, "SM-late", SOURCE)  # once
+
+    clock.advance(timedelta(seconds=599))
+    assert await sender.reconcile_once() == Counter({"wait": 1})
+    clock.advance(timedelta(seconds=1))
+    assert await sender.reconcile_once() == Counter({"give_up": 1})
+    rows = {
+        str(r["message_ref"]): (r["state"], r["provider_id"], r["last_error"])
+        for r in await db.fetch(
+            "SELECT message_ref, state, provider_id, last_error FROM deliveries"
+        )
+    }
+    assert rows[reported][:2] == ("sent", "SM-late")
+    assert rows[silent][0] == "dead" and "could not be asked" in rows[silent][2]
+    payloads = await db.fetch("SELECT payload FROM pathwise_outbox ORDER BY seq")
+    events = [Envelope.from_bytes(bytes(p["payload"])).event() for p in payloads]
+    failed = [e for e in events if isinstance(e, NotificationFailed)]
+    assert [(str(e.notification_id), e.final) for e in failed][-1] == (silent, True)
+    assert await sender.reconcile_once() == Counter()  # nothing left to settle
