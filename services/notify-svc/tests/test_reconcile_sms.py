@@ -36,7 +36,7 @@ from notify_svc.adapters.sms import (
     VonageCredentials,
     VonageSms,
 )
-from notify_svc.commands import unknowns
+from notify_svc.commands import deliveries, unknowns
 from notify_svc.projections import PlanningProjection
 from notify_svc.settings import NotifySettings
 from notify_svc.workers.sender import Sender
@@ -247,6 +247,12 @@ async def test_an_unknown_text_is_settled_by_a_report_or_failed_at_the_deadline(
     # A delivery report naming one's reference settles it at once.
     assert await unknowns.settle_reported(db, reported, "SM-late", SOURCE)
     assert not await unknowns.settle_reported(db, reported, "SM-late", SOURCE)  # once
+    # A text matched by a lookup is never taken from the notification that records it.
+    (other,) = await unknowns.pending(db, 10, silent)
+    taken = await deliveries.record_sent(
+        db, other.targets, "sms.x", SOURCE, provider_id="SM-late", unclaimed=True
+    )
+    assert not taken
 
     clock.advance(timedelta(seconds=599))
     assert await sender.reconcile_once() == Counter({"wait": 1})

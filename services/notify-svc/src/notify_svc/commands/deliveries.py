@@ -79,11 +79,15 @@ async def record_sent(
     source: str,
     *,
     provider_id: str | None = None,
-) -> None:
+    unclaimed: bool = False,
+) -> bool:
     """The server took the mail (one, or a digest of several): table and log, together.
 
     A row already closed as 'unknown' is corrected to 'sent' too: the truth
     arrived late, and the log's later event supersedes the earlier guess.
+    ``unclaimed``: only if no other notification records this provider id (a
+    lookup that matched a message by its text must not take another's); False
+    when one does.
     """
     many = targets if isinstance(targets, list) else [targets]
     envelopes = [
@@ -95,19 +99,28 @@ async def record_sent(
         )
         for t in many
     ]
+    ids = [uuid.UUID(t.notification_id) for t in many]
     async with pool.acquire() as conn, conn.transaction():
         if provider_id is not None:
             await sms_reports.lock_provider_message(conn, provider_id)
+            if unclaimed and await conn.fetchval(
+                """SELECT count(*) FROM deliveries
+                    WHERE provider_id = $1 AND NOT notification_id = ANY($2::uuid[])""",
+                provider_id,
+                ids,
+            ):
+                return False
         await conn.execute(
             """UPDATE deliveries SET state = 'sent', last_error = NULL, updated_at = now(),
                                      provider_id = coalesce($2, provider_id)
                 WHERE notification_id = ANY($1::uuid[]) AND state IN ('sending', 'unknown')""",
-            [uuid.UUID(t.notification_id) for t in many],
+            ids,
             provider_id,
         )
         if provider_id is not None:
             envelopes += await sms_reports.reports_so_far(conn, provider_id, many, source)
         await outbox.add_events(conn, envelopes)
+    return True
 
 
 async def record_failed(

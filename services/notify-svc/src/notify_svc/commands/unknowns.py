@@ -82,26 +82,36 @@ async def record_unknown(
         )
 
 
+# A page of messages (by reference, after ``$3``), each with all its unknown rows, so
+# a digest is never split across pages.
 _PENDING = """
+    WITH refs AS (
+        SELECT DISTINCT coalesce(message_ref, notification_id) AS ref FROM deliveries
+         WHERE state = 'unknown'
+           AND ($2::uuid IS NULL OR coalesce(message_ref, notification_id) = $2)
+           AND ($3::uuid IS NULL OR coalesce(message_ref, notification_id) > $3)
+         ORDER BY 1
+         LIMIT $1)
     SELECT d.notification_id, d.student_id, d.district_id, d.guardian_id, d.channel,
            d.cause_event_id, d.attempts, d.template, d.sending_at, d.resends,
-           coalesce(d.unknown_since, d.updated_at) AS unknown_since,
-           coalesce(d.message_ref, d.notification_id) AS ref,
+           coalesce(d.unknown_since, d.updated_at) AS unknown_since, refs.ref,
            (SELECT n.audience FROM notifications n
              WHERE n.notification_id = d.notification_id
                AND n.district_id = d.district_id) AS audience
-      FROM deliveries d
+      FROM refs JOIN deliveries d ON coalesce(d.message_ref, d.notification_id) = refs.ref
      WHERE d.state = 'unknown'
-       AND ($2::uuid IS NULL OR coalesce(d.message_ref, d.notification_id) = $2)
-     ORDER BY coalesce(d.unknown_since, d.updated_at), d.notification_id
-     LIMIT $1
+     ORDER BY refs.ref, d.notification_id
 """
 
 
-async def pending(pool: asyncpg.Pool, limit: int, ref: str | None = None) -> list[Unknown]:
-    """Unknown messages (or the one ``ref`` names), oldest first; a digest's rows come
-    together as one message."""
-    rows = await pool.fetch(_PENDING, limit, uuid.UUID(ref) if ref else None)
+async def pending(
+    pool: asyncpg.Pool, limit: int, ref: str | None = None, *, after: str | None = None
+) -> list[Unknown]:
+    """Up to ``limit`` unknown messages by reference (after ``after``), or the one
+    ``ref`` names; a digest's rows come together as one message."""
+    rows = await pool.fetch(
+        _PENDING, limit, uuid.UUID(ref) if ref else None, uuid.UUID(after) if after else None
+    )
     groups: dict[str, list[asyncpg.Record]] = {}
     for r in rows:
         groups.setdefault(str(r["ref"]), []).append(r)

@@ -56,9 +56,11 @@ class _Settling(Protocol):
 
     async def _settle(self, unknown: Unknown, now: datetime) -> Action: ...
 
-    async def _ask(self, unknown: Unknown) -> tuple[Answer, str | None, str | None]: ...
+    async def _ask(self, unknown: Unknown) -> tuple[Answer, list[str], str | None]: ...
 
-    async def _ask_sms(self, unknown: Unknown) -> tuple[Answer, str | None, str | None]: ...
+    async def _ask_sms(self, unknown: Unknown) -> tuple[Answer, list[str], str | None]: ...
+
+    def _where(self, unknown: Unknown) -> dict[str, str]: ...
 
 
 class Reconciling:
@@ -81,17 +83,39 @@ class Reconciling:
         )
 
     async def reconcile_once(self: _Settling) -> Counter[str]:
-        """Settle what can be settled now; returns how many messages took each step."""
+        """Ask about every unknown message, a page at a time, a few at once (so many
+        timeouts in an outage still settle within minutes); returns each step's count."""
         now = self._clock()
         steps: Counter[str] = Counter()
-        for unknown in await unknowns.pending(self._pool, self._settings.batch_size):
-            steps[await self._settle(unknown, now)] += 1
+        limit = asyncio.Semaphore(self._settings.concurrency)
+
+        async def one(unknown: Unknown) -> None:
+            async with limit:
+                steps[await self._settle(unknown, now)] += 1
+
+        after: str | None = None
+        while page := await unknowns.pending(self._pool, self._settings.batch_size, after=after):
+            await asyncio.gather(*(one(unknown) for unknown in page))
+            after = page[-1].ref
         if steps["resend"]:
             self._wake_all()
         return steps
 
     async def _settle(self: _Settling, unknown: Unknown, now: datetime) -> Action:
-        answer, provider_id, template = await self._ask(unknown)
+        answer, found, template = await self._ask(unknown)
+        for provider_id in found:  # the first the provider has that no other row records
+            if await deliveries.record_sent(
+                self._pool,
+                unknown.targets,
+                unknown.template or template or f"{unknown.channel}.unrecorded",
+                self._source,
+                provider_id=provider_id,
+                unclaimed=True,
+            ):
+                log.info("unknown send settled: the provider has it", extra=self._where(unknown))
+                return "record_sent"
+        if found:  # every match is another notification's text
+            answer = "absent"
         action = settle(
             answer,
             since_send=now - (unknown.sending_at or unknown.unknown_since),
@@ -99,14 +123,13 @@ class Reconciling:
             resends=unknown.resends,
             policy=self._settings.reconcile,
         )
-        where = {"notification_id": unknown.ref, "channel": unknown.channel, "answer": answer}
-        if action == "record_sent":
+        where = {**self._where(unknown), "answer": answer}
+        if action == "record_sent":  # a mail the relay has (no provider id)
             await deliveries.record_sent(
                 self._pool,
                 unknown.targets,
                 unknown.template or template or f"{unknown.channel}.unrecorded",
                 self._source,
-                provider_id=provider_id,
             )
             log.info("unknown send settled: the provider has it", extra=where)
         elif action == "resend":
@@ -120,39 +143,35 @@ class Reconciling:
             log.error("unknown send failed", extra={**where, "reason": why})
         return action
 
-    async def _ask(self: _Settling, unknown: Unknown) -> tuple[Answer, str | None, str | None]:
-        """The provider's answer, the id it knows the message by, and the text's template."""
+    @staticmethod
+    def _where(unknown: Unknown) -> dict[str, str]:
+        return {"notification_id": unknown.ref, "channel": unknown.channel}
+
+    async def _ask(self: _Settling, unknown: Unknown) -> tuple[Answer, list[str], str | None]:
+        """The provider's answer, the ids of its messages that may be this one (texts),
+        and the text's template."""
         if unknown.channel == "sms":
             return await self._ask_sms(unknown)
-        return await mail.lookup(f"<{unknown.ref}@pathwise>", self._settings), None, None
+        return await mail.lookup(f"<{unknown.ref}@pathwise>", self._settings), [], None
 
-    async def _ask_sms(self: _Settling, unknown: Unknown) -> tuple[Answer, str | None, str | None]:
+    async def _ask_sms(self: _Settling, unknown: Unknown) -> tuple[Answer, list[str], str | None]:
         if self._sms is None:
-            return "unavailable", None, None
+            return "unavailable", [], None
         jobs = await claims.load(self._pool, unknown.ids, self._rules.default_time_zone)
         jobs = sorted(jobs, key=lambda j: (j.planned_at, j.target.notification_id))
         if not jobs or jobs[0].phone is None:
-            return "unavailable", None, None
+            return "unavailable", [], None
         try:  # the number and the text, to look the message up as it was sent
             number = await self._contacts.open(jobs[0].phone, jobs[0].target.district_id)
         except Exception:
-            return "unavailable", None, None
+            return "unavailable", [], None
         text = self._text_of(jobs)
         sms = Sms(to=number, body=text.text, reference=unknown.ref)
         try:
             found = await self._sms.lookup(sms, unknown.sending_at or unknown.unknown_since)
         except SmsFailed:
-            return "unavailable", None, text.template
-        for accepted in found:  # Twilio matches by text: skip one another row already has
-            taken = await self._pool.fetchval(
-                """SELECT count(*) FROM deliveries
-                    WHERE provider_id = $1 AND NOT notification_id = ANY($2::uuid[])""",
-                accepted.provider_id,
-                unknown.ids,
-            )
-            if not taken:
-                return "found", accepted.provider_id, text.template
-        return "absent", None, text.template
+            return "unavailable", [], text.template
+        return ("found" if found else "absent"), [a.provider_id for a in found], text.template
 
     async def _reconcile_loop(self: _Settling) -> None:
         """Every NOTIFY_RECONCILE_INTERVAL_S until stopped; a failed round is only logged."""
