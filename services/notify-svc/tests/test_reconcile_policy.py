@@ -50,5 +50,12 @@ def test_nothing_is_resent_after_the_deadline() -> None:
 @pytest.mark.parametrize("answer", ["absent", "unavailable", "no_lookup"])
 def test_every_reason_is_plain_words_without_an_address(answer: Answer) -> None:
     for action in ("resend", "give_up"):
-        text = reason(action, answer)  # type: ignore[arg-type]
-        assert text.startswith("outcome unknown") and "@" not in text
+        for resends in (0, 1):
+            text = reason(action, answer, resends)  # type: ignore[arg-type]
+            assert text.startswith("outcome unknown") and "@" not in text
+
+
+def test_a_give_up_says_whether_it_was_sent_again() -> None:
+    assert "after it was sent again" in reason("give_up", "absent", 1)
+    assert "time ran out" in reason("give_up", "absent", 0)
+    assert "could not be asked" in reason("give_up", "unavailable", 1)

@@ -56,14 +56,14 @@ def settle(
     return "give_up" if overdue else "wait"
 
 
-def reason(action: Action, answer: Answer) -> str:
+def reason(action: Action, answer: Answer, resends: int = 0) -> str:
     """The log's words for a settled delivery (never a recipient's address)."""
     if action == "resend":
         if answer == "no_lookup":
             return "outcome unknown; sent again with the same Message-ID (de-duplicated)"
         return "outcome unknown; the provider never got it; sent again"
+    if answer in ("absent", "no_lookup") and resends:
+        return "outcome unknown; still not settled after it was sent again; not resent"
     if answer == "absent":
-        return "outcome unknown; the provider never got it, and it was already sent again"
-    if answer == "no_lookup":
-        return "outcome unknown; already sent again once; not sent a third time"
+        return "outcome unknown; the provider does not have it and time ran out; not resent"
     return "outcome unknown; the provider could not be asked in time; not resent"

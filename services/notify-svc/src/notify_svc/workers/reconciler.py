@@ -133,12 +133,11 @@ class Reconciling:
             )
             log.info("unknown send settled: the provider has it", extra=where)
         elif action == "resend":
-            await unknowns.resend(
-                self._pool, unknown, reason(action, answer), self._source, now=now
-            )
+            why = reason(action, answer, unknown.resends)
+            await unknowns.resend(self._pool, unknown, why, self._source, now=now)
             log.warning("unknown send settled: sending it again", extra=where)
         elif action == "give_up":
-            why = reason(action, answer)
+            why = reason(action, answer, unknown.resends)
             await unknowns.give_up(self._pool, unknown, why, self._source, now=now)
             log.error("unknown send failed", extra={**where, "reason": why})
         return action
