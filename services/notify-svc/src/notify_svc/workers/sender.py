@@ -4,6 +4,7 @@ It wakes when the planning projection announces new rows (LISTEN/NOTIFY) and
 polls as a fallback, claims work by committing 'sending' first, sends, then
 records the outcome and its event together. Sending lives here rather than in
 a projection because a projection must be replayable; a mail cannot be unsent.
+A send that got no answer is 'unknown'; ``workers.reconciler`` settles it.
 
 Before sending, each message meets the rules (``rules.json``) and the
 guardian's schedule at the sender's clock: held for quiet hours, the daily
