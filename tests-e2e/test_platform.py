@@ -91,7 +91,9 @@ async def test_kill_9_mid_stream_loses_nothing_and_mails_each_family_once(
 
     # At most one email per (cause, guardian); every notification whose send a crash
     # did not interrupt arrived exactly once. An interrupted send ('sending' when the
-    # process died) is never retried: its outcome is unknown, by design.
+    # process died) is never blindly retried: minutes later the reconciler settles it
+    # with the mail sink (found: sent; never got: sent once more), so here it may still
+    # count as interrupted.
     all_mails = platform.mails()
     # Digests (path changes, weekly summaries) go out on a guardian's evening or week
     # boundary; the count below is about the immediate "competency mastered" mails.

@@ -170,7 +170,7 @@ async def test_a_new_plan_wakes_the_running_sender(
     assert len(sink.messages) == 1
 
 
-async def test_an_interrupted_send_is_closed_as_unknown_not_resent(
+async def test_an_interrupted_send_is_closed_as_unknown_then_settled_with_the_relay(
     pool: tuple[str, asyncpg.Pool],
     tmp_path: Path,
     sender: Callable[..., Sender],
@@ -190,22 +190,32 @@ async def test_an_interrupted_send_is_closed_as_unknown_not_resent(
         support.cause_id("mastered"),
     )
     with SmtpSink(tmp_path / "mailbox.jsonl") as sink:
-        worker = sender(sink.port, poll_interval_s=0.1)
+        # The relay can be asked; it never got the mail, so it is sent again, once.
+        worker = sender(
+            sink.port,
+            poll_interval_s=0.1,
+            reconcile_interval_s=0.1,
+            reconcile_grace_s=0,
+            smtp_lookup_url=f"{sink.web_url}/messages",
+        )
         await worker.start()
         try:
             state = await eventually(
-                lambda: db.fetchval("SELECT state FROM deliveries WHERE state = 'unknown'")
+                lambda: db.fetchval("SELECT state FROM deliveries WHERE state = 'sent'"),
+                timeout=60,
             )
-            await asyncio.sleep(0.3)  # a few more loops: still nothing to send
+            await asyncio.sleep(0.3)  # a few more loops: nothing more is sent
         finally:
             await worker.stop()
-        assert sink.messages == []
-    assert state == "unknown"
-    (failed,) = await outbox(db)
-    event = failed.event()
-    assert isinstance(event, NotificationFailed)
-    assert event.final and event.error == UNKNOWN_AFTER_CRASH
-    assert str(event.notification_id) == nid
+        mails = sink.messages
+    assert state == "sent"
+    assert [m["message_id"] for m in mails] == [f"<{nid}@pathwise>"]
+    events = [e.event() for e in await outbox(db)]
+    failed = [e for e in events if isinstance(e, NotificationFailed)]
+    assert [e.error for e in failed][:1] == [UNKNOWN_AFTER_CRASH]
+    assert not any(e.final for e in failed)
+    assert [str(e.notification_id) for e in failed] == [nid, nid]  # unknown, sent again
+    assert sum(type(e).__name__ == "NotificationSent" for e in events) == 1
 
 
 async def test_a_transient_failure_is_retried_later_then_given_up(

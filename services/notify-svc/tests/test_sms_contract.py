@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -140,6 +142,13 @@ async def test_the_sinks_signed_callbacks_are_accepted_by_the_webhooks(
         acted.append((number, body))
 
     monkeypatch.setattr(sms_webhooks.sms_reports, "record_provider_status", record)
+    settled: list[tuple[str, str]] = []
+
+    async def settle(_pool: Any, ref: str, provider_id: str, _source: str) -> bool:
+        settled.append((ref, provider_id))
+        return True
+
+    monkeypatch.setattr(sms_webhooks.unknowns, "settle_reported", settle)
     monkeypatch.setattr(sms_webhooks, "_act", act)
     handled: set[tuple[str, str]] = set()
 
@@ -172,14 +181,17 @@ async def test_the_sinks_signed_callbacks_are_accepted_by_the_webhooks(
     callback = NotifySettings().sms_status_url
     assert callback.startswith(public)
     assert callback.endswith("/v1/sms/vonage/status" if provider == "vonage" else "/v1/sms/status")
+    ref = str(uuid.uuid4())
     accepted = await adapter.send(
-        Sms(to="+15550123456", body="Pathwise: hi", status_callback=callback)
+        Sms(to="+15550123456", body="Pathwise: hi", status_callback=callback, reference=ref)
     )
     for _ in range(500):
         if arrived.is_set():
             break
         await asyncio.sleep(0.02)
     assert reports == [(accepted.provider_id, "delivered", provider)]
+    # The report names the message's reference (Twilio: in the signed callback URL).
+    assert settled == [(ref, accepted.provider_id)]
 
     inbound = (
         f"{public}/v1/sms/vonage/inbound" if provider == "vonage" else f"{public}/v1/sms/inbound"
@@ -201,3 +213,14 @@ async def test_the_sinks_page_lists_what_was_sent(sink: SmsSink) -> None:
         listed = (await client.get("/messages")).json()
     assert "Pathwise: &lt;b&gt;listed&lt;/b&gt;" in page and "+15550123777" in page
     assert listed[-1]["body"] == "Pathwise: <b>listed</b>"
+
+
+async def test_a_sent_message_is_found_again_by_its_reference(under: Under) -> None:
+    """What the reconciler asks after a timeout: the provider has it, or it does not."""
+    since = datetime.now(UTC)
+    sms = Sms(to="+15550123499", body=f"Pathwise: {uuid.uuid4()}", reference=str(uuid.uuid4()))
+    accepted = await under.provider.send(sms)
+    found = await under.provider.lookup(sms, since)
+    assert [a.provider_id for a in found] == [accepted.provider_id]
+    never = Sms(to="+15550123499", body="Pathwise: never sent", reference=str(uuid.uuid4()))
+    assert await under.provider.lookup(never, since) == []

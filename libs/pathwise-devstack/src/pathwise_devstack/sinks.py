@@ -81,6 +81,14 @@ class HttpThread:
                 raise RuntimeError(f"{self._what} did not start on {self.url}")
             time.sleep(0.01)
 
+    @property
+    def busy(self) -> bool:
+        """A connection or request is still being served (say, from a client killed mid-request)."""
+        server = self._server
+        return server is not None and bool(
+            server.server_state.connections or server.server_state.tasks
+        )
+
     def stop(self) -> None:
         server, self._server = self._server, None
         if server is not None:

@@ -5,7 +5,9 @@ It speaks Twilio's Messages API (form-encoded ``POST
 errors) and Vonage's SMS API (``POST /sms/json``, key and secret in the form,
 the SID and token doubling as them). Like the SMTP sink, it appends each
 accepted message as one JSON line to a file other processes read (``pathwise
-demo``, tests). ``GET /`` lists the messages.
+demo``, tests). ``GET /`` lists the messages. Sent messages can be looked up as
+at the providers: Twilio's ``GET .../Messages.json?To=`` and Vonage's Reports
+API (``GET /v2/reports/records``, with each message's ``client-ref``).
 
 It calls back as the providers do, signed as they sign: a Twilio message's
 ``StatusCallback`` gets ``delivered`` with ``X-Twilio-Signature``; a Vonage
@@ -25,7 +27,9 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from html import escape
 from pathlib import Path
 from typing import Any, Literal
@@ -100,6 +104,7 @@ class SmsSink(Sink):
         signature_secret: str | None = None,
         signature_method: str = "sha256",
         latency_s: float = 0.0,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         if signature_method not in VONAGE_METHODS:
             raise ValueError(f"signature_method must be one of {', '.join(VONAGE_METHODS)}")
@@ -114,12 +119,19 @@ class SmsSink(Sink):
         # Time between recording a message and answering, like a provider's round trip: a
         # sender killed in that window sent a text it never heard back about.
         self.latency_s = latency_s
+        # When a message is recorded as created; a test moving its sender's clock moves this.
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.app = self._build()
         self._http = HttpThread(self.app, self.host, self.port, "SMS sink")
 
     @property
     def url(self) -> str:
         return self._http.url
+
+    @property
+    def busy(self) -> bool:
+        """Still serving a request: what a sender sent before it died may yet be recorded."""
+        return self._http.busy
 
     def _authorised(self, request: Request, sid: str) -> bool:
         header = request.headers.get("authorization", "")
@@ -142,7 +154,7 @@ class SmsSink(Sink):
                 return _error(400, 21603, "A 'From' or 'MessagingServiceSid' is required.")
             if not body:
                 return _error(400, 21602, "Message body is required.")
-            record = self._keep(to, sender, body, form.get("StatusCallback"), "twilio")
+            record = self._keep(to, sender, body, form.get("StatusCallback"), "twilio", None)
             if record["status_callback"]:
                 tasks.add_task(self._report, record)
             await asyncio.sleep(self.latency_s)
@@ -159,12 +171,45 @@ class SmsSink(Sink):
                 return _vonage_error("2", "Missing to, from or text param")
             if not E164.match("+" + to):
                 return _vonage_error("3", "Invalid to param")
-            record = self._keep("+" + to, sender, text, form.get("callback"), "vonage")
+            callback, ref = form.get("callback"), form.get("client-ref")
+            record = self._keep("+" + to, sender, text, callback, "vonage", ref)
             if record["status_callback"]:
                 tasks.add_task(self._report, record)
             await asyncio.sleep(self.latency_s)
             message = {"to": to, "message-id": record["sid"], "status": "0"}
             return JSONResponse({"message-count": "1", "messages": [message]})
+
+        @app.get("/2010-04-01/Accounts/{sid}/Messages.json")
+        async def twilio_list(sid: str, request: Request, To: str = "") -> JSONResponse:
+            if not self._authorised(request, sid):
+                return _error(401, 20003, "Authenticate")
+            listed = [
+                {**m, "date_created": format_datetime(datetime.fromisoformat(m["date_created"]))}
+                for m in reversed(self.messages)
+                if m.get("provider", "twilio") == "twilio" and (not To or m["to"] == To)
+            ]
+            return JSONResponse({"messages": listed, "page": 0, "page_size": len(listed)})
+
+        @app.get("/v2/reports/records")
+        async def vonage_records(request: Request, account_id: str = "") -> JSONResponse:
+            expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+            header = request.headers.get("authorization", "")
+            if account_id != self.account_sid or not hmac.compare_digest(
+                header, f"Basic {expected}"
+            ):
+                return JSONResponse({"title": "Unauthorized"}, status_code=401)
+            records = [
+                {
+                    "message_id": m["sid"],
+                    "client_ref": m.get("client_ref"),
+                    "to": m["to"].lstrip("+"),
+                    "status": "delivered",
+                    "date_received": m["date_created"],
+                }
+                for m in self.messages
+                if m.get("provider") == "vonage"
+            ]
+            return JSONResponse({"records": records, "request_status": "SUCCESS"})
 
         @app.post("/inbound")
         async def reply(message: Reply) -> JSONResponse:
@@ -194,7 +239,13 @@ class SmsSink(Sink):
         return app
 
     def _keep(
-        self, to: str, sender: str, body: str, status_callback: str | None, provider: str
+        self,
+        to: str,
+        sender: str,
+        body: str,
+        status_callback: str | None,
+        provider: str,
+        client_ref: str | None,
     ) -> dict[str, Any]:
         """Record one accepted message in memory and in the outbox file."""
         record = {
@@ -206,7 +257,8 @@ class SmsSink(Sink):
             "body": body,
             "status": "queued",
             "status_callback": status_callback,
-            "date_created": datetime.now(UTC).isoformat(),
+            "client_ref": client_ref,
+            "date_created": self.clock().isoformat(),
         }
         self._records.append(record)
         return record
@@ -233,6 +285,7 @@ class SmsSink(Sink):
                 "msisdn": str(record["to"]).lstrip("+"),
                 "to": str(record["from"]),
                 "messageId": str(record["sid"]),
+                **({"client-ref": str(record["client_ref"])} if record.get("client_ref") else {}),
                 "status": "delivered",
                 "err-code": "0",
                 "api-key": self.account_sid,

@@ -84,8 +84,10 @@ class SmtpSink(Sink):
         app = FastAPI(title="Pathwise SMTP sink", docs_url=None, redoc_url=None)
 
         @app.get("/messages")
-        async def listing() -> list[dict[str, Any]]:
-            return self.messages
+        async def listing(message_id: str | None = None) -> list[dict[str, Any]]:
+            """Every mail, or those with one Message-ID (how notify-svc settles a send)."""
+            mails = self.messages
+            return [m for m in mails if message_id is None or m.get("message_id") == message_id]
 
         @app.get("/", response_class=HTMLResponse)
         async def page() -> HTMLResponse:

@@ -101,6 +101,8 @@ def service_env(
         # The local stack tells each fact at once (latency is what it shows); set
         # NOTIFY_COALESCE_WINDOW_S to see a family's facts travel together.
         env["NOTIFY_COALESCE_WINDOW_S"] = os.environ.get("NOTIFY_COALESCE_WINDOW_S", "0")
+        if infra.smtp_web_url:  # the sink answers "do you have this Message-ID?"
+            env["SMTP_LOOKUP_URL"] = f"{infra.smtp_web_url}/messages"
     if infra.sms_url and service.name == "notify-svc":
         env |= {
             "SMS_PROVIDER_URL": infra.sms_url,

@@ -6,12 +6,14 @@ grow knobs for one service; names follow what mail operators already use.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from notify_svc.domain.backoff import Backoff
+from notify_svc.domain.reconcile import Policy
 
 
 class NotifySettings(BaseSettings):
@@ -41,6 +43,15 @@ class NotifySettings(BaseSettings):
     coalesce_window_s: float = Field(
         600.0, validation_alias="NOTIFY_COALESCE_WINDOW_S", ge=0, le=86_400
     )
+    # Settling sends whose outcome is unknown (a timeout after the request went out, a
+    # crash mid-send): how often the reconciler runs, how long a provider saying "never
+    # got it" is doubted (its records can lag), and when an unsettled send is failed.
+    reconcile_interval_s: float = Field(60.0, validation_alias="NOTIFY_RECONCILE_INTERVAL_S", gt=0)
+    reconcile_grace_s: float = Field(120.0, validation_alias="NOTIFY_RECONCILE_GRACE_S", ge=0)
+    reconcile_give_up_s: float = Field(900.0, validation_alias="NOTIFY_RECONCILE_GIVE_UP_S", gt=0)
+    # Where the mail relay answers "do you have this Message-ID?" (the development sink's
+    # /messages); none: an unknown mail is sent again with the same Message-ID.
+    smtp_lookup_url: str | None = Field(None, validation_alias="SMTP_LOOKUP_URL")
     profile_url: str | None = Field(None, validation_alias="PROFILE_URL")
     service_token: SecretStr | None = Field(None, validation_alias="NOTIFY_SERVICE_TOKEN")
     # Where families' unsubscribe links point; the stack's own URL for the service otherwise.
@@ -62,6 +73,9 @@ class NotifySettings(BaseSettings):
     )
     sms_max_segments: int = Field(2, validation_alias="SMS_MAX_SEGMENTS", ge=1, le=10)
     sms_timeout_s: float = Field(10.0, validation_alias="SMS_TIMEOUT_S", gt=0)
+    # Vonage's Reports API, where a text is looked up by its client-ref
+    # (https://api.nexmo.com); the provider URL when not set.
+    sms_lookup_url: str | None = Field(None, validation_alias="SMS_LOOKUP_URL")
     # Vonage signs its webhooks with the account's signature secret (not the API
     # secret) and the method chosen in its dashboard; the secret falls back to
     # SMS_AUTH_TOKEN, which is what the development sink signs with.
@@ -102,6 +116,13 @@ class NotifySettings(BaseSettings):
     def vonage_signature_secret(self) -> str | None:
         secret = self.sms_signature_secret or self.sms_auth_token
         return secret.get_secret_value() if secret else None
+
+    @property
+    def reconcile(self) -> Policy:
+        return Policy(
+            grace=timedelta(seconds=self.reconcile_grace_s),
+            give_up=timedelta(seconds=self.reconcile_give_up_s),
+        )
 
     @property
     def backoff(self) -> Backoff:

@@ -6,12 +6,16 @@ twice, mail systems and the demo's mailbox can recognise it as the same one.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 
 import aiosmtplib
+import httpx
 
+from notify_svc.adapters.outcome import OutcomeUnknown
+from notify_svc.domain.reconcile import Answer
 from notify_svc.domain.templates import Rendered
 from notify_svc.settings import NotifySettings
 
@@ -61,18 +65,36 @@ def compose(mail: Addressed, rendered: Rendered, sender: str) -> EmailMessage:
 
 
 async def deliver(message: EmailMessage, settings: NotifySettings) -> None:
-    """Hand the mail to the configured server; raise SendFailed when it does not take it."""
+    """Hand the mail to the configured server; raise SendFailed when it does not take it.
+
+    Failing to connect (or log in) is a failure: nothing was handed over. Losing
+    the server (timeout, dropped connection) once the mail is on its way is
+    ``OutcomeUnknown``: the server may have taken it before it went silent.
+    """
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    client = aiosmtplib.SMTP(
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        start_tls=settings.smtp_starttls,
+        username=settings.smtp_username,
+        password=password,
+        timeout=settings.smtp_timeout_s,
+    )
     try:
-        await aiosmtplib.send(
-            message,
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            start_tls=settings.smtp_starttls,
-            username=settings.smtp_username,
-            password=password,
-            timeout=settings.smtp_timeout_s,
-        )
+        await client.connect()
+    except aiosmtplib.SMTPResponseException as exc:
+        raise SendFailed(f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600) from exc
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+    try:
+        await _hand_over(client, message)
+    finally:
+        client.close()
+
+
+async def _hand_over(client: aiosmtplib.SMTP, message: EmailMessage) -> None:
+    try:
+        await client.send_message(message)
     except aiosmtplib.SMTPRecipientsRefused as exc:
         codes = [r.code for r in exc.recipients]
         raise SendFailed(
@@ -82,4 +104,29 @@ async def deliver(message: EmailMessage, settings: NotifySettings) -> None:
     except aiosmtplib.SMTPResponseException as exc:
         raise SendFailed(f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600) from exc
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-        raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+        raise OutcomeUnknown(f"no answer from the mail server ({type(exc).__name__})") from exc
+    with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+        await client.quit()  # the mail was taken: a lost goodbye changes nothing
+
+
+async def lookup(message_id: str, settings: NotifySettings) -> Answer:
+    """Ask the relay whether it has a mail with this Message-ID (``SMTP_LOOKUP_URL``).
+
+    The URL answers ``GET ?message_id=...`` with a JSON list of the mails it
+    has, each with its ``message_id`` (the development sink's ``/messages``).
+    Without one the answer is ``no_lookup``: the mail is sent again with the
+    same Message-ID, which mail stores de-duplicate.
+    """
+    if settings.smtp_lookup_url is None:
+        return "no_lookup"
+    try:
+        async with httpx.AsyncClient(timeout=settings.smtp_timeout_s) as client:
+            answer = await client.get(settings.smtp_lookup_url, params={"message_id": message_id})
+        answer.raise_for_status()
+        mails = answer.json()
+    except (httpx.HTTPError, ValueError):
+        return "unavailable"
+    if not isinstance(mails, list):
+        return "unavailable"
+    found = any(isinstance(m, dict) and m.get("message_id") == message_id for m in mails)
+    return "found" if found else "absent"

@@ -3,7 +3,13 @@
 The sender talks to ``SmsProvider`` only, so the provider is a setting and the
 contract tests can run the same cases against every adapter (pointed at the
 development sink) and the fake. ``SmsFailed`` carries whether retrying can help,
-like ``mail.SendFailed`` does for SMTP.
+like ``mail.SendFailed`` does for SMTP; a request that was written but never
+answered is ``OutcomeUnknown``, and ``lookup`` asks the provider about it later.
+
+Every text carries a reference derived from its notification: Vonage keeps it
+as ``client-ref`` and lists it in its Reports API; Twilio has no such field, so
+the reference rides in the ``StatusCallback`` URL (``?ref=``) and a lookup
+matches the messages To the number by their text and time.
 """
 
 from __future__ import annotations
@@ -12,11 +18,19 @@ import functools
 import itertools
 import ssl
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any, NoReturn, Protocol
 
 import httpx
 
+from notify_svc.adapters.outcome import OutcomeUnknown
 from notify_svc.domain.segments import is_gsm7
+
+# Nothing reached the provider: safe to treat as an ordinary, retryable failure.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+# Records of a message may carry the provider's clock, which can differ from ours.
+SKEW = timedelta(minutes=2)
 
 
 @functools.cache
@@ -27,11 +41,13 @@ def _tls() -> ssl.SSLContext:
 
 @dataclass(frozen=True, slots=True)
 class Sms:
-    """One outgoing text. ``status_callback`` is where the provider reports delivery."""
+    """One outgoing text. ``status_callback`` is where the provider reports delivery;
+    ``reference`` names the message for a later lookup (the same on a resend)."""
 
     to: str
     body: str
     status_callback: str | None = None
+    reference: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +67,40 @@ class SmsFailed(Exception):
 
 
 class SmsProvider(Protocol):
-    """Hands one text to a provider."""
+    """Hands one text to a provider, and asks it later what became of one."""
 
     async def send(self, sms: Sms) -> Accepted: ...
+
+    async def lookup(self, sms: Sms, since: datetime) -> list[Accepted]:
+        """Messages the provider has that are this one (sent no earlier than ``since``),
+        oldest first; SmsFailed when it cannot be asked now."""
+        ...
+
+
+def _raise_for(exc: httpx.HTTPError) -> NoReturn:
+    """A transport error as a failure (nothing sent) or an unknown outcome."""
+    if isinstance(exc, NOT_SENT):
+        raise SmsFailed(f"provider unreachable ({type(exc).__name__})", permanent=False) from exc
+    raise OutcomeUnknown(f"no answer from the provider ({type(exc).__name__})") from exc
+
+
+def _with_ref(url: str, reference: str | None) -> str:
+    if reference is None:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}ref={reference}"
+
+
+def _when(value: Any) -> datetime | None:
+    """A provider's timestamp: RFC 2822 (Twilio), ISO 8601 or 'YYYY-MM-DD HH:MM:SS' (UTC)."""
+    text = str(value or "")
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,17 +137,12 @@ class TwilioSms:
         else:
             form["From"] = c.sender
         if sms.status_callback:
-            form["StatusCallback"] = sms.status_callback
-        url = f"{self._base}/2010-04-01/Accounts/{c.account_sid}/Messages.json"
+            form["StatusCallback"] = _with_ref(sms.status_callback, sms.reference)
         try:
-            async with httpx.AsyncClient(
-                timeout=self._timeout, transport=self._transport, verify=_tls()
-            ) as h:
-                answer = await h.post(url, data=form, auth=(c.account_sid, c.auth_token))
+            async with self._client() as h:
+                answer = await h.post(self._url, data=form, auth=(c.account_sid, c.auth_token))
         except httpx.HTTPError as exc:
-            raise SmsFailed(
-                f"provider unreachable ({type(exc).__name__})", permanent=False
-            ) from exc
+            _raise_for(exc)
         if answer.status_code in (200, 201):
             body = answer.json()
             return Accepted(provider_id=str(body["sid"]), status=str(body.get("status", "queued")))
@@ -113,6 +155,38 @@ class TwilioSms:
         permanent = 400 <= answer.status_code < 500 and answer.status_code != 429
         raise SmsFailed(f"{answer.status_code} {reason}", permanent=permanent)
 
+    @property
+    def _url(self) -> str:
+        return f"{self._base}/2010-04-01/Accounts/{self._credentials.account_sid}/Messages.json"
+
+    def _client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=self._timeout, transport=self._transport, verify=_tls())
+
+    async def lookup(self, sms: Sms, since: datetime) -> list[Accepted]:
+        """Twilio keeps no client reference: the messages To the number that carry
+        this text and were created since the send began, oldest first."""
+        c = self._credentials
+        try:
+            async with self._client() as h:
+                answer = await h.get(
+                    self._url,
+                    params={"To": sms.to, "PageSize": "100"},
+                    auth=(c.account_sid, c.auth_token),
+                )
+            answer.raise_for_status()
+            listed = answer.json().get("messages") or []
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            raise SmsFailed(f"lookup failed ({type(exc).__name__})", permanent=False) from exc
+        found = []
+        for m in listed:
+            when = _when(m.get("date_created"))
+            if m.get("body") != sms.body or when is None or when < since - SKEW:
+                continue
+            if str(m.get("direction", "outbound-api")).startswith("inbound"):
+                continue
+            found.append((when, Accepted(str(m["sid"]), str(m.get("status", "queued")))))
+        return [a for _, a in sorted(found, key=lambda f: f[0])]
+
 
 # Vonage SMS API statuses a retry can get past: throttled, internal error, too many binds.
 VONAGE_TRANSIENT = frozenset({"1", "5", "10"})
@@ -123,6 +197,9 @@ class VonageCredentials:
     api_key: str
     api_secret: str = field(repr=False)
     sender: str = ""
+    # The Reports API, where sent messages can be looked up (``SMS_LOOKUP_URL``);
+    # the SMS API's own base when not given (the development sink serves both).
+    reports_url: str | None = None
 
 
 class VonageSms:
@@ -163,15 +240,13 @@ class VonageSms:
             form["type"] = "unicode"
         if sms.status_callback:
             form["callback"] = sms.status_callback
+        if sms.reference:
+            form["client-ref"] = sms.reference
         try:
-            async with httpx.AsyncClient(
-                timeout=self._timeout, transport=self._transport, verify=_tls()
-            ) as h:
+            async with self._client() as h:
                 answer = await h.post(f"{self._base}/sms/json", data=form)
         except httpx.HTTPError as exc:
-            raise SmsFailed(
-                f"provider unreachable ({type(exc).__name__})", permanent=False
-            ) from exc
+            _raise_for(exc)
         if answer.status_code != 200:
             permanent = 400 <= answer.status_code < 500 and answer.status_code != 429
             raise SmsFailed(f"{answer.status_code} {answer.reason_phrase}", permanent=permanent)
@@ -182,6 +257,35 @@ class VonageSms:
             reason = f"{status} {first.get('error-text', 'refused')}"
             raise SmsFailed(reason, permanent=status not in VONAGE_TRANSIENT)
         return Accepted(provider_id=str(first["message-id"]), status="queued")
+
+    def _client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=self._timeout, transport=self._transport, verify=_tls())
+
+    async def lookup(self, sms: Sms, since: datetime) -> list[Accepted]:
+        """Outbound SMS records since the send began whose ``client_ref`` is this text's."""
+        c = self._credentials
+        base = (c.reports_url or self._base).rstrip("/")
+        params = {
+            "account_id": c.api_key,
+            "product": "SMS",
+            "direction": "outbound",
+            "date_start": (since - SKEW).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "date_end": (datetime.now(UTC) + SKEW).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        try:
+            async with self._client() as h:
+                answer = await h.get(
+                    f"{base}/v2/reports/records", params=params, auth=(c.api_key, c.api_secret)
+                )
+            answer.raise_for_status()
+            records = answer.json().get("records") or []
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            raise SmsFailed(f"lookup failed ({type(exc).__name__})", permanent=False) from exc
+        return [
+            Accepted(str(r["message_id"]), str(r.get("status", "queued")).lower())
+            for r in records
+            if sms.reference and r.get("client_ref") == sms.reference and r.get("message_id")
+        ]
 
 
 class FakeSms:
@@ -202,3 +306,6 @@ class FakeSms:
         accepted = Accepted(provider_id=f"SM{next(self._ids):032x}", status="queued")
         self.sent.append((accepted, sms))
         return accepted
+
+    async def lookup(self, sms: Sms, since: datetime) -> list[Accepted]:
+        return [a for a, s in self.sent if sms.reference and s.reference == sms.reference]

@@ -27,6 +27,7 @@ def provider_from(settings: NotifySettings) -> SmsProvider | None:
             api_key=settings.sms_account_sid,
             api_secret=settings.sms_auth_token.get_secret_value(),
             sender=settings.sms_from,
+            reports_url=settings.sms_lookup_url,
         )
         return VonageSms(settings.sms_provider_url, vonage, timeout_s=settings.sms_timeout_s)
     credentials = TwilioCredentials(

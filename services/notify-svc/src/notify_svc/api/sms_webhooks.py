@@ -9,7 +9,9 @@ change a family's consent, and a forged report would rewrite the delivery log.
 
 A delivery report is kept with the delivery and published as
 ``NotificationDeliveryReported``, with an id derived from the notification and
-the status, so a provider that repeats itself changes nothing.
+the status, so a provider that repeats itself changes nothing. A report naming
+the message's reference (Twilio: ``?ref=`` on the callback URL; Vonage:
+``client-ref``) settles a send whose outcome was unknown: the provider has it.
 
 Keywords follow the carriers' list: STOP and its synonyms opt the number out at
 once (no text reaches it again) and withdraw SMS consent in the profile for
@@ -29,7 +31,7 @@ from fastapi import APIRouter, Request, Response
 from notify_svc.adapters.profile_consent import change_consent
 from notify_svc.adapters.sms import Sms, SmsFailed, SmsProvider
 from notify_svc.adapters.unsubscribe_links import signing_key
-from notify_svc.commands import sms_inbound, sms_numbers, sms_reports
+from notify_svc.commands import sms_inbound, sms_numbers, sms_reports, unknowns
 from notify_svc.domain.signature import valid_twilio_signature, valid_vonage_signature
 from notify_svc.domain.sms_text import HELP, STARTED, STOPPED
 from notify_svc.settings import NotifySettings
@@ -55,6 +57,8 @@ async def _signed_form(request: Request, settings: NotifySettings, path: str) ->
         raise Problem(503, "SMS_AUTH_TOKEN is not set; webhooks cannot be verified")
     form = parse_qsl((await request.body()).decode(), keep_blank_values=True)
     url = f"{settings.provider_base}{path}"
+    if request.url.query:  # Twilio signs the callback URL it was given, query and all
+        url = f"{url}?{request.url.query}"
     signature = request.headers.get("x-twilio-signature")
     if not valid_twilio_signature(settings.sms_auth_token.get_secret_value(), url, form, signature):
         raise Problem(403, "X-Twilio-Signature: missing or not valid for this request")
@@ -96,7 +100,7 @@ async def status(request: Request) -> Response:
     sid, state = form.get("MessageSid"), form.get("MessageStatus")
     if not sid or not state:
         raise Problem(422, "MessageSid and MessageStatus: both are required")
-    await _report(request, sid, state, "twilio")
+    await _report(request, sid, state, "twilio", request.query_params.get("ref"))
     return Response(status_code=204)
 
 
@@ -107,12 +111,16 @@ async def vonage_status(request: Request) -> Response:
     message_id, state = params.get("messageId"), params.get("status")
     if not message_id or not state:
         raise Problem(422, "messageId and status: both are required")
-    await _report(request, message_id, state, "vonage")
+    await _report(request, message_id, state, "vonage", params.get("client-ref"))
     return Response(status_code=204)
 
 
-async def _report(request: Request, provider_id: str, state: str, provider: str) -> None:
+async def _report(
+    request: Request, provider_id: str, state: str, provider: str, ref: str | None
+) -> None:
     runtime = request.app.state.runtime
+    if ref:
+        await unknowns.settle_reported(runtime.pool, ref, provider_id, runtime.source)
     await sms_reports.record_provider_status(
         runtime.pool, provider_id, state[:32], provider=provider, source=runtime.source
     )

@@ -10,6 +10,7 @@ clock (``now``), never from the database's.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any
@@ -162,14 +163,21 @@ async def claim(
         fresh = [r["notification_id"] for r in await conn.fetch(_CLAIM_NEW, limit)]
         ids = fresh + [r["notification_id"] for r in await conn.fetch(_CLAIM_DUE, limit, now)]
         ids += [r["notification_id"] for r in await conn.fetch(_CLAIM_HELD, limit, now)]
-        rows = await conn.fetch(_JOBS, ids) if ids else []
-        jobs = [_job(r, default_zone) for r in rows]
+        jobs = await load(conn, ids, default_zone)
         if source is not None and fresh:
             new = {str(n) for n in fresh}
             await outbox.add_events(
                 conn, [_scheduled(j, source) for j in jobs if j.target.notification_id in new]
             )
     return jobs
+
+
+async def load(
+    conn: asyncpg.Pool | asyncpg.Connection, ids: list[Any], default_zone: str
+) -> list[Job]:
+    """What sending these notifications needs (the reconciler rebuilds a text from it)."""
+    rows = await conn.fetch(_JOBS, [uuid.UUID(str(i)) for i in ids]) if ids else []
+    return [_job(r, default_zone) for r in rows]
 
 
 def _scheduled(job: Job, source: str) -> Envelope:

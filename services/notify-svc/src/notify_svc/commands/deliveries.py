@@ -3,7 +3,8 @@
 ``deliveries`` is operational state, not a projection, and replay leaves it
 alone. Claimed rows (``claims``) are committed as 'sending' just *before*
 their message goes out, so a crash mid-send leaves evidence: such a row is
-never sent again (the family might get it twice) but closed as 'unknown'.
+never blindly sent again (the family might get it twice) but closed as
+'unknown', and the reconciler (``unknowns``) settles it with the provider.
 Every outcome is recorded together with the event that tells the log about
 it, in one transaction; a row may also be 'held' until a time the sender's
 clock decides (quiet hours, the daily digest, a scheduled summary).
@@ -29,7 +30,7 @@ from pathwise_contracts import (
 )
 from pathwise_runtime import outbox
 
-UNKNOWN_AFTER_CRASH = "outcome unknown after a crash; not resent to avoid a duplicate"
+UNKNOWN_AFTER_CRASH = "outcome unknown after a crash; settling with the provider"
 NO_LONGER_PLANNED = "no longer planned (guardian not reachable any more); not retried"
 
 
@@ -78,11 +79,15 @@ async def record_sent(
     source: str,
     *,
     provider_id: str | None = None,
-) -> None:
+    unclaimed: bool = False,
+) -> bool:
     """The server took the mail (one, or a digest of several): table and log, together.
 
     A row already closed as 'unknown' is corrected to 'sent' too: the truth
     arrived late, and the log's later event supersedes the earlier guess.
+    ``unclaimed``: only if no other notification records this provider id (a
+    lookup that matched a message by its text must not take another's); False
+    when one does.
     """
     many = targets if isinstance(targets, list) else [targets]
     envelopes = [
@@ -94,19 +99,28 @@ async def record_sent(
         )
         for t in many
     ]
+    ids = [uuid.UUID(t.notification_id) for t in many]
     async with pool.acquire() as conn, conn.transaction():
         if provider_id is not None:
             await sms_reports.lock_provider_message(conn, provider_id)
+            if unclaimed and await conn.fetchval(
+                """SELECT count(*) FROM deliveries
+                    WHERE provider_id = $1 AND NOT notification_id = ANY($2::uuid[])""",
+                provider_id,
+                ids,
+            ):
+                return False
         await conn.execute(
             """UPDATE deliveries SET state = 'sent', last_error = NULL, updated_at = now(),
                                      provider_id = coalesce($2, provider_id)
                 WHERE notification_id = ANY($1::uuid[]) AND state IN ('sending', 'unknown')""",
-            [uuid.UUID(t.notification_id) for t in many],
+            ids,
             provider_id,
         )
         if provider_id is not None:
             envelopes += await sms_reports.reports_so_far(conn, provider_id, many, source)
         await outbox.add_events(conn, envelopes)
+    return True
 
 
 async def record_failed(
@@ -146,7 +160,7 @@ async def record_failed(
         )
         if updated is None:
             return False
-        await outbox.add_events(conn, [_failure(target, attempt, text, final, source)])
+        await outbox.add_events(conn, [failure(target, attempt, text, final, source)])
     return True
 
 
@@ -155,14 +169,31 @@ async def begin_send(pool: asyncpg.Pool, notification_id: str) -> bool:
     return bool(await begin_send_many(pool, [notification_id]))
 
 
-async def begin_send_many(pool: asyncpg.Pool, notification_ids: list[str]) -> set[str]:
-    """Commit 'sending' for one message's notifications; returns those still claimed."""
+async def begin_send_many(
+    pool: asyncpg.Pool,
+    notification_ids: list[str],
+    *,
+    ref: str | None = None,
+    template: str | None = None,
+    now: datetime | None = None,
+) -> set[str]:
+    """Commit 'sending' for one message's notifications; returns those still claimed.
+
+    The message's reference (what the provider is told), its template and the
+    time its request goes out are kept, so a send whose outcome becomes
+    unknown can be looked up and recorded later.
+    """
     async with pool.acquire() as conn:
         rows = await conn.fetch(
-            """UPDATE deliveries SET state = 'sending', updated_at = now()
+            """UPDATE deliveries SET state = 'sending', updated_at = now(),
+                                     message_ref = coalesce($2::uuid, message_ref),
+                                     template = coalesce($3, template), sending_at = $4
                 WHERE notification_id = ANY($1::uuid[]) AND state = 'claimed'
             RETURNING notification_id""",
             [uuid.UUID(str(n)) for n in notification_ids],
+            ref,
+            template,
+            now or datetime.now(UTC),
         )
     return {str(r["notification_id"]) for r in rows}
 
@@ -180,15 +211,19 @@ async def release_abandoned(pool: asyncpg.Pool, older_than: timedelta) -> int:
     return len(rows)
 
 
-async def close_interrupted(pool: asyncpg.Pool, source: str, older_than: timedelta) -> int:
+async def close_interrupted(
+    pool: asyncpg.Pool, source: str, older_than: timedelta, now: datetime | None = None
+) -> int:
     """Close 'sending' rows nobody finished (a crash) as 'unknown', without resending.
 
     Only rows older than any send can take are touched, so a replica starting
-    next to one that is mid-send does not close that send under it.
+    next to one that is mid-send does not close that send under it. The
+    reconciler settles them; the event says so (not final).
     """
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(
-            """UPDATE deliveries SET state = 'unknown', last_error = $2, updated_at = now()
+            """UPDATE deliveries SET state = 'unknown', last_error = $2, updated_at = now(),
+                                     unknown_since = coalesce(unknown_since, $3)
                 WHERE notification_id IN (
                       SELECT notification_id FROM deliveries
                        WHERE state = 'sending' AND updated_at < now() - $1::interval
@@ -200,18 +235,24 @@ async def close_interrupted(pool: asyncpg.Pool, source: str, older_than: timedel
                           AND n.district_id = deliveries.district_id) AS audience""",
             older_than,
             UNKNOWN_AFTER_CRASH,
+            now or datetime.now(UTC),
         )
         await outbox.add_events(
             conn,
             [
-                _failure(Target.of(r), r["attempts"], UNKNOWN_AFTER_CRASH, True, source)
+                failure(Target.of(r), r["attempts"], UNKNOWN_AFTER_CRASH, False, source, "unknown")
                 for r in rows
             ],
         )
     return len(rows)
 
 
-def _failure(target: Target, attempt: int, error: str, final: bool, source: str) -> Envelope:
+def failure(
+    target: Target, attempt: int, error: str, final: bool, source: str, step: str = ""
+) -> Envelope:
+    """The log's failure event; ``step`` tells apart those one attempt can have
+    (unknown, sent again, given up), so none is taken for a repeat of another."""
     event = NotificationFailed(**target.fields(), attempt=attempt, error=error, final=final)
-    event_id = derive_event_id(target.notification_id, "failed", str(attempt))
+    parts = [str(attempt), step] if step else [str(attempt)]
+    event_id = derive_event_id(target.notification_id, "failed", *parts)
     return wrap(event, event_id, target, source)

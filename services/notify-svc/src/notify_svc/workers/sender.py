@@ -4,6 +4,7 @@ It wakes when the planning projection announces new rows (LISTEN/NOTIFY) and
 polls as a fallback, claims work by committing 'sending' first, sends, then
 records the outcome and its event together. Sending lives here rather than in
 a projection because a projection must be replayable; a mail cannot be unsent.
+A send that got no answer is 'unknown'; ``workers.reconciler`` settles it.
 
 Before sending, each message meets the rules (``rules.json``) and the
 guardian's schedule at the sender's clock: held for quiet hours, the daily
@@ -35,11 +36,12 @@ from notify_svc.adapters.contacts import (
     ServiceCredentials,
 )
 from notify_svc.adapters.mail import Addressed, SendFailed, compose, deliver
+from notify_svc.adapters.outcome import OutcomeUnknown
 from notify_svc.adapters.sms import SmsProvider
 from notify_svc.adapters.sms_provider import provider_from
 from notify_svc.adapters.unsubscribe_links import Subscription, signing_key
 from notify_svc.adapters.unsubscribe_links import link as unsubscribe_link
-from notify_svc.commands import claims, deliveries, sms_numbers
+from notify_svc.commands import claims, deliveries, sms_numbers, unknowns
 from notify_svc.commands.claims import Job
 from notify_svc.commands.deliveries import NO_LONGER_PLANNED
 from notify_svc.domain.rules import Rules
@@ -49,8 +51,8 @@ from notify_svc.domain.teacher_alert import render_teacher_alert
 from notify_svc.domain.templates import Item, Rendered, render, render_digest
 from notify_svc.projections import PLANNED_CHANNEL
 from notify_svc.settings import NotifySettings
+from notify_svc.workers.reconciler import Reconciling
 from notify_svc.workers.sms_sending import SmsSending
-from pathwise_contracts import derive_event_id
 from pathwise_runtime import telemetry
 from pathwise_runtime.pii import Keyring
 from pathwise_runtime.service import Runtime
@@ -58,7 +60,7 @@ from pathwise_runtime.service import Runtime
 log = logging.getLogger(__name__)
 
 
-class Sender(SmsSending):
+class Sender(SmsSending, Reconciling):
     """Claims, sends and records; one or more may run against the same database."""
 
     def __init__(
@@ -122,7 +124,10 @@ class Sender(SmsSending):
     async def recover(self, older_than: timedelta | None = None) -> int:
         """Close 'sending' rows a crash left behind (older than ``older_than``)."""
         closed = await deliveries.close_interrupted(
-            self._pool, self._source, self._stale if older_than is None else older_than
+            self._pool,
+            self._source,
+            self._stale if older_than is None else older_than,
+            self._clock(),
         )
         if closed:
             log.warning("closed interrupted sends as unknown", extra={"count": closed})
@@ -248,7 +253,7 @@ class Sender(SmsSending):
             await self._failed(jobs, f"contact details unreadable ({error})", permanent=True)
             return
         ids = [job.target.notification_id for job in jobs]
-        message_id = ids[0] if len(ids) == 1 else str(derive_event_id("digest", *sorted(ids)))
+        message_id = unknowns.message_ref(ids)
         message = compose(
             Addressed(
                 notification_id=message_id,
@@ -263,7 +268,9 @@ class Sender(SmsSending):
         )
         try:
             async with self._limit:
-                taken = await deliveries.begin_send_many(self._pool, ids)
+                taken = await deliveries.begin_send_many(
+                    self._pool, ids, ref=message_id, template=rendered.template, now=self._clock()
+                )
                 jobs = [job for job in jobs if job.target.notification_id in taken]
                 if not jobs:
                     return  # released after a stall and claimed again elsewhere
@@ -279,6 +286,9 @@ class Sender(SmsSending):
                 extra={"notification_id": message_id, "attempt": jobs[0].attempt},
             )
             await self._failed(jobs, str(exc), permanent=exc.permanent, sending=True)
+            return
+        except OutcomeUnknown as exc:  # the server may have it: the reconciler asks
+            await self._unknown(jobs, str(exc))
             return
         await deliveries.record_sent(
             self._pool, [job.target for job in jobs], rendered.template, self._source
@@ -326,6 +336,7 @@ class Sender(SmsSending):
         try:
             await listener.add_listener(PLANNED_CHANNEL, lambda *_: self._wake_all())
             loops = [asyncio.create_task(self._work(i, w)) for i, w in enumerate(self._wakes)]
+            loops.append(asyncio.create_task(self._reconcile_loop()))
             try:
                 await asyncio.gather(*loops)
             finally:  # one loop failed (or we stop): none may go on without the others

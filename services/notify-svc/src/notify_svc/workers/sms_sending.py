@@ -14,11 +14,13 @@ from typing import Protocol
 
 import asyncpg
 
+from notify_svc.adapters.clock import Clock
 from notify_svc.adapters.contacts import ContactGone, ContactOpener, LookupFailed
+from notify_svc.adapters.outcome import OutcomeUnknown
 from notify_svc.adapters.sms import Sms, SmsFailed, SmsProvider
-from notify_svc.commands import deliveries, sms_numbers
+from notify_svc.commands import deliveries, sms_numbers, unknowns
 from notify_svc.commands.claims import Job
-from notify_svc.domain.sms_text import render_sms
+from notify_svc.domain.sms_text import SmsText, render_sms
 from notify_svc.settings import NotifySettings
 from pathwise_runtime import telemetry
 
@@ -35,12 +37,17 @@ class _Texting(Protocol):
     _number_key: bytes
     _limit: asyncio.Semaphore
     _source: str
+    _clock: Clock
     texts: int
     fallbacks: Counter[str]
 
     async def _failed(
         self, jobs: list[Job], error: str, *, permanent: bool, sending: bool = False
     ) -> None: ...
+
+    async def _unknown(self, jobs: list[Job], error: str) -> None: ...
+
+    def _text_of(self, jobs: list[Job]) -> SmsText: ...
 
 
 class SmsSending:
@@ -54,10 +61,7 @@ class SmsSending:
                 jobs, "no SMS provider configured (SMS_PROVIDER_URL)", permanent=True
             )
             return
-        kinds = [job.kind for job in jobs]
-        text = render_sms(
-            kinds, first.language, self._settings.sms_link, self._settings.sms_max_segments
-        )
+        text = self._text_of(jobs)
         if text.fallback_from is not None:
             self.fallbacks[text.fallback_from] += 1
         try:
@@ -84,9 +88,12 @@ class SmsSending:
             sms_numbers.Recipient(target.district_id, target.student_id, target.guardian_id),
         )
         ids = [job.target.notification_id for job in jobs]
+        ref = unknowns.message_ref(ids)
         try:
             async with self._limit:
-                taken = await deliveries.begin_send_many(self._pool, ids)
+                taken = await deliveries.begin_send_many(
+                    self._pool, ids, ref=ref, template=text.template, now=self._clock()
+                )
                 jobs = [job for job in jobs if job.target.notification_id in taken]
                 if not jobs:
                     return
@@ -100,11 +107,15 @@ class SmsSending:
                             to=number,
                             body=text.text,
                             status_callback=self._settings.sms_status_url,
+                            reference=ref,
                         )
                     )
         except SmsFailed as exc:
             log.warning("sms failed", extra={"notification_id": ids[0], "attempt": first.attempt})
             await self._failed(jobs, str(exc), permanent=exc.permanent, sending=True)
+            return
+        except OutcomeUnknown as exc:  # the provider may have it: the reconciler asks
+            await self._unknown(jobs, str(exc))
             return
         await deliveries.record_sent(
             self._pool,
@@ -114,3 +125,12 @@ class SmsSending:
             provider_id=accepted.provider_id,
         )
         self.texts += 1
+
+    def _text_of(self: _Texting, jobs: list[Job]) -> SmsText:
+        """The text about ``jobs``; the same again when the reconciler looks it up."""
+        return render_sms(
+            [job.kind for job in jobs],
+            jobs[0].language,
+            self._settings.sms_link,
+            self._settings.sms_max_segments,
+        )
