@@ -123,39 +123,45 @@ class Platform:
     def database_url(self, service: str) -> str:
         return self.infra.database_url(service_by_name(service))
 
-    async def end_offsets(self) -> dict[tuple[str, int], int]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.infra.bootstrap_servers)
-        await consumer.start()
+    async def end_offsets(
+        self, consumer: AIOKafkaConsumer | None = None
+    ) -> dict[tuple[str, int], int]:
+        """Every topic's log end; ``consumer`` reuses a started one (cheap to ask often)."""
+        own = consumer is None
+        if consumer is None:
+            consumer = AIOKafkaConsumer(bootstrap_servers=self.infra.bootstrap_servers)
+            await consumer.start()
         try:
             tps = [TopicPartition(t.name, p) for t in TOPICS for p in range(t.partitions)]
             ends = await log_ends(consumer, tps)
             return {(tp.topic, tp.partition): end for tp, end in ends.items()}
         finally:
-            await consumer.stop()
+            if own:
+                await consumer.stop()
 
-    async def backlog(self) -> dict[str, int]:
-        """Per service: records not yet applied plus events not yet published."""
-        ends = await self.end_offsets()
+    async def backlog(
+        self,
+        consumer: AIOKafkaConsumer | None = None,
+        conns: dict[str, asyncpg.Connection] | None = None,
+    ) -> dict[str, int]:
+        """Per service: records not yet applied plus events not yet published (and, for
+        notify-svc, messages not yet sent). ``consumer`` and ``conns`` reuse open ones."""
+        ends = await self.end_offsets(consumer)
         result: dict[str, int] = {}
         for spec in SERVICES:
-            conn = await asyncpg.connect(self.database_url(spec.name))
+            conn = (conns or {}).get(spec.name) or await asyncpg.connect(
+                self.database_url(spec.name)
+            )
             try:
-                marks = {
-                    (r["projection"], r["topic"], r["partition"]): r["last_offset"]
-                    for r in await conn.fetch("SELECT * FROM pathwise_watermarks")
-                }
+                marks = await watermarks(conn)
                 pending = await conn.fetchval(
                     "SELECT count(*) FROM pathwise_outbox WHERE published_at IS NULL"
                 )
+                waiting = await unsent(spec.name, conn)
             finally:
-                await conn.close()
-            behind = 0
-            for projection in projections_of(spec.name):
-                for topic in projection[1]:
-                    for (t, p), end in ends.items():
-                        if t == topic:
-                            behind += max(0, end - 1 - marks.get((projection[0], t, p), -1))
-            result[spec.name] = behind + int(pending) + await _unsent(spec.name, self)
+                if conn is not (conns or {}).get(spec.name):
+                    await conn.close()
+            result[spec.name] = lag(spec.name, ends, marks) + int(pending) + waiting
         return result
 
     async def wait_caught_up(self, *, timeout: float = 120.0, settle: float = 1.5) -> None:
@@ -215,24 +221,39 @@ class Platform:
             await consumer.stop()
 
 
-async def _unsent(service: str, platform: Platform) -> int:
+def lag(
+    service: str, ends: dict[tuple[str, int], int], marks: dict[tuple[str, str, int], int]
+) -> int:
+    """Records on the service's topics its projections have not applied yet."""
+    behind = 0
+    for projection, topics in projections_of(service):
+        for (t, p), end in ends.items():
+            if t in topics:
+                behind += max(0, end - 1 - marks.get((projection, t, p), -1))
+    return behind
+
+
+async def watermarks(conn: asyncpg.Connection) -> dict[tuple[str, str, int], int]:
+    return {
+        (r["projection"], r["topic"], r["partition"]): r["last_offset"]
+        for r in await conn.fetch("SELECT * FROM pathwise_watermarks")
+    }
+
+
+async def unsent(service: str, conn: asyncpg.Connection) -> int:
     """notify-svc: planned notifications not yet tried or being sent. A send in flight
     counts for a few seconds only: if a crash interrupted it, its outcome is unknown by
     design and it is never retried, so waiting for it would wait for nothing."""
     if service != "notify-svc":
         return 0
-    conn = await asyncpg.connect(platform.database_url(service))
-    try:
-        return int(
-            await conn.fetchval(
-                """SELECT count(*) FROM notifications n
-                     LEFT JOIN deliveries d USING (notification_id)
-                    WHERE d.notification_id IS NULL OR d.state IN ('claimed', 'failed')
-                       OR (d.state = 'sending' AND d.updated_at > now() - interval '10 seconds')"""
-            )
+    return int(
+        await conn.fetchval(
+            """SELECT count(*) FROM notifications n
+                 LEFT JOIN deliveries d USING (notification_id)
+                WHERE d.notification_id IS NULL OR d.state IN ('claimed', 'failed')
+                   OR (d.state = 'sending' AND d.updated_at > now() - interval '10 seconds')"""
         )
-    finally:
-        await conn.close()
+    )
 
 
 def projections_of(name: str) -> list[tuple[str, tuple[str, ...]]]:

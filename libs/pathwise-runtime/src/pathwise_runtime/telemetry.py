@@ -290,6 +290,8 @@ class RecordSpans:
                 "messaging.destination.name": position.topic,
                 "messaging.destination.partition.id": str(position.partition),
                 "messaging.kafka.offset": position.offset,
+                # When the producer (an outbox relay) published it: the hop before this one.
+                "pathwise.kafka.timestamp_ms": position.timestamp,
                 "messaging.message.id": str(envelope.id),
                 "cloudevents.event_type": envelope.type,
                 "pathwise.projection": self._projection,

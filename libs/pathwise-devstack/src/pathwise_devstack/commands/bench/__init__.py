@@ -44,6 +44,7 @@ from pathwise_devstack.commands.bench.report import (
     _ratio,
     add_ratios,
     machine,
+    render_hops,
     render_table,
     write_report,
 )
@@ -307,5 +308,7 @@ def run(args: argparse.Namespace) -> int:
                 f"p50 {e2e['p50_ms']} ms, p99 {e2e['p99_ms']} ms "
                 f"(target p99 < {e2e['target_p99_ms']:g} ms, ratio {e2e['ratio_to_target']})"
             )
+            if e2e.get("hops"):
+                Console().print(render_hops(e2e))
     console.print(f"pathwise bench: results written to {args.out}")
     return 0

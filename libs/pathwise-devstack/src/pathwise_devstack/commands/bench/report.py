@@ -85,6 +85,33 @@ def render_table(report: Mapping[str, Any]) -> Table:
     return table
 
 
+def render_hops(e2e: Mapping[str, Any]) -> Table:
+    """Where the end-to-end time went, hop by hop, and how deep each queue got."""
+    traced = e2e["hops"]
+    table = Table(
+        title=f"hops of {traced['traced_results']:,} traced results "
+        f"({traced['share']:.0%} of results traced)",
+        caption_justify="left",
+    )
+    table.add_column("hop")
+    table.add_column("p50 ms", justify="right")
+    table.add_column("p99 ms", justify="right")
+    for hop, row in traced["ms"].items():
+        table.add_row(hop, _ms(row["p50_ms"]), _ms(row["p99_ms"]))
+    lines = ["queue depth during the run, max / at the end (samples):"]
+    for queue, seen in e2e.get("queues", {}).items():
+        depths = ", ".join(
+            f"{name} {q['max']:,} / {q['last']:,}" for name, q in seen.items() if name != "samples"
+        )
+        lines.append(f"  {queue} ({seen['samples']}): {depths}")
+    table.caption = "\n".join(lines)
+    return table
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f}"
+
+
 def write_report(report: Mapping[str, Any], out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
