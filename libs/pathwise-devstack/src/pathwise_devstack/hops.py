@@ -35,12 +35,25 @@ HOPS = (
 )
 
 
-def per_trace(spans: Iterable[Mapping[str, Any]]) -> list[dict[str, float]]:
-    """Each complete trace's hops in milliseconds (traces without an email are left out)."""
+def per_trace(
+    spans: Iterable[Mapping[str, Any]], *, posted_between: tuple[int, int] | None = None
+) -> list[dict[str, float]]:
+    """Each complete trace's hops in milliseconds (traces without an email are left out),
+    of the results whose POST started within ``posted_between`` (ns) if given."""
     traces: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for span in spans:
         traces[span["trace_id"]].append(span)
-    return [hops for trace in traces.values() if (hops := _hops(trace)) is not None]
+    return [
+        hops
+        for trace in traces.values()
+        if (posted_between is None or _posted_within(trace, posted_between))
+        and (hops := _hops(trace)) is not None
+    ]
+
+
+def _posted_within(trace: Sequence[Mapping[str, Any]], window: tuple[int, int]) -> bool:
+    starts = [s["start_ns"] for s in trace if s["kind"] == "server"]
+    return bool(starts) and window[0] <= min(starts) <= window[1]
 
 
 def summary(traces: Sequence[Mapping[str, float]]) -> dict[str, dict[str, float | None]]:

@@ -98,11 +98,12 @@ def answers(
 
 
 async def enroll(
-    client: httpx.AsyncClient, profile_url: str, students: int, seed: int = 1
+    client: httpx.AsyncClient, profile_url: str, students: int, seed: int = 1, first: int = 0
 ) -> Traffic:
+    """Enrol students ``first`` .. ``first + students - 1`` (a later run, new students)."""
     rng = random.Random(seed)
     traffic = Traffic()
-    bodies = [enrollment(n, rng) for n in range(students)]
+    bodies = [enrollment(n, rng) for n in range(first, first + students)]
     sem = asyncio.Semaphore(16)
 
     async def one(body: dict[str, Any]) -> None:
@@ -125,8 +126,10 @@ async def stream(
     *,
     rate: float,
     progress: Callable[[int], None] = lambda _: None,
+    stop_after_s: float | None = None,
 ) -> None:
-    """POST results at ``rate`` per second (open loop), recording acceptance times."""
+    """POST results at ``rate`` per second (open loop), recording acceptance times;
+    after ``stop_after_s`` the results not yet sent are left unsent."""
     sem = asyncio.Semaphore(64)
     started = time.monotonic()
 
@@ -135,6 +138,8 @@ async def stream(
         if delay > 0:
             await asyncio.sleep(delay)
         async with sem:
+            if stop_after_s is not None and time.monotonic() - started > stop_after_s:
+                return
             sent = time.time()
             r = await client.post(f"{assessment_url}/v1/assessments", json=body)
         if r.status_code in (200, 201):

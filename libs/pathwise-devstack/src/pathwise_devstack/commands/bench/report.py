@@ -85,11 +85,34 @@ def render_table(report: Mapping[str, Any]) -> Table:
     return table
 
 
+def render_curve(e2e: Mapping[str, Any]) -> Table:
+    """End to end (HTTP ingest -> email) at each rate asked."""
+    best = e2e.get("max_sustainable_per_s")
+    verdict = f"max sustainable: {best:g} results/s" if best else "no rate asked was sustained"
+    table = Table(title="end to end, HTTP ingest → family email", caption_justify="left")
+    for column in ("asked/s", "achieved/s", "p50 ms", "p99 ms", "caught up in", "sustained"):
+        table.add_column(column, justify="right")
+    for run in e2e["runs"]:
+        table.add_row(
+            f"{run['rate_target_per_s']:g}",
+            f"{run['rate_achieved_per_s']}",
+            _ms(run["p50_ms"]),
+            _ms(run["p99_ms"]),
+            f"{run['drain_s']:g} s",
+            "yes" if run.get("sustained") else "no",
+        )
+    table.caption = (
+        f"{verdict} ({e2e['rule']}); target p99 <= {e2e['runs'][0]['target_p99_ms']:g} ms"
+    )
+    return table
+
+
 def render_hops(e2e: Mapping[str, Any]) -> Table:
     """Where the end-to-end time went, hop by hop, and how deep each queue got."""
     traced = e2e["hops"]
     table = Table(
-        title=f"hops of {traced['traced_results']:,} traced results "
+        title=f"at {e2e['rate_target_per_s']:g}/s asked: hops of "
+        f"{traced['traced_results']:,} traced results "
         f"({traced['share']:.0%} of results traced)",
         caption_justify="left",
     )
