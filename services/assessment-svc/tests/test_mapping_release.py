@@ -1,7 +1,7 @@
 """A result with no mapping is held and released when its mapping arrives, exactly as if
 it had come mapped: the intake projection gives the same events and rows whether a
 replay applies the mapping (district partition) before or after the results (student
-partitions). Applied directly, in transactions rolled back, on a migrated database."""
+partitions). Applied by hand, in transactions rolled back, on the service's schema."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 
 from assessment_svc.domain.evidence import submitted_event_id
@@ -28,9 +29,7 @@ from pathwise_contracts import (
     StudentEnrolled,
     SubmissionVoided,
 )
-from pathwise_devstack import inprocess
-from pathwise_devstack.service_fixtures import SECRET
-from pathwise_devstack.stack import Infrastructure
+from pathwise_runtime import migrations
 from pathwise_runtime.projection import Delivered
 
 pytestmark = pytest.mark.integration
@@ -40,10 +39,13 @@ TABLES = ("unmapped", "parked", "resolved", "competency_map")
 
 
 @pytest.fixture(scope="module")
-async def pool(module_database: str, infrastructure: Infrastructure) -> AsyncIterator[Any]:
-    bootstrap = infrastructure.bootstrap_servers
-    async with inprocess.running(SPEC, module_database, bootstrap, secret=SECRET) as run:
-        yield run.runtime.pool
+async def pool(module_database: str) -> AsyncIterator[Any]:
+    """The service's schema, no service: the projection is applied by hand."""
+    async with asyncpg.create_pool(module_database, min_size=1, max_size=2) as pool:
+        async with pool.acquire() as conn:
+            every = migrations.runtime_migrations() + migrations.folder_migrations(SPEC.migrations)
+            await migrations.migrate(conn, every)
+        yield pool
 
 
 def _digest(name: str) -> str:
