@@ -27,6 +27,7 @@ from pathwise_contracts import (
     Event,
     ResultSubmitted,
     StudentEnrolled,
+    SubjectErased,
     SubmissionVoided,
 )
 from pathwise_runtime import migrations
@@ -195,3 +196,34 @@ async def test_an_older_mapping_never_overwrites_a_newer_one(pool: Any) -> None:
         _, rows = await _apply(pool, world, batches, order)
         [row] = rows["competency_map"]
         assert (row["competency_id"], row["change_id"]) == ("3.OA.A.2", newer.envelope.id)
+
+
+async def test_an_erased_students_held_results_are_never_released(pool: Any) -> None:
+    world = World()
+    batches = world.facts()
+    erased = SubjectErased(
+        student_id="stu-a", version=2, subject_id="stu-a", kind="student", erased_at=T0
+    )
+    batches["erased"] = [_delivered(erased, world.district, T0, uuid.uuid4())]
+    events, rows = await _apply(pool, world, batches, ("enrolled", "results", "erased", "mapping"))
+    assert not [e for e in events.values() if e[0] == AssessmentRecorded.type]
+    assert rows["unmapped"] == []
+    assert [p["assessment_id"] for p in rows["parked"]] == [world.ids["stranger"]]
+
+
+async def test_a_result_held_before_mappings_were_logged_waits_for_a_replay(pool: Any) -> None:
+    """Such a row lacks the result itself: only a replay, reading it again, releases it."""
+    world = World()
+    legacy = uuid.uuid4()
+    async with pool.acquire() as conn:
+        await conn.execute(
+            """INSERT INTO unmapped (assessment_id, district_id, source, source_id, activity,
+                                     occurred_at, submitted_at)
+               VALUES ($1, $2, 'oneroster', 'old', 'oneroster_line_item:li-1', $3, $3)""",
+            legacy,
+            world.district,
+            T0,
+        )
+    batches = {"mapping": [world.mapping(world.district, "3.OA.A.3", 0)]}
+    events, rows = await _apply(pool, world, batches, ("mapping",))
+    assert events == {} and [r["assessment_id"] for r in rows["unmapped"]] == [legacy]
