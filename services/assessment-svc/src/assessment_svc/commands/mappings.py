@@ -35,10 +35,11 @@ async def _queue(
     source: str,
 ) -> None:
     envelopes = []
+    now = datetime.now(UTC)  # when it was logged; changed_at orders the rows
     for event_id, event in mapping.changes(district, mappings, changed_at, cause):
         await upsert(conn, district, event.mappings, changed_at, event_id)
         envelopes.append(
-            Envelope.wrap(event, id=event_id, source=source, district_id=district, time=changed_at)
+            Envelope.wrap(event, id=event_id, source=source, district_id=district, time=now)
         )
     await outbox.add_events(conn, envelopes)
 
@@ -55,8 +56,8 @@ async def change(
     if not mappings:
         return 0
     changed_at = datetime.now(UTC)
+    cause = mapping.cause_of(mappings, changed_at)
     async with pool.acquire() as conn, conn.transaction():
-        cause = mapping.cause_of(mappings, changed_at)
         if idempotency_key is not None:
             key = f"competency-mappings:{idempotency_key}"
             body = mapping.digest(list(mappings))
