@@ -3,6 +3,8 @@
 from pathwise_contracts.events.assessment import (
     AssessmentRecorded,
     AssessmentVoided,
+    CompetencyMapping,
+    CompetencyMappingsChanged,
     ResultSubmitted,
     StatementStored,
     SubmissionVoided,
@@ -67,6 +69,8 @@ __all__ = [
     "AssessmentRecorded",
     "AssessmentVoided",
     "Channel",
+    "CompetencyMapping",
+    "CompetencyMappingsChanged",
     "CompetencyMastered",
     "ConsentChanged",
     "ContactPreferencesChanged",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from pathwise_contracts.events.base import EncryptedValue, Event
 from pathwise_contracts.topics import ASSESSMENT_EVENTS
@@ -77,12 +77,48 @@ class ResultSubmitted(Event):
     occurred_at: AwareDatetime = Field(description="When the student was assessed.")
     source: str = Field(min_length=1, description="Standard the result came in, e.g. 'xapi'.")
     source_id: str = Field(min_length=1, description="The result's id in the source.")
+    max_score_assumed: bool = Field(
+        default=False,
+        description="max_score is the percent scale (100) because neither the standard nor "
+        "a mapping gave one; a mapping arriving later with max_score replaces it.",
+    )
 
     @model_validator(mode="after")
     def _score_within_max(self) -> Self:
         if self.score > self.max_score:
             raise ValueError("score must not exceed max_score")
         return self
+
+
+class CompetencyMapping(BaseModel):
+    """What a district's system calls an assessed item, and the competency it measures."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    kind: str = Field(min_length=1, description="e.g. 'xapi_activity', 'oneroster_line_item'.")
+    ref: str = Field(min_length=1, description="The item's id in that kind, e.g. an IRI.")
+    competency_id: str = Field(min_length=1, description="Competency the item measures.")
+    max_score: float | None = Field(
+        default=None, gt=0, description="Points possible where the standard carries none."
+    )
+
+
+class CompetencyMappingsChanged(Event):
+    """A district added or replaced competency mappings (no personal data).
+
+    Not about one student: ``student_id`` carries the partition key
+    ``district:<id>`` so a district's changes stay in order. A row changes only
+    for a later (``changed_at``, event id), so re-applying or reordering events
+    leaves the newest mapping.
+    """
+
+    type = "org.pathwise.assessment.CompetencyMappingsChanged.v1"
+    topic = ASSESSMENT_EVENTS.name
+
+    mappings: list[CompetencyMapping] = Field(
+        min_length=1, description="The mappings set, one per (kind, ref)."
+    )
+    changed_at: AwareDatetime = Field(description="When the district changed them.")
 
 
 class SubmissionVoided(Event):

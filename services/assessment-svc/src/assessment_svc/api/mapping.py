@@ -6,11 +6,13 @@ import csv
 import io
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assessment_svc.api.standards import invalid
+from assessment_svc.commands import mappings as commands
 from assessment_svc.domain.evidence import Invalid
+from pathwise_contracts import CompetencyMapping
 from pathwise_runtime.auth import AdminOrService, Staff
 from pathwise_runtime.problems import Problem
 from pathwise_runtime.service import Runtime
@@ -47,25 +49,41 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-async def _store(request: Request, district: str, mappings: list[Mapping]) -> int:
-    await _runtime(request).pool.executemany(
-        """INSERT INTO competency_map (district_id, kind, ref, competency_id, max_score)
-           VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (district_id, kind, ref) DO UPDATE
-             SET competency_id = excluded.competency_id, max_score = excluded.max_score""",
-        [(district, m.kind, m.ref, m.competency_id, m.max_score) for m in mappings],
-    )
-    return len(mappings)
+IdempotencyKey = Annotated[str | None, Header(min_length=1, max_length=200)]
+
+
+async def _store(request: Request, district: str, mappings: list[Mapping], key: str | None) -> int:
+    runtime = _runtime(request)
+    try:
+        return await commands.change(
+            runtime.pool,
+            district,
+            [CompetencyMapping(**m.model_dump()) for m in mappings],
+            source=runtime.source,
+            idempotency_key=key,
+        )
+    except commands.KeyReused as exc:
+        raise Problem(
+            422, "Idempotency-Key was used with a different body", field="Idempotency-Key"
+        ) from exc
 
 
 @router.put("/competency-mappings")
-async def put_mappings(body: Mappings, who: AdminOrService, request: Request) -> dict[str, int]:
-    """Add or replace mappings; results arriving afterwards use them."""
-    return {"stored": await _store(request, who.district, body.mappings)}
+async def put_mappings(
+    body: Mappings,
+    who: AdminOrService,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, int]:
+    """Add or replace mappings; results arriving afterwards use them, held results are
+    released. A retry with the same ``Idempotency-Key`` changes nothing again."""
+    return {"stored": await _store(request, who.district, body.mappings, idempotency_key)}
 
 
 @router.post("/competency-mappings.csv")
-async def import_mappings(who: AdminOrService, request: Request) -> dict[str, int]:
+async def import_mappings(
+    who: AdminOrService, request: Request, idempotency_key: IdempotencyKey = None
+) -> dict[str, int]:
     """CSV with columns kind, ref, competency_id[, max_score]: all rows or none."""
     try:
         reader = csv.DictReader(io.StringIO((await request.body()).decode("utf-8-sig")))
@@ -79,7 +97,7 @@ async def import_mappings(who: AdminOrService, request: Request) -> dict[str, in
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"])
         raise invalid(Invalid(f"line {reader.line_num}: {field}", err["msg"])) from exc
-    return {"stored": await _store(request, who.district, rows)}
+    return {"stored": await _store(request, who.district, rows, idempotency_key)}
 
 
 @router.get("/competency-mappings", response_model=Mappings)

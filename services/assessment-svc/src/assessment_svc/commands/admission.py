@@ -85,9 +85,12 @@ async def admit(
         return []
     mappings = await _mappings(conn, district, items)
     checked: list[tuple[Evidence, str | None]] = []
+    assumed: set[int] = set()  # items read as percent for want of a maximum
     for item in items:
         mapped, mapped_max = mappings.get((item.mapping_kind, item.mapping_ref), (None, None))
         if item.max_score <= 0:
+            if not mapped_max:
+                assumed.add(len(checked))
             item = replace(item, max_score=mapped_max or DEFAULT_MAX_SCORE)
         if item.score > item.max_score:
             raise Invalid(
@@ -120,8 +123,8 @@ async def admit(
     out: list[Admitted] = []
     envelopes: list[Envelope] = []
     now = datetime.now(UTC)
-    for (item, competency), assessment_id, fingerprint in zip(
-        checked, ids, fingerprints, strict=True
+    for n, ((item, competency), assessment_id, fingerprint) in enumerate(
+        zip(checked, ids, fingerprints, strict=True)
     ):
         if assessment_id not in inserted:
             if known.get(assessment_id) != fingerprint:
@@ -132,7 +135,7 @@ async def admit(
         known[assessment_id] = fingerprint
         envelopes.append(
             Envelope.wrap(
-                item.event(assessment_id, competency),
+                item.event(assessment_id, competency, n in assumed),
                 id=submitted_event_id(assessment_id),
                 source=source,
                 district_id=district,

@@ -57,7 +57,9 @@ class Evidence:
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
-    def event(self, assessment_id: UUID, competency_id: str | None) -> ResultSubmitted:
+    def event(
+        self, assessment_id: UUID, competency_id: str | None, max_score_assumed: bool = False
+    ) -> ResultSubmitted:
         """The submission as the log carries it, with the competency the mapping resolved.
 
         Its own id is ``submitted_event_id(assessment_id)``, not the assessment's,
@@ -68,6 +70,7 @@ class Evidence:
             **{**own, "competency_id": competency_id},
             student_id=f"ext:{self.identity}",
             assessment_id=assessment_id,
+            max_score_assumed=max_score_assumed,
         )
 
 

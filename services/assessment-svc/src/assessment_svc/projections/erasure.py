@@ -93,7 +93,7 @@ async def erase(conn: asyncpg.Connection, district: str, student_id: str, at: da
     # The keys their statements are sealed with: on the log, those are noise from now on.
     await keystore.destroy(conn, district, AGENT, identities)
     # The LRS's documents and attachments about them go with their key.
-    for table in ("parked", "xapi_ingested", "xapi_documents", "xapi_attachments"):
+    for table in ("parked", "unmapped", "xapi_ingested", "xapi_documents", "xapi_attachments"):
         await conn.execute(
             f"DELETE FROM {table} WHERE district_id = $1 AND identity = ANY($2::text[])",
             district,

@@ -3,8 +3,11 @@
 A ``ResultSubmitted`` names its student by an identity digest. If an enrolled
 student answers to it, the result becomes ``AssessmentRecorded``; if not, it is
 parked and released by the ``StudentEnrolled`` that introduces the identity.
-Both paths emit the same event (id = the assessment id, time = the submission's),
-so the rows and events are the same whichever topic a replay reads first.
+A result that reached no competency is held in ``unmapped`` and released by the
+``CompetencyMappingsChanged`` that maps its activity (``mappings``), or mapped at
+once if the projection already has that mapping. Every path emits the same event
+(id = the assessment id, time = the submission's), so the rows and events are the
+same whichever topic or partition a replay reads first.
 
 The same consumer keeps the runtime's ``access`` table (who may act on which
 student) and carries out ``SubjectErased`` (``erasure``): erasures first in a
@@ -20,12 +23,14 @@ from uuid import UUID
 
 import asyncpg
 
-from assessment_svc.projections import erasure
+from assessment_svc.domain.mapping import resolve
+from assessment_svc.projections import erasure, mappings
 from pathwise_contracts import (
     ASSESSMENT_EVENTS,
     PROFILE_EVENTS,
     AssessmentRecorded,
     AssessmentVoided,
+    CompetencyMappingsChanged,
     EnrollmentChanged,
     Envelope,
     ResultSubmitted,
@@ -42,7 +47,7 @@ from pathwise_runtime.rows import from_row
 
 
 class IntakeProjection:
-    """Identities, parked and unmapped results; emits the recorded and voided results."""
+    """Identities, mappings, parked and unmapped results; emits recorded and voided results."""
 
     name: str = "intake"
     topics: tuple[str, ...] = (ASSESSMENT_EVENTS.name, PROFILE_EVENTS.name)
@@ -51,6 +56,7 @@ class IntakeProjection:
         "parked",
         "resolved",
         "unmapped",
+        "competency_map",
         "erased_students",
         *AccessProjection.tables,
     )
@@ -84,7 +90,10 @@ class IntakeProjection:
             if isinstance(item.event, ResultSubmitted):
                 if (item.envelope.districtid or "", item.event.identity) in gone:
                     continue  # about an erased student: not kept, not released later
-                out.extend(await self._submitted(conn, item.event, item.envelope))
+                district = item.envelope.districtid or ""
+                out.extend(await self._submitted(conn, item.event, district, item.envelope.time))
+            elif isinstance(item.event, CompetencyMappingsChanged):
+                out.extend(await self._mapped(conn, item.event, item.envelope))
             elif isinstance(item.event, SubmissionVoided):
                 out.extend(await self._voided(conn, item.event, item.envelope))
         for item in enrolled:
@@ -139,36 +148,36 @@ class IntakeProjection:
         return found
 
     async def _submitted(
-        self, conn: asyncpg.Connection, event: ResultSubmitted, envelope: Envelope
+        self,
+        conn: asyncpg.Connection,
+        event: ResultSubmitted,
+        district: str,
+        time: datetime,
+        void: tuple[str, datetime] | None = None,
     ) -> list[Envelope]:
-        district = envelope.districtid or ""
+        """``void``: a held result withdrawn before its mapping came, voided where it lands."""
         if event.competency_id is None:
-            await conn.execute(
-                """INSERT INTO unmapped (assessment_id, district_id, source, source_id, activity,
-                                         occurred_at, submitted_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING""",
-                event.assessment_id,
-                district,
-                event.source,
-                event.source_id,
-                event.activity,
-                event.occurred_at,
-                envelope.time,
-            )
-            return []
+            found = await mappings.mapping_of(conn, district, event.activity)
+            mapped = None if found is None else resolve(event, *found)
+            if mapped is None:
+                await mappings.hold(conn, district, event, time)
+                return []
+            event = mapped
         student = await self._student(conn, district, event.identity)
         if student is None:
             await conn.execute(
-                """INSERT INTO parked (assessment_id, district_id, identity, result, submitted_at)
-                   VALUES ($1, $2, $3, $4::jsonb, $5) ON CONFLICT DO NOTHING""",
+                """INSERT INTO parked (assessment_id, district_id, identity, result, submitted_at,
+                                       void_reason, voided_at)
+                   VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7) ON CONFLICT DO NOTHING""",
                 event.assessment_id,
                 district,
                 event.identity,
                 event.model_dump_json(),
-                envelope.time,
+                time,
+                *(void or (None, None)),
             )
             return []
-        return await self._record(conn, event, student, district, envelope.time)
+        return await self._record(conn, event, student, district, time, void)
 
     async def _record(
         self,
@@ -215,6 +224,21 @@ class IntakeProjection:
             time=time,
         )
 
+    async def _mapped(
+        self, conn: asyncpg.Connection, event: CompetencyMappingsChanged, envelope: Envelope
+    ) -> list[Envelope]:
+        """Set the mappings, then release what they now cover as if it had come mapped."""
+        district = envelope.districtid or ""
+        await mappings.upsert(conn, district, event.mappings, event.changed_at, envelope.id)
+        out: list[Envelope] = []
+        for held in await mappings.held(conn, district, event.mappings):
+            mapped = resolve(held.result, held.competency_id, held.max_score)
+            if mapped is None:
+                continue  # its score exceeds the mapped maximum: admission would refuse it
+            await mappings.unhold(conn, district, mapped.assessment_id)
+            out.extend(await self._submitted(conn, mapped, district, held.submitted_at, held.void))
+        return out
+
     async def _voided(
         self, conn: asyncpg.Connection, event: SubmissionVoided, envelope: Envelope
     ) -> list[Envelope]:
@@ -235,9 +259,13 @@ class IntakeProjection:
             district,
         )
         await conn.execute(
-            "UPDATE unmapped SET voided = true WHERE assessment_id = $1 AND district_id = $2",
+            """UPDATE unmapped SET voided = true, void_reason = coalesce(void_reason, $3),
+                                   voided_at = coalesce(voided_at, $4)
+                WHERE assessment_id = $1 AND district_id = $2""",
             event.assessment_id,
             district,
+            event.reason,
+            envelope.time,
         )
         return []
 

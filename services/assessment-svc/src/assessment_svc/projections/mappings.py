@@ -1,0 +1,129 @@
+"""The ``competency_map`` rows of ``CompetencyMappingsChanged``, and the results they release.
+
+The HTTP command writes the same rows in the transaction that queues the event
+(so a result admitted right after sees its mapping); the projection "intake"
+writes them again from the log, which is what a replay rebuilds. Either writer
+changes a row only for a later (changed_at, change_id), so the newest mapping
+stays whoever writes last.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from pathwise_contracts import CompetencyMapping, ResultSubmitted
+
+
+async def upsert(
+    conn: asyncpg.Connection,
+    district: str,
+    mappings: list[CompetencyMapping],
+    changed_at: datetime,
+    change_id: UUID,
+) -> None:
+    """A row never logged (change_id NULL) yields to any logged change."""
+    await conn.execute(
+        """INSERT INTO competency_map (district_id, kind, ref, competency_id, max_score,
+                                       changed_at, change_id)
+           SELECT $1, k, r, c, m, $6, $7
+             FROM unnest($2::text[], $3::text[], $4::text[], $5::float8[]) AS t(k, r, c, m)
+           ON CONFLICT (district_id, kind, ref) DO UPDATE
+             SET competency_id = excluded.competency_id, max_score = excluded.max_score,
+                 changed_at = excluded.changed_at, change_id = excluded.change_id
+           WHERE competency_map.change_id IS NULL
+              OR (competency_map.changed_at, competency_map.change_id)
+                 < (excluded.changed_at, excluded.change_id)""",
+        district,
+        [m.kind for m in mappings],
+        [m.ref for m in mappings],
+        [m.competency_id for m in mappings],
+        [m.max_score for m in mappings],
+        changed_at,
+        change_id,
+    )
+
+
+async def mapping_of(
+    conn: asyncpg.Connection, district: str, activity_key: str
+) -> tuple[str, float | None] | None:
+    """The district's current mapping of a result's activity, if any."""
+    kind, _, ref = activity_key.partition(":")
+    row = await conn.fetchrow(
+        """SELECT competency_id, max_score FROM competency_map
+            WHERE district_id = $1 AND kind = $2 AND ref = $3""",
+        district,
+        kind,
+        ref,
+    )
+    return None if row is None else (row["competency_id"], row["max_score"])
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """An unmapped result a mapping now covers, and that mapping."""
+
+    result: ResultSubmitted
+    submitted_at: datetime
+    void: tuple[str, datetime] | None  # (reason, when) if withdrawn meanwhile
+    competency_id: str
+    max_score: float | None
+
+
+async def held(
+    conn: asyncpg.Connection, district: str, mappings: list[CompetencyMapping]
+) -> list[Held]:
+    """The district's unmapped results those mappings now cover, oldest first."""
+    rows = await conn.fetch(
+        """SELECT u.result, u.submitted_at, u.void_reason, u.voided_at, m.competency_id,
+                  m.max_score
+             FROM unnest($2::text[], $3::text[]) AS w(kind, ref)
+             JOIN competency_map m ON m.district_id = $1 AND (m.kind, m.ref) = (w.kind, w.ref)
+             JOIN unmapped u ON u.district_id = $1 AND u.activity = w.kind || ':' || w.ref
+            WHERE u.result IS NOT NULL AND (u.void_reason IS NOT NULL OR NOT u.voided)
+            ORDER BY u.submitted_at, u.assessment_id""",
+        district,
+        [m.kind for m in mappings],
+        [m.ref for m in mappings],
+    )
+    return [
+        Held(
+            ResultSubmitted.model_validate(json.loads(r["result"])),
+            r["submitted_at"],
+            (r["void_reason"], r["voided_at"]) if r["void_reason"] else None,
+            r["competency_id"],
+            r["max_score"],
+        )
+        for r in rows
+    ]
+
+
+async def hold(
+    conn: asyncpg.Connection, district: str, event: ResultSubmitted, submitted_at: datetime
+) -> None:
+    await conn.execute(
+        """INSERT INTO unmapped (assessment_id, district_id, source, source_id, activity,
+                                 occurred_at, submitted_at, identity, result)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) ON CONFLICT DO NOTHING""",
+        event.assessment_id,
+        district,
+        event.source,
+        event.source_id,
+        event.activity,
+        event.occurred_at,
+        submitted_at,
+        event.identity,
+        event.model_dump_json(),
+    )
+
+
+async def unhold(conn: asyncpg.Connection, district: str, assessment_id: UUID) -> None:
+    await conn.execute(
+        "DELETE FROM unmapped WHERE district_id = $1 AND assessment_id = $2",
+        district,
+        assessment_id,
+    )
