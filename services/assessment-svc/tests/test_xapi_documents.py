@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator
@@ -49,16 +48,10 @@ async def shared(module_database: str, infrastructure: Infrastructure) -> AsyncI
     """One service for the module: documents need no topic, and each check its own agent.
     An LRS client of d2 signs in with Basic credentials."""
     bootstrap = infrastructure.bootstrap_servers
-    before = os.environ.get("XAPI_BASIC_CREDENTIALS")
-    os.environ["XAPI_BASIC_CREDENTIALS"] = f"{BASIC_KEY}:{BASIC_SECRET}:d2"
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("XAPI_BASIC_CREDENTIALS", f"{BASIC_KEY}:{BASIC_SECRET}:d2")
         async with inprocess.running(SPEC, module_database, bootstrap, secret=SECRET) as run:
             yield run
-    finally:
-        if before is None:
-            os.environ.pop("XAPI_BASIC_CREDENTIALS", None)
-        else:
-            os.environ["XAPI_BASIC_CREDENTIALS"] = before
 
 
 @pytest.fixture
