@@ -98,3 +98,20 @@ async def test_comm_2_2_a_void_in_one_district_leaves_the_others_statement(lrs: 
     assert r.status_code == 200 and r.json()["actor"]["mbox"] == b
     assert (await lrs.get(_url(sid, "voidedStatementId"), headers=D2)).status_code == 404
     assert (await lrs.get(_url(void_id), headers=D2)).status_code == 404
+
+
+async def test_comm_2_1_every_statement_of_a_batch_is_stored_and_projected(lrs: Any) -> None:
+    mbox = f"mailto:{secrets.token_hex(4)}@x.example"
+    batch = [_statement(str(uuid.uuid4()), mbox) for _ in range(5)]
+    r = await lrs.post("/xapi/statements", json=batch, headers=D1)
+    assert r.status_code == 200 and r.json() == [s["id"] for s in batch]
+    params = {"agent": json.dumps({"mbox": mbox}), "format": "ids"}
+
+    async def all_listed() -> bool:
+        r = await lrs.get("/xapi/statements", params=params, headers=D1)
+        return r.status_code == 200 and len(r.json()["statements"]) == len(batch)
+
+    await inprocess.eventually(all_listed, 60)
+    r = await lrs.get("/xapi/statements", params=params, headers=D1)
+    consistent = r.headers["X-Experience-API-Consistent-Through"]
+    assert consistent >= max(s["stored"] for s in r.json()["statements"])  # none left behind

@@ -100,7 +100,8 @@ async def store_statements_in(
         for statement, statement_id, agent in zip(statements, ids, agents, strict=True)
         if agent not in erased  # about an erased student: taken, not kept (as their results)
     ]
-    new = [p for p in prepared if p.statement_id in await _insert(conn, prepared, lrs, stored_at)]
+    inserted = await _insert(conn, prepared, lrs, stored_at)
+    new = [p for p in prepared if p.statement_id in inserted]
     await _refuse_voids_of_voids(conn, [p.target for p in new if p.target], lrs.district)
     voids: list[Envelope] = []
     for p in new:

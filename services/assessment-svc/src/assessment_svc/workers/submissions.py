@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -29,7 +28,7 @@ from assessment_svc.domain import producers, standards, xapi, xapi_attachments
 from assessment_svc.domain.evidence import Invalid
 from assessment_svc.domain.submission import Submission
 from assessment_svc.settings import AssessmentSettings
-from pathwise_contracts import ASSESSMENT_SUBMISSIONS, signing
+from pathwise_contracts import ASSESSMENT_SUBMISSIONS, derive_event_id, signing
 from pathwise_runtime import kafka_security, outbox, topics, watermarks
 from pathwise_runtime.dlq import dlq_message
 from pathwise_runtime.service import Runtime
@@ -91,7 +90,21 @@ async def admit_record(
             statements = xapi.parse(body)
             # A record carries no parts: every attachment must point at its content.
             xapi_attachments.match(statements, {})
-            ids = [s.id or str(uuid.uuid4()) for s in statements]
+            # An id the LRS assigns follows from the record, so a record read again
+            # (a rebalance before its offset committed) names the same statements.
+            ids = [
+                s.id
+                or str(
+                    derive_event_id(
+                        "xapi-record",
+                        record.topic,
+                        f"{record.partition}",
+                        f"{record.offset}",
+                        f"{i}",
+                    )
+                )
+                for i, s in enumerate(statements)
+            ]
             lrs = statement_store.Lrs(
                 keyring=keys.keyring,
                 keystore=keys.keystore,
