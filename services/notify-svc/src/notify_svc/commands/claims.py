@@ -53,6 +53,9 @@ class Job:
     window_until: datetime | None = None
     phone: EncryptedValue | None = None
     audience: str = "guardians"
+    # A message sent again after an unknown outcome keeps the reference it went out
+    # under (and so its Message-ID): it is never regrouped with other messages.
+    resent_ref: str | None = None
 
     @property
     def to_teacher(self) -> bool:
@@ -68,7 +71,8 @@ class Job:
     def group(self) -> tuple[str, str, str, str]:
         """Whose digest this belongs to: one district's (student, guardian) on a channel."""
         t = self.target
-        return (t.district_id, t.student_id, t.guardian_id, t.channel)
+        channel = t.channel if self.resent_ref is None else f"{t.channel}|{self.resent_ref}"
+        return (t.district_id, t.student_id, t.guardian_id, channel)
 
 
 _CLAIM_NEW = """
@@ -120,6 +124,7 @@ _CLAIM_HELD = """
 _JOBS = """
     SELECT d.notification_id, d.attempts, d.student_id, d.district_id, d.guardian_id,
            d.channel, d.cause_event_id, n.notification_id IS NOT NULL AS planned,
+           CASE WHEN d.resends > 0 THEN d.message_ref END AS resent_ref,
            coalesce(g.email, t.email) AS email, g.phone, g.language, n.audience,
            c.competency_id, c.evidence_id, c.kind, c.detail,
            n.planned_at, g.time_zone, g.quiet_hours, g.frequency, d.hold_reason,
@@ -232,4 +237,5 @@ def _job(row: asyncpg.Record, default_zone: str) -> Job:
         window_until=row["window_until"],
         phone=EncryptedValue.model_validate_json(row["phone"]) if row["phone"] else None,
         audience=row["audience"] or "guardians",
+        resent_ref=str(row["resent_ref"]) if row["resent_ref"] else None,
     )

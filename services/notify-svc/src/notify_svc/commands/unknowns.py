@@ -32,6 +32,14 @@ def message_ref(notification_ids: list[str]) -> str:
     return str(derive_event_id("digest", *sorted(map(str, notification_ids))))
 
 
+def reference_of(notification_ids: list[str], resent_refs: list[str | None]) -> str:
+    """The reference for sending these: the one they went out under before when all of
+    them are being sent again together, else ``message_ref`` of them."""
+    if resent_refs and resent_refs[0] is not None and len(set(resent_refs)) == 1:
+        return resent_refs[0]
+    return message_ref(notification_ids)
+
+
 @dataclass(frozen=True, slots=True)
 class Unknown:
     """One message whose outcome is unknown, with the rows of the notifications it carried."""

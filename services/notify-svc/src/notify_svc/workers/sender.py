@@ -253,7 +253,7 @@ class Sender(SmsSending, Reconciling):
             await self._failed(jobs, f"contact details unreadable ({error})", permanent=True)
             return
         ids = [job.target.notification_id for job in jobs]
-        message_id = unknowns.message_ref(ids)
+        message_id = unknowns.reference_of(ids, [job.resent_ref for job in jobs])
         message = compose(
             Addressed(
                 notification_id=message_id,

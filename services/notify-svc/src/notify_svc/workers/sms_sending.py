@@ -88,7 +88,7 @@ class SmsSending:
             sms_numbers.Recipient(target.district_id, target.student_id, target.guardian_id),
         )
         ids = [job.target.notification_id for job in jobs]
-        ref = unknowns.message_ref(ids)
+        ref = unknowns.reference_of(ids, [job.resent_ref for job in jobs])
         try:
             async with self._limit:
                 taken = await deliveries.begin_send_many(
