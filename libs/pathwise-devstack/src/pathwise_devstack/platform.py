@@ -195,13 +195,16 @@ class Platform:
         return ready.get("live_feed") in (True, "off")
 
     async def event_counts(self) -> Counter[str]:
-        """How many events of each CloudEvents type the four topics hold."""
+        """How many events of each CloudEvents type the four topics hold. An event a relay
+        published twice (killed after sending, before marking it sent) counts once: it is
+        one event, and consumers drop the second copy by its id."""
         ends = await self.end_offsets()
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.infra.bootstrap_servers, enable_auto_commit=False
         )
         await consumer.start()
         counts: Counter[str] = Counter()
+        seen: set[bytes] = set()
         try:
             tps = [TopicPartition(t, p) for (t, p), end in ends.items() if end > 0]
             consumer.assign(tps)
@@ -214,8 +217,10 @@ class Platform:
                     return counts
                 for records in (await consumer.getmany(*todo, timeout_ms=1000)).values():
                     for r in records:
-                        ce_type = dict(r.headers or ()).get("ce_type")
-                        if ce_type:
+                        headers = dict(r.headers or ())
+                        ce_type, ce_id = headers.get("ce_type"), headers.get("ce_id")
+                        if ce_type and (ce_id is None or ce_id not in seen):
+                            seen.add(ce_id or b"")
                             counts[ce_type.decode().rsplit(".", 2)[-2]] += 1
         finally:
             await consumer.stop()
