@@ -21,6 +21,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from pathwise_devstack.simulation import percentile
+
 # (stage, service, span name) in the order a result travels.
 STAGES = (
     ("intake", "assessment-svc", "intake process"),
@@ -60,18 +62,11 @@ def summary(traces: Sequence[Mapping[str, float]]) -> dict[str, dict[str, float 
     """p50/p99 of every hop, in the order a result travels."""
     return {
         hop: {
-            "p50_ms": percentile([t[hop] for t in traces if hop in t], 50),
-            "p99_ms": percentile([t[hop] for t in traces if hop in t], 99),
+            "p50_ms": percentile(sorted(t[hop] for t in traces if hop in t), 50),
+            "p99_ms": percentile(sorted(t[hop] for t in traces if hop in t), 99),
         }
         for hop in HOPS
     }
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))], 1)
 
 
 def _first(trace: Sequence[Mapping[str, Any]], service: str, name: str) -> Mapping[str, Any] | None:

@@ -154,9 +154,7 @@ class Platform:
             )
             try:
                 marks = await watermarks(conn)
-                pending = await conn.fetchval(
-                    "SELECT count(*) FROM pathwise_outbox WHERE published_at IS NULL"
-                )
+                pending = await unpublished(conn)
                 waiting = await unsent(spec.name, conn)
             finally:
                 if conn is not (conns or {}).get(spec.name):
@@ -243,6 +241,13 @@ async def watermarks(conn: asyncpg.Connection) -> dict[tuple[str, str, int], int
         (r["projection"], r["topic"], r["partition"]): r["last_offset"]
         for r in await conn.fetch("SELECT * FROM pathwise_watermarks")
     }
+
+
+async def unpublished(conn: asyncpg.Connection) -> int:
+    """Outbox rows the service's relay has not published yet."""
+    return int(
+        await conn.fetchval("SELECT count(*) FROM pathwise_outbox WHERE published_at IS NULL")
+    )
 
 
 async def unsent(service: str, conn: asyncpg.Connection) -> int:

@@ -50,14 +50,7 @@ async def sampling(platform: platforms.Platform) -> AsyncIterator[Depths]:
     lag_conns = {s.name: await asyncpg.connect(platform.database_url(s.name)) for s in SERVICES}
 
     async def outbox() -> dict[str, int]:
-        return {
-            name: int(
-                await conn.fetchval(
-                    "SELECT count(*) FROM pathwise_outbox WHERE published_at IS NULL"
-                )
-            )
-            for name, conn in conns.items()
-        }
+        return {name: await platforms.unpublished(conn) for name, conn in conns.items()}
 
     async def unsent() -> dict[str, int]:
         return {"notify-svc": await platforms.unsent("notify-svc", conns["notify-svc"])}
