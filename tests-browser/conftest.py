@@ -17,6 +17,8 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from pathwise_devstack.platform import Platform
 
+COALESCE_WINDOW_S = "10"
+
 
 def _require_browser() -> None:
     reason = browser_kit.missing()
@@ -29,8 +31,12 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """The whole platform with the portal, as processes (only when a browser can use it)."""
     _require_browser()
     workdir = tmp_path_factory.mktemp("browser")
-    with Platform(workdir, log_path=workdir / "services.log") as running:
-        yield running
+    with pytest.MonkeyPatch.context() as env:
+        # A family's facts of one burst travel together, as they do in a district
+        # (the local stack otherwise tells each at once): the mail sink page shows it.
+        env.setenv("NOTIFY_COALESCE_WINDOW_S", COALESCE_WINDOW_S)
+        with Platform(workdir, log_path=workdir / "services.log") as running:
+            yield running
 
 
 @pytest.fixture(scope="session")

@@ -224,3 +224,29 @@ async def test_facts_close_together_become_one_message(
     assert mails[0]["headers"]["X-Pathwise-Template"] == "coalesced.en"
     assert all(f"C.{i}" in mails[0]["text"] for i in range(3))
     assert await db.fetchval("SELECT count(*) FROM deliveries WHERE state = 'sent'") == 3
+
+
+async def test_windows_opened_apart_by_racing_senders_still_close_as_one_message(
+    pool: tuple[str, asyncpg.Pool], tmp_path: Path, plan: Plan, support: ModuleType
+) -> None:
+    """Two sender loops that claim two facts of one family at once each open a window, a
+    moment apart; when the first closes, both facts leave together in one mail."""
+    dsn, db = pool
+    await plan(facts=2)
+    clock = ManualClock(support.T0 + timedelta(minutes=2))
+    with SmtpSink(tmp_path / "mailbox.jsonl") as sink:
+        sender = make_sender(db, dsn, sink.port, clock, support.KEYRING, coalesce_s=600)
+        assert await sender.run_once() == 2
+        # What racing loops leave behind: the second fact's window ends a moment later.
+        await db.execute(
+            """UPDATE deliveries SET next_attempt_at = next_attempt_at + interval '1 second'
+                WHERE notification_id = (SELECT notification_id FROM notifications
+                                          ORDER BY planned_at DESC LIMIT 1)"""
+        )
+        first = await db.fetchval("SELECT min(next_attempt_at) FROM deliveries")
+        clock.advance(first - clock())
+        assert await sender.run_once() == 2
+        mails = sink.messages
+    assert len(mails) == 1
+    assert mails[0]["subject"] == "2 updates from Pathwise"
+    assert await db.fetchval("SELECT count(*) FROM deliveries WHERE state = 'sent'") == 2

@@ -13,6 +13,8 @@ import json
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from html import escape
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -45,6 +47,35 @@ class JsonLines:
         """What this process appended so far (a copy)."""
         with self._lock:
             return list(self._records)
+
+
+_PAGE_STYLE = (
+    "body{font:15px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1a1a1a}"
+    "table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ccc;"
+    "padding:.4rem .6rem;text-align:start;vertical-align:top}"
+    "td.text{white-space:pre-wrap;overflow-wrap:anywhere;max-width:60ch}"
+)
+
+
+def sink_page(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A sink's web page: what left the platform, newest first, one row per message.
+
+    The last column is the message text, wrapped (links in mails are long).
+    """
+    head = "".join(f"<th scope='col'>{escape(c)}</th>" for c in columns)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td>{escape(v)}</td>" for v in row[:-1])
+        + f"<td class='text'>{escape(row[-1])}</td></tr>"
+        for row in rows
+    )
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)}</title><style>{_PAGE_STYLE}</style></head>"
+        f"<body><main><h1>{escape(title)} ({len(rows)})</h1>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        "</main></body></html>"
+    )
 
 
 def read_json_lines(path: Path) -> list[dict[str, Any]]:

@@ -30,7 +30,6 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from html import escape
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl
@@ -41,7 +40,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from pathwise_devstack.ports import LOOPBACK, free_port
-from pathwise_devstack.sinks import HttpThread, JsonLines, Sink, read_json_lines
+from pathwise_devstack.sinks import HttpThread, JsonLines, Sink, read_json_lines, sink_page
 
 log = logging.getLogger(__name__)
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -224,17 +223,11 @@ class SmsSink(Sink):
 
         @app.get("/", response_class=HTMLResponse)
         async def page() -> HTMLResponse:
-            rows = "".join(
-                f"<tr><td>{escape(m['date_created'])}</td><td>{escape(m['to'])}</td>"
-                f"<td>{escape(m.get('provider', 'twilio'))}</td><td>{escape(m['body'])}</td></tr>"
+            rows = [
+                (m["date_created"], m["to"], m.get("provider", "twilio"), m["body"])
                 for m in reversed(self.messages)
-            )
-            return HTMLResponse(
-                "<!doctype html><html><head><meta charset='utf-8'><title>SMS sink</title></head>"
-                f"<body><h1>SMS sent ({len(self.messages)})</h1><table>"
-                "<tr><th>When</th><th>To</th><th>Provider</th><th>Text</th></tr>"
-                f"{rows}</table></body></html>"
-            )
+            ]
+            return HTMLResponse(sink_page("SMS sent", ("When", "To", "Provider", "Text"), rows))
 
         return app
 

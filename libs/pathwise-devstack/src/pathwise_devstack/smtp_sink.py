@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from pathwise_devstack.ports import LOOPBACK, free_port
-from pathwise_devstack.sinks import HttpThread, JsonLines, Sink, read_json_lines
+from pathwise_devstack.sinks import HttpThread, JsonLines, Sink, read_json_lines, sink_page
 
 TEXT_LIMIT = 4000
 """Characters of a mail's plain-text part kept in the record (digests can be long)."""
@@ -91,21 +90,19 @@ class SmtpSink(Sink):
 
         @app.get("/", response_class=HTMLResponse)
         async def page() -> HTMLResponse:
-            rows = "".join(
-                f"<tr><td>{escape(m['received_at'])}</td>"
-                f"<td>{escape(', '.join(m['rcpt_tos']))}</td>"
-                f"<td>{escape(m.get('subject') or '')}</td>"
-                f"<td><pre>{escape(m.get('text', ''))}</pre></td></tr>"
+            rows = [
+                (
+                    m["received_at"],
+                    ", ".join(m["rcpt_tos"]),
+                    m.get("headers", {}).get("X-Pathwise-Student-Id", ""),
+                    m.get("headers", {}).get("X-Pathwise-Template", ""),
+                    m.get("subject") or "",
+                    m.get("text", ""),
+                )
                 for m in reversed(self.messages)
-            )
-            return HTMLResponse(
-                "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-                "<title>Mail sink</title></head>"
-                f"<body><main><h1>Mail sent ({len(self.messages)})</h1><table>"
-                "<tr><th scope='col'>When</th><th scope='col'>To</th>"
-                "<th scope='col'>Subject</th><th scope='col'>Text</th></tr>"
-                f"{rows}</table></main></body></html>"
-            )
+            ]
+            columns = ("When", "To", "Student", "Template", "Subject", "Text")
+            return HTMLResponse(sink_page("Mail sent", columns, rows))
 
         return app
 

@@ -106,7 +106,10 @@ _CLAIM_DUE = """
     RETURNING notification_id
 """
 
-# Held rows that are due, all of a guardian's at once (one digest, not several).
+# Held rows that are due, all of a guardian's at once (one digest, not several). When a
+# family's window closes, every message held to coalesce with it goes too: two sender
+# loops that claimed two facts of one burst at the same moment each opened a window (a
+# few milliseconds apart), and the family must still get one message.
 _CLAIM_HELD = """
     UPDATE deliveries SET state = 'claimed', next_attempt_at = NULL, updated_at = now()
      WHERE notification_id IN (
@@ -116,7 +119,7 @@ _CLAIM_HELD = """
                     WHERE state = 'held' AND next_attempt_at <= $2
                     ORDER BY district_id, student_id, guardian_id, channel
                     LIMIT $1) k USING (district_id, student_id, guardian_id, channel)
-            WHERE d.state = 'held' AND d.next_attempt_at <= $2
+            WHERE d.state = 'held' AND (d.next_attempt_at <= $2 OR d.hold_reason = 'coalesce')
               FOR UPDATE OF d SKIP LOCKED)
     RETURNING notification_id
 """
