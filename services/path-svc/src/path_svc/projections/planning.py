@@ -169,6 +169,7 @@ class PlanningProjection:
                 preferred=list(event.preferred),
                 avoided=list(event.avoided),
                 sections=list(event.section_ids),
+                grade=event.grade,
             )
             return planner.profile_changed(fw, profile, cause.id)
         if isinstance(event, StepOverridden):
