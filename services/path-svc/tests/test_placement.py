@@ -57,6 +57,20 @@ def test_evidence_on_an_earlier_grade_replaces_the_assumption() -> None:
     assert steps(struggling) == ["K.A", "1.B", "2.B"]  # the gap first, 1.A waits for it
 
 
+def test_evidence_that_agrees_keeps_the_assumption_and_evidence_against_ends_it() -> None:
+    planner = Planner()
+    planner.profile_changed(STAIRS, Profile(grade="1"), CAUSE)
+    # A right answer on K.A: the estimate (from the low prior) rose, the assumption stands.
+    assert planner.mastery(STAIRS, "K.A", 0.5, 1, uuid.UUID(int=10), 0.2) is None
+    assert planner.estimates["K.A"].p == MASTERED
+    # A wrong one: the estimate fell, K.A is a gap to close first.
+    gap = planner.mastery(STAIRS, "K.A", 0.3, 2, uuid.UUID(int=11), 0.5)
+    assert gap is not None and gap.steps[0].competency_id == "K.A"
+    # From then on the real estimate counts, up or down.
+    planner.mastery(STAIRS, "K.A", 0.6, 3, uuid.UUID(int=12), 0.3)
+    assert planner.estimates["K.A"].p == 0.6
+
+
 def test_without_a_grade_or_grades_the_plan_is_as_before() -> None:
     assert steps(Inputs()) == ["2.B", "K.A", "1.B"]
     assert place(STAIRS, "HS").earlier == frozenset()
