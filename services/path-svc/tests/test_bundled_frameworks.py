@@ -12,6 +12,7 @@ import pytest
 
 from path_svc.domain import catalogue
 from path_svc.domain.cycles import every_cycle
+from path_svc.tools import ela
 from path_svc.tools.case_build import LANGUAGES, cycles, dumps, file_name
 from path_svc.tools.ccssm import GRADES, case_packages, standard_code
 
@@ -80,7 +81,32 @@ def test_no_standard_text_is_copied_into_the_package() -> None:
     assert not [s for s in statements if len(s) > 30 and json.dumps(s)[1:-1] in bundled]
 
 
-@pytest.mark.parametrize("name", ["grade3-math", "ccssm-3-5", "ccssm-k8"])
+def test_the_bundled_ela_packages_are_what_the_generator_builds() -> None:
+    built = ela.case_packages()
+    for lang, package in built.items():
+        stored = (BUNDLED / file_name("ela-k8", lang)).read_text("utf-8")
+        assert stored == dumps(package), f"rebuild {file_name('ela-k8', lang)}"
+    assert cycles(built["en"]) == []
+    assert "authored" in built["en"]["CFDocument"]["notes"].lower()
+
+
+def test_ela_follows_the_common_core_design() -> None:
+    framework = catalogue.load("ela-k8")
+    codes = {c.code for c in framework.competencies}
+    for grade in GRADES:
+        assert {f"RI.{grade}.{n}" for n in range(1, 11)} <= codes
+        assert {f"SL.{grade}.{n}" for n in range(1, 7)} <= codes
+        assert f"RL.{grade}.8" not in codes  # not applicable to literature
+    assert {f"RF.{g}.{n}" for g in ("K", "1") for n in range(1, 5)} <= codes
+    assert {"RF.2.1", "RF.5.2", "RF.6.3", "W.2.4", "W.3.9", "L.1.3"}.isdisjoint(codes)
+    assert {"RF.5.4", "W.3.4", "W.4.9", "L.2.3"} <= codes
+    assert framework.prerequisites("RL.3.1") == ("RL.2.1",)
+    assert framework.prerequisites("W.4.9") == ()  # the first grade it is taught
+    assert framework.prerequisites("RL.K.1") == ()
+    assert all(c.grade == c.code.split(".")[1] for c in framework.competencies)
+
+
+@pytest.mark.parametrize("name", ["grade3-math", "ccssm-3-5", "ccssm-k8", "ela-k8"])
 def test_every_competency_has_text_in_the_five_languages(name: str) -> None:
     framework = catalogue.load(name)
     for lang in LANGUAGES[1:]:
