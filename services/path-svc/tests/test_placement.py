@@ -95,3 +95,10 @@ def test_a_grade_5_student_over_k8_math_starts_in_grade_5() -> None:
     assert first and all(k8[s.competency_id].grade == "5" for s in first)
     kindergarten = plan(k8, Inputs(grade="K"), CAUSE)
     assert all(k8[s.competency_id].grade == "K" for s in kindergarten)
+
+
+def test_a_grade_3_student_over_ela_starts_in_grade_3_and_k8_grades_are_known() -> None:
+    ela = catalogue.load("ela-k8")
+    first = plan(ela, Inputs(grade="3"), CAUSE)
+    assert first and all(s.competency_id.split(".")[1] == "3" for s in first)
+    assert "assumed from earlier grades" in first[0].reason  # RL.2.x stands behind RL.3.x
