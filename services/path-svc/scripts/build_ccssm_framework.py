@@ -1,38 +1,45 @@
-"""Regenerate ``src/path_svc/frameworks/ccssm-3-5.case.json`` from ../shared/data/ccssm.
+"""Regenerate the bundled Common Core mathematics packages from the CCSSM data.
 
-Usage: .venv/bin/python services/path-svc/scripts/build_ccssm_framework.py
-(the data folder defaults to <repo>/../shared/data; override with PATHWISE_SHARED_DATA).
+Usage: .venv/bin/python services/path-svc/scripts/build_ccssm_framework.py [DATA_DIR]
+(DATA_DIR defaults to ../shared/data/ccssm beside the repository root). Writes
+``ccssm-3-5`` and ``ccssm-k8``, each as ``<name>.case.json`` (English, with
+the associations) and ``<name>.<lang>.case.json`` per other language, after
+checking the prerequisite graph is a DAG (every cycle is reported).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from pathlib import Path
 
 from path_svc.domain.case import from_case
-from path_svc.tools.ccssm import case_package
+from path_svc.tools.case_build import cycles, dumps, file_name
+from path_svc.tools.ccssm import GRADES, case_packages
 
 SERVICE = Path(__file__).resolve().parents[1]
-OUT = SERVICE / "src" / "path_svc" / "frameworks" / "ccssm-3-5.case.json"
+FRAMEWORKS = SERVICE / "src" / "path_svc" / "frameworks"
+BUILDS = {"ccssm-3-5": ("3", "4", "5"), "ccssm-k8": GRADES}
 
 
-def main() -> int:
-    shared = os.environ.get("PATHWISE_SHARED_DATA")
-    data = (Path(shared) if shared else SERVICE.parents[2] / "shared" / "data") / "ccssm"
+def main(argv: list[str]) -> int:
+    data = Path(argv[0]) if argv else SERVICE.parents[2] / "shared" / "data" / "ccssm"
     if not (data / "ccssm-k8.csv").is_file():
         print(f"CCSSM data not found in {data}", file=sys.stderr)
         return 2
-    package = case_package(
-        data, ("3", "4", "5"), "ccssm-3-5", "Grades 3-5 mathematics (Common Core codes)"
-    )
-    framework = from_case(package, "ccssm-3-5")  # validates: known items, no cycle
-    OUT.write_text(json.dumps(package, indent=1) + "\n", encoding="utf-8")
-    edges = sum(len(c.prerequisites) for c in framework.competencies)
-    print(f"{OUT.name}: {len(framework.competencies)} competencies, {edges} prerequisites")
+    for name, grades in BUILDS.items():
+        built = case_packages(data, grades, name)
+        knots = cycles(built["en"])
+        if knots:
+            for knot in knots:
+                print(f"{name}: prerequisite cycle {' -> '.join(knot)}", file=sys.stderr)
+            return 1
+        framework = from_case(built["en"], name)  # validates: known items, no cycle
+        for lang, package in built.items():
+            (FRAMEWORKS / file_name(name, lang)).write_text(dumps(package), encoding="utf-8")
+        edges = sum(len(c.prerequisites) for c in framework.competencies)
+        print(f"{name}: {len(framework.competencies)} competencies, {edges} prerequisites")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

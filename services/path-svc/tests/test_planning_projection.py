@@ -192,7 +192,10 @@ async def test_profile_changes_are_forwarded_and_erasure_drops_the_student_every
     learners = BatchApplier(LearnerProjection(source=SOURCE), pool, kafka_bootstrap)
     planning = BatchApplier(PlanningProjection(source=SOURCE), pool, kafka_bootstrap)
     profile = [
-        wrap(StudentEnrolled(student_id="s-3", district_id="d1", section_ids=["sec-1"]), 1),
+        wrap(
+            StudentEnrolled(student_id="s-3", district_id="d1", grade="3", section_ids=["sec-1"]),
+            1,
+        ),
         wrap(
             GoalSet(
                 student_id="s-3",
@@ -217,6 +220,7 @@ async def test_profile_changes_are_forwarded_and_erasure_drops_the_student_every
     assert len(forwarded) == 3
     assert forwarded[-1].goals == ["3.OA.C.7"] and forwarded[-1].section_ids == ["sec-1"]
     assert forwarded[-1].requirements == ["small_group_instruction"]
+    assert [e.grade for e in forwarded] == ["3", "3", "3"]  # the roster's grade, for placement
 
     path_log = [wrap(e, 10 + i) for i, e in enumerate(forwarded)]
     path_log.append(mastery("s-3", "3.OA.A.1", 0.6, 1, 20))

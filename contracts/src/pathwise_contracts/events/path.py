@@ -84,6 +84,10 @@ class LearnerProfileChanged(Event):
     preferred: list[Modality] = Field(default_factory=list, description="Preferred modalities.")
     avoided: list[Modality] = Field(default_factory=list, description="Modalities to avoid.")
     section_ids: list[str] = Field(default_factory=list, description="Class sections.")
+    grade: str | None = Field(
+        default=None,
+        description="Roster grade, e.g. '5' or 'K': where a path over a K-8 framework starts.",
+    )
     cause_event_id: UUID = Field(description="Id of the profile event that changed it.")
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from portal import views
 from portal.upstream import Refused
-from portal.web import Csrf, User, render, role, upstream
+from portal.web import Csrf, User, language, render, role, upstream
 
 router = APIRouter(prefix="/student")
 Student = Annotated[User, role("student")]
@@ -32,10 +32,16 @@ async def student_context(request: Request, user: User) -> dict[str, Any]:
         up.get_or_none("profile", f"/v1/students/{user.subject}", user.token),
         up.get("path", "/v1/framework", user.token),
     )
+    # The student's language is the one chosen with the language switch (the roster
+    # holds guardians' languages, not students'); competency text follows it.
+    lang = language(request, request.session.get("pref_lang"))
+    own = views.Framework(framework, lang)
     return {
         "student_id": user.subject,
         "steps": views.steps_of(path),
-        "describe": views.Framework(framework).describe,
+        "describe": own.describe,
+        "lang_of": own.lang_of,
+        "lang_code": lang,
         "reflections": list(reversed((me or {}).get("reflections", [])))[:10],
         "labels": LABELS,
     }

@@ -23,8 +23,13 @@ BEFORE = frozenset({"precedes", "isPrerequisiteOf"})
 AFTER = frozenset({"hasPrerequisite"})
 
 
-def from_case(package: Mapping[str, Any], name: str | None = None) -> Framework:
-    """A validated framework from a CASE package (raises FrameworkError)."""
+def from_case(
+    package: Mapping[str, Any],
+    name: str | None = None,
+    translations: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Framework:
+    """A validated framework from a CASE package (raises FrameworkError), with the
+    text of ``translations`` (language -> package of the same items) joined by id."""
     try:
         document = package["CFDocument"]
         items = {str(i["identifier"]): i for i in package.get("CFItems", [])}
@@ -47,18 +52,27 @@ def from_case(package: Mapping[str, Any], name: str | None = None) -> Framework:
     has_children = set(parents.values())
     code = {i: str(item.get("humanCodingScheme") or i) for i, item in items.items()}
     leaves = [i for i, item in items.items() if i not in has_children and item.get("fullStatement")]
+    other = {lang: _statements(p) for lang, p in sorted((translations or {}).items())}
     competencies = [
         Competency(
             code=code[i],
             description=str(items[i]["fullStatement"]),
             prerequisites=tuple(dict.fromkeys(code[p] for p in prerequisites.get(i, []))),
+            descriptions=tuple((lang, texts[i]) for lang, texts in other.items() if i in texts),
+            grade=_grade(items[i]),
         )
         for i in leaves
     ]
+    titles = {
+        lang: str(p["CFDocument"]["title"])
+        for lang, p in (translations or {}).items()
+        if isinstance(p.get("CFDocument"), Mapping) and p["CFDocument"].get("title")
+    }
     return Framework(
         name or str(document.get("identifier")),
         competencies,
         title=str(document.get("title", "")),
+        titles=titles,
         version=str(document.get("version") or document.get("lastChangeDateTime") or "1"),
     )
 
@@ -78,3 +92,20 @@ def _node(association: Mapping[str, Any], key: str) -> str:
     if not isinstance(node, Mapping) or "identifier" not in node:
         raise FrameworkError(f"association {association.get('identifier')!r} has no {key}")
     return str(node["identifier"])
+
+
+def _statements(package: Mapping[str, Any]) -> dict[str, str]:
+    """Identifier -> fullStatement of a language package's items."""
+    return {
+        str(i["identifier"]): str(i["fullStatement"])
+        for i in package.get("CFItems", [])
+        if isinstance(i, Mapping) and "identifier" in i and i.get("fullStatement")
+    }
+
+
+def _grade(item: Mapping[str, Any]) -> str | None:
+    """The item's single grade (``educationLevel``: ["3"]), or None when it spans several."""
+    levels = item.get("educationLevel")
+    if isinstance(levels, list) and len(levels) == 1:
+        return str(levels[0])
+    return None

@@ -11,11 +11,15 @@ from __future__ import annotations
 import functools
 import json
 from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Any
 
 from path_svc.domain.case import from_case
 from path_svc.domain.framework import Framework
 
 DEFAULT_FRAMEWORK = "grade3-math"
+LANGUAGES = ("es", "vi", "zh-Hans", "ar")
+"""The portal's languages besides English, which every framework has."""
 
 
 def load(name: str) -> Framework:
@@ -27,13 +31,23 @@ def load(name: str) -> Framework:
     folder = resources.files("path_svc") / "frameworks"
     case = folder / f"{name}.case.json"
     if case.is_file():
-        framework = from_case(json.loads(case.read_text("utf-8")), name)
+        framework = from_case(json.loads(case.read_text("utf-8")), name, _languages(folder, name))
     else:
         framework = Framework.from_dict(json.loads((folder / f"{name}.json").read_text("utf-8")))
     fitted = folder / f"{name}.params.json"
     if fitted.is_file():
         framework = framework.with_params(json.loads(fitted.read_text("utf-8")))
     return framework
+
+
+def _languages(folder: Traversable, name: str) -> dict[str, dict[str, Any]]:
+    """The sibling packages ``<name>.<language>.case.json`` (see ``case``), by language."""
+    out: dict[str, dict[str, Any]] = {}
+    for lang in LANGUAGES:
+        sibling = folder / f"{name}.{lang}.case.json"
+        if sibling.is_file():
+            out[lang] = json.loads(sibling.read_text("utf-8"))
+    return out
 
 
 @functools.cache

@@ -36,6 +36,8 @@ class Competency:
     params: BktParams = field(default_factory=BktParams)
     # The description in other languages, (language tag, text); ``description`` is English.
     descriptions: tuple[tuple[str, str], ...] = ()
+    # The grade it belongs to ("K", "3"), when the framework says (CASE educationLevel).
+    grade: str | None = None
 
 
 class Framework:
@@ -81,6 +83,7 @@ class Framework:
                     prerequisites=tuple(item.get("prerequisites", ())),
                     params=BktParams(**item.get("bkt", {})),
                     descriptions=tuple(sorted(dict(item.get("descriptions", {})).items())),
+                    grade=item.get("grade"),
                 )
                 for item in data["competencies"]
             ),

@@ -32,6 +32,7 @@ from path_svc.domain.modality import (
     options,
     sample,
 )
+from path_svc.domain.placement import place
 from pathwise_contracts import Modality, PathStep
 
 PATH_LENGTH = 3
@@ -69,11 +70,14 @@ class Inputs:
     overrides: Sequence[Override] = ()
     choices: Mapping[str, Modality] = field(default_factory=dict)
     current: Sequence[PathStep] = ()
+    grade: str | None = None  # the roster's grade: where the path starts (``placement``)
 
 
 def _p(framework: Framework, inputs: Inputs, code: str) -> float:
     s = inputs.estimates.get(code)
-    return s.p if s is not None else framework[code].params.p_init
+    if s is not None:
+        return s.p
+    return place(framework, inputs.grade).prior(code, framework[code].params.p_init)
 
 
 def _mastered(framework: Framework, inputs: Inputs, code: str) -> bool:
@@ -91,11 +95,14 @@ def frontier(framework: Framework, inputs: Inputs) -> list[str]:
     return sorted(ready, key=lambda code: _priority(framework, inputs, code))
 
 
-def _priority(framework: Framework, inputs: Inputs, code: str) -> tuple[int, int, int, int, int]:
+def _priority(
+    framework: Framework, inputs: Inputs, code: str
+) -> tuple[int, int, int, int, int, int]:
     goals = list(inputs.goals)
     goal_rank = goals.index(code) if code in goals else len(goals)
     started = inputs.estimates.get(code)
     return (
+        place(framework, inputs.grade).tier(code),  # a later grade never ahead of this one
         goal_rank,
         -unlocks(framework, inputs, code),
         -len(contexts.tags(code) & set(inputs.interests)),
@@ -174,7 +181,11 @@ def _step(
     permitted = allowed(p, attempts, inputs.requirements, inputs.avoided)
     how, why_how, overridden = _modality(inputs, code, permitted, before, cause)
     reason = "; ".join(
-        [_ready(framework, code, placed), *_priority_reasons(framework, inputs, code), why_how]
+        [
+            _ready(framework, inputs, code, placed),
+            *_priority_reasons(framework, inputs, code),
+            why_how,
+        ]
     )
     return PathStep(
         competency_id=code,
@@ -239,13 +250,19 @@ def _evidence(permitted: Allowed, gains: Gains | None) -> str:
     )
 
 
-def _ready(framework: Framework, code: str, placed: bool) -> str:
+def _ready(framework: Framework, inputs: Inputs, code: str, placed: bool) -> str:
     if placed:
         return "placed by a teacher"
     prerequisites = framework.prerequisites(code)
     if not prerequisites:
         return "ready: no prerequisites"
-    return f"ready: prerequisites {', '.join(prerequisites)} mastered"
+    earlier = place(framework, inputs.grade).earlier
+    assumed = [q for q in prerequisites if q in earlier and q not in inputs.estimates]
+    shown = [q for q in prerequisites if q not in assumed]
+    parts = [f"prerequisites {', '.join(shown)} mastered"] if shown else []
+    if assumed:
+        parts.append(f"{', '.join(assumed)} assumed from earlier grades")
+    return f"ready: {'; '.join(parts)}"
 
 
 def _priority_reasons(framework: Framework, inputs: Inputs, code: str) -> list[str]:
@@ -258,6 +275,8 @@ def _priority_reasons(framework: Framework, inputs: Inputs, code: str) -> list[s
     matched = sorted(contexts.tags(code) & set(inputs.interests))
     if matched:
         out.append(f"matches interests: {', '.join(matched)}")
+    if place(framework, inputs.grade).tier(code):
+        out.append("a later grade's work, after the current grade's")
     return out
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from path_svc.domain.framework import Framework
 from path_svc.domain.mastery import MASTERED
 from path_svc.domain.modality import LABELS, Gains
+from path_svc.domain.placement import ASSUMED, place
 from path_svc.domain.planner import Inputs, Override, Standing, changed, diff, plan
 from path_svc.domain.support import Support
 from pathwise_contracts import Modality, PathStep
@@ -33,6 +34,7 @@ class Profile:
     preferred: list[Modality] = field(default_factory=list)
     avoided: list[Modality] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
+    grade: str | None = None  # from the roster (StudentEnrolled / EnrollmentChanged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +60,28 @@ class Planner:
     # -- facts -------------------------------------------------------------
 
     def mastery(
-        self, framework: Framework, code: str, p: float, attempts: int | None, cause: uuid.UUID
+        self,
+        framework: Framework,
+        code: str,
+        p: float,
+        attempts: int | None,
+        cause: uuid.UUID,
+        evidence_before: float | None = None,
     ) -> Replan | None:
-        """A new estimate; a step's gain is credited to the modality it was taught in."""
+        """A new estimate; a step's gain is credited to the modality it was taught in.
+
+        ``evidence_before`` is the estimate before this evidence (MasteryUpdated.previous):
+        on a competency assumed from an earlier grade, evidence that raised the estimate
+        keeps the assumption (the estimate started from the framework's low prior, not
+        from it); evidence that lowered it ends the assumption.
+        """
         before = self.estimates.get(code)
         count = attempts if attempts is not None else (before.attempts if before else 0) + 1
-        previous = before.p if before is not None else framework[code].params.p_init
+        prior = place(framework, self.profile.grade).prior(code, framework[code].params.p_init)
+        previous = before.p if before is not None else prior
+        assumed = code in place(framework, self.profile.grade).earlier and previous >= ASSUMED
+        if assumed and evidence_before is not None and p >= evidence_before:
+            p = max(p, ASSUMED)
         on_path = next((s for s in self.steps if s.competency_id == code), None)
         if on_path is not None and count > (before.attempts if before else 0):
             self.gains.setdefault(on_path.modality, Gains()).observe(p - previous)
@@ -116,6 +134,7 @@ class Planner:
             overrides=list(self.overrides.values()),
             choices=self.choices,
             current=self.steps,
+            grade=self.profile.grade,
         )
 
     def replan(self, framework: Framework, cause: uuid.UUID, why: str) -> Replan | None:
@@ -149,6 +168,7 @@ class Planner:
                 "preferred": [str(m) for m in p.preferred],
                 "avoided": [str(m) for m in p.avoided],
                 "sections": p.sections,
+                "grade": p.grade,
             },
             "gains": {str(m): [g.alpha, g.beta, g.steps] for m, g in sorted(self.gains.items())},
             "overrides": {
@@ -178,6 +198,7 @@ class Planner:
                 preferred=[Modality(m) for m in p.get("preferred", [])],
                 avoided=[Modality(m) for m in p.get("avoided", [])],
                 sections=list(p.get("sections", [])),
+                grade=p.get("grade"),
             ),
             gains={Modality(m): Gains(v[0], v[1], v[2]) for m, v in data.get("gains", {}).items()},
             overrides={

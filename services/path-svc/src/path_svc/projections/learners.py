@@ -1,6 +1,6 @@
 """The ``learners`` projection: what planning needs from each learner's profile.
 
-Reads ``profile.events.v1``: sections (from enrolment), active goals,
+Reads ``profile.events.v1``: sections and grade (from enrolment), active goals,
 interests, accommodations' instructional requirements and modality
 preferences. Each change is forwarded to ``path.events.v1`` as one
 ``LearnerProfileChanged`` with the full planning profile, so the planner
@@ -110,6 +110,7 @@ class LearnerProjection:
                 preferred=profile["preferred"],
                 avoided=profile["avoided"],
                 section_ids=profile["sections"],
+                grade=profile.get("grade"),
                 cause_event_id=cause.id,
             ),
             cause,
@@ -152,6 +153,8 @@ def _fold(profile: dict[str, Any], event: Event) -> None:
         profile["requirements"] = sorted(set(event.requirements))
     else:  # an enrolment fact: StudentEnrolled or a later change of sections
         profile["sections"] = sorted(set(getattr(event, "section_ids", [])))
+        if "grade" in type(event).model_fields:  # full-state facts: None means not known now
+            profile["grade"] = getattr(event, "grade", None)
 
 
 def goal_competencies(goals: dict[str, Any]) -> list[str]:

@@ -159,7 +159,7 @@ class PlanningProjection:
             if event.competency_id not in fw:
                 return None  # evidence on another framework's competency: not planned here
             return planner.mastery(
-                fw, event.competency_id, event.p_mastery, event.attempts, cause.id
+                fw, event.competency_id, event.p_mastery, event.attempts, cause.id, event.previous
             )
         if isinstance(event, LearnerProfileChanged):
             profile = Profile(
@@ -169,6 +169,7 @@ class PlanningProjection:
                 preferred=list(event.preferred),
                 avoided=list(event.avoided),
                 sections=list(event.section_ids),
+                grade=event.grade,
             )
             return planner.profile_changed(fw, profile, cause.id)
         if isinstance(event, StepOverridden):

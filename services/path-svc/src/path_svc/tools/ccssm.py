@@ -1,36 +1,36 @@
 """CASE packages built from the Common Core mathematics standards and their
 dependency graph (``../shared/data/ccssm``: codes and edges are facts).
 
-The shipped ``frameworks/ccssm-3-5.case.json`` is generated from it by
-``scripts/build_ccssm_framework.py``; the K-8 package built here is also the
-large real graph the tests import. Descriptions are written here, short and in
-our own words (domain, cluster and number), never copied from the standards.
-Sub-standards (``3.NF.A.3.a``) are folded into their standard, and only
-``dependency`` edges count as prerequisites (``conceptual connection`` is a
-softer link the planner should not wait on).
+The shipped ``frameworks/ccssm-3-5`` and ``frameworks/ccssm-k8`` packages are
+generated from it by ``scripts/build_ccssm_framework.py``. Descriptions are
+composed here from grade, domain and cluster (``ccssm_text``, five languages),
+never copied from the standards. Sub-standards (``3.NF.A.3.a``) are folded
+into their standard; ``dependency`` edges become prerequisites (``precedes``),
+``conceptual connection`` edges ``isRelatedTo`` (a softer link the planner
+does not wait on).
 """
 
 from __future__ import annotations
 
 import csv
-import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DOMAINS = {
-    "CC": "counting and cardinality",
-    "OA": "operations and algebraic thinking",
-    "NBT": "place value and base-ten operations",
-    "NF": "fractions",
-    "MD": "measurement and data",
-    "G": "geometry",
-    "RP": "ratios and proportional reasoning",
-    "NS": "the number system",
-    "EE": "expressions and equations",
-    "F": "functions",
-    "SP": "statistics and probability",
-}
-_NS = uuid.UUID("5b0f4d0e-3c2a-4a57-9f61-4d1f8c3a7e21")
+from path_svc.tools import ccssm_text as text
+from path_svc.tools.case_build import LANGUAGES, Item, packages
+
+DOMAINS = {code: names["en"] for code, names in text.DOMAINS.items()}
+GRADES = ("K", "1", "2", "3", "4", "5", "6", "7", "8")
+
+
+@dataclass(frozen=True, slots=True)
+class Graph:
+    """The standards of some grades and the edges between them (codes only)."""
+
+    standards: dict[str, tuple[str, str, str]]  # code -> (grade, domain, cluster)
+    dependencies: list[tuple[str, str]]  # (prerequisite, then)
+    connections: list[tuple[str, str]]  # conceptual connections, as listed
 
 
 def standard_code(code: str) -> str:
@@ -38,92 +38,92 @@ def standard_code(code: str) -> str:
     return ".".join(code.split(".")[:4])
 
 
-def case_package(folder: Path, grades: tuple[str, ...], name: str, title: str) -> dict[str, Any]:
-    """A CASE 1.0 package of the standards of ``grades`` and their prerequisites."""
+def read(folder: Path, grades: tuple[str, ...]) -> Graph:
+    """Codes and edges of ``grades`` from the data folder (text columns are not read)."""
     standards: dict[str, tuple[str, str, str]] = {}
     with (folder / "ccssm-k8.csv").open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            if row["grade_level_code"] not in grades:
+            grade = row["grade_level_code"]
+            if grade not in grades:
                 continue
-            grade, domain, cluster = (
-                row["grade_level_code"],
-                row["domain_code"],
-                row["cluster_code"],
-            )
+            domain, cluster = row["domain_code"], row["cluster_code"]
             code = f"{grade}.{domain}.{cluster}.{row['standard_counter']}"
             standards.setdefault(code, (grade, domain, cluster))
-    edges: set[tuple[str, str]] = set()
+    edges: dict[str, set[tuple[str, str]]] = {"dependency": set(), "conceptual connection": set()}
     with (folder / "ccssm-dependencies.csv").open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             first, then = standard_code(row["source"]), standard_code(row["target"])
-            wanted = row["relationship"] == "dependency" and first != then
-            if wanted and first in standards and then in standards:
-                edges.add((first, then))
-    return _package(name, title, standards, sorted(edges))
+            if first != then and first in standards and then in standards:
+                edges.setdefault(row["relationship"], set()).add((first, then))
+    dependencies = sorted(edges["dependency"])
+    # A pair that is also a dependency is one: the stronger link is kept.
+    related = sorted(edges["conceptual connection"] - set(dependencies))
+    return Graph(standards, dependencies, related)
 
 
-def _package(
-    name: str,
-    title: str,
-    standards: dict[str, tuple[str, str, str]],
-    edges: list[tuple[str, str]],
-) -> dict[str, Any]:
-    def ident(*parts: str) -> str:
-        return str(uuid.uuid5(_NS, "/".join((name, *parts))))
+def case_package(folder: Path, grades: tuple[str, ...], name: str, title: str) -> dict[str, Any]:
+    """The English CASE 1.0 package of ``grades`` (``title`` replaces the composed one)."""
+    built = case_packages(folder, grades, name)["en"]
+    built["CFDocument"]["title"] = title
+    return built
 
-    doc = ident("document")
-    items: list[dict[str, Any]] = []
-    associations: list[dict[str, Any]] = []
-    clusters: set[tuple[str, str, str]] = set()
-    for code, (grade, domain, cluster) in sorted(standards.items(), key=lambda kv: _order(kv[0])):
+
+def case_packages(folder: Path, grades: tuple[str, ...], name: str) -> dict[str, dict[str, Any]]:
+    """The package of ``grades`` per language (English whole, others text only)."""
+    graph = read(folder, grades)
+    items: list[Item] = []
+    clusters: dict[str, tuple[str, str, str]] = {}
+    for code, (grade, domain, cluster) in sorted(
+        graph.standards.items(), key=lambda kv: _order(kv[0])
+    ):
+        group = f"{grade}.{domain}.{cluster}"
+        clusters[group] = (grade, domain, cluster)
         number = code.split(".")[3]
         items.append(
-            {
-                "identifier": ident(code),
-                "humanCodingScheme": code,
-                "CFItemType": "Standard",
-                "educationLevel": [grade],
-                "fullStatement": (
-                    f"Grade {grade} {DOMAINS.get(domain, domain)}: standard {number} "
-                    f"of cluster {cluster}."
-                ),
-            }
+            Item(
+                code,
+                "Standard",
+                grade,
+                _texts(text.STANDARD, grade, domain, cluster, number),
+                group,
+            )
         )
-        clusters.add((grade, domain, cluster))
-        associations.append(_association(ident, "isChildOf", code, f"{grade}.{domain}.{cluster}"))
-    for grade, domain, cluster in sorted(clusters):
-        group = f"{grade}.{domain}.{cluster}"
+    for group, (grade, domain, cluster) in sorted(
+        clusters.items(), key=lambda kv: _order(kv[0] + ".0")
+    ):
         items.append(
-            {
-                "identifier": ident(group),
-                "humanCodingScheme": group,
-                "CFItemType": "Cluster",
-                "educationLevel": [grade],
-                "abbreviatedStatement": f"Grade {grade} {DOMAINS.get(domain, domain)}, {cluster}",
-            }
+            Item(group, "Cluster", grade, _texts(text.CLUSTER, grade, domain, cluster, ""))
         )
-    for first, then in edges:
-        associations.append(_association(ident, "precedes", first, then))
-    return {
-        "CFDocument": {
-            "identifier": doc,
-            "title": title,
-            "version": "1",
-            "creator": "Pathwise",
-            "subject": ["Mathematics"],
-            "notes": "Codes and dependencies: CCSS mathematics via flywheelmath/ccssm (MIT).",
-        },
-        "CFItems": items,
-        "CFAssociations": associations,
+    titles = {
+        lang: text.TITLE[lang].format(grades=text.grades_label(grades[0], grades[-1], lang))
+        for lang in LANGUAGES
     }
+    links = [("precedes", a, b) for a, b in graph.dependencies]
+    links += [("isRelatedTo", a, b) for a, b in graph.connections]
+    document = {
+        "version": "1",
+        "creator": "Pathwise",
+        "subject": ["Mathematics"],
+        "notes": (
+            "Codes, prerequisites (precedes) and conceptual connections (isRelatedTo): "
+            "CCSS mathematics via flywheelmath/ccssm (MIT). Descriptions are composed by "
+            "Pathwise from grade, domain and cluster; the standards' text is not included."
+        ),
+    }
+    return packages(name, document, titles, items, links)
 
 
-def _association(ident: Any, kind: str, origin: str, destination: str) -> dict[str, Any]:
+def _texts(
+    template: dict[str, str], grade: str, domain: str, cluster: str, number: str
+) -> dict[str, str]:
     return {
-        "identifier": ident(kind, origin, destination),
-        "associationType": kind,
-        "originNodeURI": {"identifier": ident(origin), "title": origin},
-        "destinationNodeURI": {"identifier": ident(destination), "title": destination},
+        lang: template[lang].format(
+            grade=text.grade_label(grade, lang),
+            domain=text.DOMAINS[domain][lang] if domain in text.DOMAINS else domain,
+            cluster=cluster,
+            number=number,
+        )
+        for lang in LANGUAGES
     }
 
 

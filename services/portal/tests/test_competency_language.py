@@ -1,0 +1,129 @@
+"""Competency text on the family and student pages follows the reader's language,
+and where a framework lacks a translation the English shows, marked as English."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from portal.app import create_app
+from portal.settings import PortalSettings
+
+pytestmark = pytest.mark.unit
+SECRET = "y" * 32
+FRAMEWORK = {
+    "name": "grade3-math",
+    "title": "Grade 3 mathematics",
+    "titles": {"es": "Matemáticas de 3.º grado"},
+    "mastery_threshold": 0.95,
+    "competencies": [
+        {
+            "code": "3.OA.A.1",
+            "description": "Interpret a product of whole numbers.",
+            "descriptions": {"es": "Interpretar un producto de números enteros."},
+            "prerequisites": [],
+        },
+        {"code": "3.OA.A.2", "description": "Interpret a quotient.", "prerequisites": []},
+    ],
+}
+STEPS = [
+    {"competency_id": code, "modality": "independent_practice", "reason": "ready", "options": []}
+    for code in ("3.OA.A.1", "3.OA.A.2")
+]
+PATH = {"student_id": "stu-1", "version": 1, "steps": STEPS, "updated_at": "2026-09-01T10:00:00Z"}
+
+
+def services(request: httpx.Request) -> httpx.Response:
+    path = request.url.path
+    if path == "/v1/framework":
+        return httpx.Response(200, json=FRAMEWORK)
+    if path in ("/v1/students/stu-1/path", "/v1/me/path"):
+        return httpx.Response(200, json=PATH)
+    if path == "/v1/people":
+        return httpx.Response(200, json=[{"person_id": "gdn-1", "role": "guardian", "hint": ""}])
+    if path == "/v1/students" and request.url.host == "profile":
+        return httpx.Response(200, json=[{"student_id": "stu-1", "display_name": "Ana"}])
+    if path == "/v1/students/stu-1":
+        guardian = {
+            "guardian_id": "gdn-1",
+            "educational_rights": True,
+            "language": "es",
+            "consent": {"email": True, "sms": False},
+            "frequency": {},
+        }
+        return httpx.Response(
+            200, json={"student_id": "stu-1", "display_name": "Ana", "guardians": [guardian]}
+        )
+    return httpx.Response(404, json={"detail": "not here"})
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[httpx.AsyncClient]:
+    settings = PortalSettings(
+        PATHWISE_AUTH_DEV_SECRET=SECRET,
+        PATHWISE_PORTAL_LIVE_UPDATES=False,
+        PATHWISE_PORTAL_COOKIE_SECURE=False,
+        PROFILE_URL="http://profile",
+        PATH_URL="http://path",
+        NOTIFY_URL="http://notify",
+        ASSESSMENT_URL="http://assessment",
+    )
+    app = create_app(settings, transport=httpx.MockTransport(services))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as client,
+    ):
+        yield client
+
+
+def csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found
+    return found.group(1)
+
+
+async def sign_in(browser: httpx.AsyncClient, role: str, subject: str) -> None:
+    token = csrf((await browser.get("/signin")).text)
+    signed = await browser.post(
+        "/signin", data={"role": role, "subject": subject, "csrf_token": token}
+    )
+    assert signed.status_code == 303
+
+
+async def test_a_spanish_family_page_shows_spanish_competency_text_and_marks_english(
+    browser: httpx.AsyncClient,
+) -> None:
+    await sign_in(browser, "guardian", "gdn-1")
+    page = await browser.get("/family/children/stu-1")
+    assert page.status_code == 200 and '<html lang="es"' in page.text
+    assert '<span lang="es" dir="auto">Interpretar un producto de números enteros.</span>' in (
+        page.text
+    )
+    # No Spanish text for 3.OA.A.2: the English shows, tagged lang="en" and said to be English.
+    assert re.search(
+        r'<span lang="en" dir="auto">Interpret a quotient</span> <small>\(en inglés\)', page.text
+    )
+
+
+async def test_the_student_page_follows_the_chosen_language_with_a_visible_fallback(
+    browser: httpx.AsyncClient,
+) -> None:
+    await sign_in(browser, "student", "stu-1")
+    english = await browser.get("/student")
+    assert english.status_code == 200
+    assert '<span lang="en" dir="auto">Interpret a product of whole numbers.</span>' in english.text
+    assert "(in English)" not in english.text
+    switched = await browser.post(
+        "/language", data={"lang": "es", "next": "/student", "csrf_token": csrf(english.text)}
+    )
+    assert switched.status_code == 303
+    spanish = (await browser.get("/student")).text
+    assert (
+        '<span lang="es" dir="auto">Interpretar un producto de números enteros.</span>' in spanish
+    )
+    assert '<span lang="en" dir="auto">Interpret a quotient.</span> <small>(en inglés)</small>' in (
+        spanish
+    )
