@@ -43,7 +43,7 @@ from pathwise_runtime.service import open_pool, prepare_database
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 HOUR = timedelta(hours=1)
-KEYRING = Keyring(b"k" * 32)
+KEYRING = Keyring(b"k" * 32, legacy=True)
 T0 = datetime(2026, 9, 14, 15, 0, tzinfo=UTC)
 DISTRICT = "d1"
 

@@ -34,7 +34,7 @@ async def main(dsn: str, url: str, sid: str, token: str) -> None:
         pool,
         dsn,
         settings=settings,
-        keyring=Keyring(KEY),
+        keyring=Keyring(KEY, legacy=True),
         source="urn:pathwise:notify-svc",
         sms=sms,
         unsubscribe_key=b"u" * 32,

@@ -21,7 +21,7 @@ from pathwise_runtime.settings import ServiceSettings
 pytestmark = pytest.mark.unit
 
 SECRET = "contacts-tests-" + "x" * 32
-KEYRING = Keyring(b"k" * 32)
+KEYRING = Keyring(b"k" * 32, legacy=True)
 STORED = EncryptedValue(kid="dek:g-1:1", alg="A256GCM", nonce="AAAAAAAAAAAAAAAA", ct="A" * 24)
 
 

@@ -56,7 +56,7 @@ def test_events_have_derived_ids_and_sealed_personal_data() -> None:
             (kind, s) for s in ["stu-1", "g-1", "g-2"] for kind in ("student", "guardian")
         )
     }
-    personal = Vault(DataKeys(keys), Keyring(b"m" * 32), "d1")
+    personal = Vault(DataKeys(keys), Keyring(b"m" * 32, legacy=True), "d1")
     sis = {"sis": "SIS-0042", "xapi_mbox": "ada@school.example"}
     events = Enrollment.model_validate(body(external_ids=sis)).events(
         "d1", personal.seal_student, personal.seal_guardian, personal.identities
@@ -82,13 +82,18 @@ def test_events_have_derived_ids_and_sealed_personal_data() -> None:
     assert ids == sis
     assert enrolled.identities == personal.identities.of_student("stu-1", ids)
     assert not set(enrolled.identities) & set(
-        Vault(DataKeys({}), Keyring(b"m" * 32), "d2").identities.of_student("stu-1", ids)
+        Vault(DataKeys({}), Keyring(b"m" * 32, legacy=True), "d2").identities.of_student(
+            "stu-1", ids
+        )
     )  # another district, other digests
     assert enrolled.display_name is not None and "stu-1" in enrolled.display_name.kid
     assert personal.open(mother.email) == "ada.mother@example.org"
     assert mother.email is not None and "g-1" in mother.email.kid
     # Contacts on logs written before stored keys (derived keyring) still open.
-    assert personal.open(Keyring(b"m" * 32).encrypt("g-1", "old@example.org")) == "old@example.org"
+    assert (
+        personal.open(Keyring(b"m" * 32, legacy=True).encrypt("g-1", "old@example.org"))
+        == "old@example.org"
+    )
     assert (mother.educational_rights, mother.language) == (True, "en")
     assert mother.consent == {"email": True, "sms": False}
     assert personal.open(father.phone) == "+15551234567"

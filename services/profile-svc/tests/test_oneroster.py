@@ -75,7 +75,7 @@ def _vault(patch: Patch) -> Vault:
             (kind, s) for s in subjects for kind in ("student", "guardian")
         )
     }
-    return Vault(DataKeys(keys), Keyring(b"m" * 32), "d1")
+    return Vault(DataKeys(keys), Keyring(b"m" * 32, legacy=True), "d1")
 
 
 def _seals(vault: Vault) -> tuple[Seal, Seal, Identities]:

@@ -58,7 +58,7 @@ def _vault(*subjects: str) -> Vault:
             (kind, s) for s in subjects for kind in ("student", "guardian")
         )
     }
-    return Vault(DataKeys(keys), Keyring(b"m" * 32), "d1")
+    return Vault(DataKeys(keys), Keyring(b"m" * 32, legacy=True), "d1")
 
 
 def test_a_guardian_without_rights_is_still_linked() -> None:

@@ -1,9 +1,12 @@
 """Personal data is encrypted per data subject before it enters the log.
 
-Each subject (a student or guardian id) has its own AES-256-GCM key, derived
-here from a master key with HKDF. Erasure (crypto-shredding) replaces the
-derivation with a stored, deletable key per subject (profile-svc's keystore);
-the wire format (``EncryptedValue`` with its key id) stays the same.
+Each subject has its own AES-256-GCM key, stored and deletable (the runtime's
+keystore), so erasure destroys it (crypto-shredding). The first releases derived
+subject keys from the master key with HKDF instead; a derived key can always be
+derived again, so what it sealed could never be erased. Those values are refused
+unless ``PATHWISE_PII_LEGACY_KEYS`` is set for a deployment that still holds
+some, whose operators then know erasure cannot reach them. The master key still
+derives each district's identity-digest key here.
 """
 
 from __future__ import annotations
@@ -40,15 +43,21 @@ def master_key(settings: ServiceSettings) -> bytes:
     raise RuntimeError("set PATHWISE_PII_KEY (base64url, 32 bytes) to handle personal data")
 
 
+class LegacyKeyRefused(ValueError):
+    """A value sealed with a key derived from the master key, which cannot be erased."""
+
+
 class Keyring:
-    def __init__(self, master_key: bytes) -> None:
+    def __init__(self, master_key: bytes, *, legacy: bool = False) -> None:
         if len(master_key) < 32:
             raise ValueError("the personal-data master key must have at least 32 bytes")
         self._master = master_key
+        self.legacy = legacy
+        """Whether values sealed with derived subject keys may still be opened."""
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> Keyring:
-        return cls(master_key(settings))
+        return cls(master_key(settings), legacy=settings.pii_legacy_keys)
 
     def _key(self, kid: str) -> bytes:
         hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=kid.encode())
@@ -59,11 +68,17 @@ class Keyring:
         return Identities(self._key(f"identity:{district}:1"))
 
     def encrypt(self, subject: str, plaintext: str) -> EncryptedValue:
+        """Seal in the legacy format (a derived key): only tests and upgrade tools need it."""
         kid = f"subject:{subject}:1"
         nonce = os.urandom(12)
         ct = AESGCM(self._key(kid)).encrypt(nonce, plaintext.encode(), kid.encode())
         return EncryptedValue(kid=kid, alg="A256GCM", nonce=_b64(nonce), ct=_b64(ct))
 
     def decrypt(self, value: EncryptedValue) -> str:
+        if not self.legacy:
+            raise LegacyKeyRefused(
+                f"{value.kid}: sealed with a derived key, which erasure cannot destroy; "
+                "opened only with PATHWISE_PII_LEGACY_KEYS=true"
+            )
         aes = AESGCM(self._key(value.kid))
         return aes.decrypt(_unb64(value.nonce), _unb64(value.ct), value.kid.encode()).decode()

@@ -61,6 +61,12 @@ class ServiceSettings(BaseSettings):
     )
     http_max_json_depth: int = Field(64, validation_alias="HTTP_MAX_JSON_DEPTH", ge=2, le=1000)
     pii_master_key: SecretStr | None = Field(None, validation_alias="PATHWISE_PII_KEY")
+    pii_legacy_keys: bool = Field(
+        False,
+        validation_alias="PATHWISE_PII_LEGACY_KEYS",
+        description="Open values sealed with derived subject keys (first releases); "
+        "erasure cannot destroy those.",
+    )
     log_format: str = Field("json", validation_alias="LOG_FORMAT")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     otel_exporter_endpoint: str | None = Field(None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")

@@ -13,6 +13,7 @@ from assessment_svc.projections.assessments import AssessmentsProjection
 from assessment_svc.projections.intake import IntakeProjection
 from assessment_svc.projections.statements import StatementsProjection
 from assessment_svc.workers.mappings import start_backfill
+from assessment_svc.workers.submission_pruning import start_pruning
 from assessment_svc.workers.submissions import start_ingest
 from pathwise_runtime.service import ServiceSpec
 
@@ -35,5 +36,5 @@ SPEC = ServiceSpec(
         StatementsProjection(),
     ],
     configure_api=_api,
-    workers=[start_backfill, start_ingest],
+    workers=[start_backfill, start_ingest, start_pruning],
 )

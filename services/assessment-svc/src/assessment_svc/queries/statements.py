@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,10 @@ from assessment_svc.adapters import keyring as keys
 from assessment_svc.adapters.keyring import AGENT
 from assessment_svc.domain.xapi_attachments import Part
 from pathwise_contracts import EncryptedValue
+from pathwise_runtime.pii import LegacyKeyRefused
 from pathwise_runtime.service import Runtime
+
+log = logging.getLogger(__name__)
 
 
 async def lookup(
@@ -77,20 +81,28 @@ async def consistent_through(pool: asyncpg.Pool, district: str) -> datetime:
 
 async def documents(runtime: Runtime, district: str, stored: list[str]) -> list[dict[str, Any]]:
     """The statements, opened: stored keys for the district's agents, the keyring for
-    statements sealed before there were stored keys; an erased agent's are skipped."""
+    statements sealed before there were stored keys (where the deployment opts in);
+    an erased agent's are skipped."""
     values = [EncryptedValue.model_validate_json(s) for s in stored]
     store = keys.keystore(runtime)
     async with runtime.pool.acquire() as conn:
         found = await store.keys_by_kid(conn, district, [v.kid for v in values], kinds=[AGENT])
     out: list[dict[str, Any]] = []
     for value in values:
-        if value.kid.startswith(store.prefix):
-            text = found.open(value)
-        else:
-            text = keys.keyring(runtime).decrypt(value)
+        stored_key = value.kid.startswith(store.prefix)
+        text = found.open(value) if stored_key else _legacy(runtime, value)
         if text is not None:
             out.append(json.loads(text))
     return out
+
+
+def _legacy(runtime: Runtime, value: EncryptedValue) -> str | None:
+    """A statement sealed before stored keys: opened only where the deployment opts in."""
+    try:
+        return keys.keyring(runtime).decrypt(value)
+    except LegacyKeyRefused:
+        log.warning("statement sealed with a derived key skipped", extra={"kid": value.kid})
+        return None
 
 
 async def attachments(runtime: Runtime, district: str, sha2s: list[str]) -> dict[str, Part]:

@@ -24,7 +24,7 @@ import asyncpg
 from cryptography.exceptions import InvalidTag
 
 from pathwise_contracts import EncryptedValue
-from pathwise_runtime.pii import Keyring
+from pathwise_runtime.pii import Keyring, LegacyKeyRefused
 from pathwise_runtime.settings import ServiceSettings
 from profile_svc.adapters.keystore import (
     KINDS,
@@ -65,8 +65,11 @@ class Vault:
             return self._keys.open(value)
         try:
             return self._keyring.decrypt(value)
-        except InvalidTag:
-            log.warning("personal data could not be decrypted", extra={"kid": value.kid})
+        except (InvalidTag, LegacyKeyRefused) as exc:
+            log.warning(
+                "personal data could not be opened",
+                extra={"kid": value.kid, "reason": type(exc).__name__},
+            )
             return None
 
 
