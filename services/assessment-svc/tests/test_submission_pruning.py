@@ -14,14 +14,10 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from assessment_svc.workers.submission_pruning import (
-    PRUNING_SUPPORTED,
-    Pruner,
-    admitted_through,
-    deletable,
-)
+from assessment_svc.workers.submission_pruning import Pruner, admitted_through, deletable
 from assessment_svc.workers.submissions import NATIVE
 from pathwise_contracts import ASSESSMENT_SUBMISSIONS
+from pathwise_runtime import metrics
 
 
 @pytest.mark.unit
@@ -77,6 +73,9 @@ async def test_a_broker_without_delete_records_is_reported_once_and_ingest_goes_
     finally:
         await admin.close()
     assert pruner.supported is False and pruner.pruned == {}
-    assert PRUNING_SUPPORTED._value.get() == 0
+    supported = metrics.REGISTRY.get_sample_value(
+        "pathwise_submissions_pruning_supported", {"service": "assessment-svc"}
+    )
+    assert supported == 0
     warnings = [r for r in caplog.records if "did not delete admitted raw" in r.getMessage()]
     assert len(warnings) == 1, warnings

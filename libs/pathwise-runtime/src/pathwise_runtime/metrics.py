@@ -135,6 +135,18 @@ RELAY_UP = Gauge(
     ["service"],
     registry=REGISTRY,
 )
+SUBMISSIONS_PRUNED_BELOW = Gauge(
+    "pathwise_submissions_pruned_below_offset",
+    "Raw submissions below this offset were deleted from the topic after admission.",
+    ["service", "partition"],
+    registry=REGISTRY,
+)
+SUBMISSIONS_PRUNING_SUPPORTED = Gauge(
+    "pathwise_submissions_pruning_supported",
+    "1 while the broker deletes admitted raw submissions; 0 while only retention does.",
+    ["service"],
+    registry=REGISTRY,
+)
 REFRESH_ERRORS = Counter(
     "pathwise_metrics_refresh_errors",
     "Failed refreshes of lag/backlog figures (the served figures are then older).",

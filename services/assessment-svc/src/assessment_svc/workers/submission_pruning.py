@@ -21,7 +21,6 @@ import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
-from prometheus_client import Gauge
 
 from assessment_svc.settings import AssessmentSettings
 from assessment_svc.workers.submissions import CONSUMER
@@ -30,18 +29,6 @@ from pathwise_runtime import kafka_security, metrics
 from pathwise_runtime.service import Runtime
 
 log = logging.getLogger(__name__)
-
-PRUNED_BELOW = Gauge(
-    "pathwise_submissions_pruned_below_offset",
-    "Raw submissions below this offset were deleted from the topic after admission.",
-    ["partition"],
-    registry=metrics.REGISTRY,
-)
-PRUNING_SUPPORTED = Gauge(
-    "pathwise_submissions_pruning_supported",
-    "1 while the broker deletes admitted raw submissions; 0 while only retention does.",
-    registry=metrics.REGISTRY,
-)
 
 
 def deletable(admitted: Mapping[int, int], pruned: Mapping[int, int]) -> dict[int, int]:
@@ -73,6 +60,7 @@ class Pruner:
     admin: AIOKafkaAdminClient
     pruned: dict[int, int]
     supported: bool | None = None
+    service: str = "assessment-svc"
 
     async def prune_once(self) -> dict[int, int]:
         """Delete what was admitted since last time; what was deleted, per partition."""
@@ -91,11 +79,11 @@ class Pruner:
         self._report(True, "")
         self.pruned.update(todo)
         for partition, offset in todo.items():
-            PRUNED_BELOW.labels(partition=str(partition)).set(offset)
+            metrics.SUBMISSIONS_PRUNED_BELOW.labels(self.service, str(partition)).set(offset)
         return todo
 
     def _report(self, supported: bool, why: str) -> None:
-        PRUNING_SUPPORTED.set(1 if supported else 0)
+        metrics.SUBMISSIONS_PRUNING_SUPPORTED.labels(self.service).set(1 if supported else 0)
         if supported == self.supported:
             return
         self.supported = supported
@@ -119,7 +107,7 @@ async def start_pruning(runtime: Runtime) -> Callable[[], Awaitable[None]]:
         bootstrap_servers=settings.kafka_bootstrap_servers,
         **kafka_security.client_options(settings),
     )
-    pruner = Pruner(runtime.pool, admin, {})
+    pruner = Pruner(runtime.pool, admin, {}, service=settings.service_name)
 
     async def run() -> None:
         started = False
