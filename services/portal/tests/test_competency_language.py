@@ -8,9 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-
-from portal.app import create_app
-from portal.settings import PortalSettings
+from stub_portal import csrf, portal_client, sign_in
 
 pytestmark = pytest.mark.unit
 SECRET = "y" * 32
@@ -62,35 +60,8 @@ def services(request: httpx.Request) -> httpx.Response:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[httpx.AsyncClient]:
-    settings = PortalSettings(
-        PATHWISE_AUTH_DEV_SECRET=SECRET,
-        PATHWISE_PORTAL_LIVE_UPDATES=False,
-        PATHWISE_PORTAL_COOKIE_SECURE=False,
-        PROFILE_URL="http://profile",
-        PATH_URL="http://path",
-        NOTIFY_URL="http://notify",
-        ASSESSMENT_URL="http://assessment",
-    )
-    app = create_app(settings, transport=httpx.MockTransport(services))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as client,
-    ):
+    async with portal_client(services, SECRET) as client:
         yield client
-
-
-def csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found
-    return found.group(1)
-
-
-async def sign_in(browser: httpx.AsyncClient, role: str, subject: str) -> None:
-    token = csrf((await browser.get("/signin")).text)
-    signed = await browser.post(
-        "/signin", data={"role": role, "subject": subject, "csrf_token": token}
-    )
-    assert signed.status_code == 303
 
 
 async def test_a_spanish_family_page_shows_spanish_competency_text_and_marks_english(

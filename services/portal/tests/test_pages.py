@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-
-from portal.app import create_app
-from portal.settings import PortalSettings
+from stub_portal import csrf, portal_client
 
 pytestmark = pytest.mark.unit
 SECRET = "x" * 32
@@ -38,27 +35,8 @@ def services(request: httpx.Request) -> httpx.Response:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[httpx.AsyncClient]:
-    settings = PortalSettings(
-        PATHWISE_AUTH_DEV_SECRET=SECRET,
-        PATHWISE_PORTAL_LIVE_UPDATES=False,
-        PATHWISE_PORTAL_COOKIE_SECURE=False,
-        PROFILE_URL="http://profile",
-        PATH_URL="http://path",
-        NOTIFY_URL="http://notify",
-        ASSESSMENT_URL="http://assessment",
-    )
-    app = create_app(settings, transport=httpx.MockTransport(services))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as client,
-    ):
+    async with portal_client(services, SECRET) as client:
         yield client
-
-
-def csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "every form carries a csrf_token"
-    return found.group(1)
 
 
 async def test_posts_without_the_csrf_token_are_refused(browser: httpx.AsyncClient) -> None:
