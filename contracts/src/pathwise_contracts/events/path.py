@@ -35,9 +35,7 @@ class StepAnnotation(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     code: str = Field(min_length=1, description="Accommodation catalogue code, e.g. 'read_aloud'.")
-    text: str = Field(
-        description="The label shown to the teacher, e.g. 'extended time 1.5\N{MULTIPLICATION SIGN}'."
-    )
+    text: str = Field(description="The label shown to the teacher, e.g. 'extended time 1.5x'.")
 
 
 class PathStep(BaseModel):
