@@ -146,6 +146,18 @@ def _position(framework: Framework) -> dict[str, int]:
     return {c.code: i for i, c in enumerate(framework.competencies)}
 
 
+def spelled(framework: Framework, codes: Sequence[str]) -> list[str]:
+    """The framework's own spelling of each code it knows, whatever the case
+    (profile-svc has stored competency ids in lower case), in order, once each."""
+    known = _spellings(framework)
+    return list(dict.fromkeys(known[c.lower()] for c in codes if c.lower() in known))
+
+
+@functools.cache
+def _spellings(framework: Framework) -> dict[str, str]:
+    return {c.code.lower(): c.code for c in framework.competencies}
+
+
 def rng_for(cause: uuid.UUID | str, code: str) -> random.Random:
     """The generator for one step's draw: seeded by the causing event and the competency."""
     return random.Random(uuid.uuid5(uuid.NAMESPACE_OID, f"{cause}|{code}").int)
@@ -309,9 +321,18 @@ def _goal(inputs: Inputs, code: str) -> str:
     return f"{code} by {when}" if when else code
 
 
-def shape(step: PathStep) -> tuple[str, Modality, tuple[Modality, ...], bool]:
-    """What makes a step different for the student (the reason's wording does not)."""
-    return (step.competency_id, step.modality, tuple(step.options), step.overridden)
+def shape(step: PathStep) -> tuple[object, ...]:
+    """What makes a step different for the student or teacher (the reason's wording does not)."""
+    return (
+        step.competency_id,
+        step.modality,
+        tuple(step.options),
+        step.overridden,
+        tuple(a.code for a in step.annotations),
+        step.minutes,
+        step.items,
+        step.context,
+    )
 
 
 def changed(old: Sequence[PathStep], new: Sequence[PathStep]) -> bool:
