@@ -72,6 +72,12 @@ def forbidden_modality() -> None:
     assert {s.modality for s in stuck if s.competency_id == "3.OA.A.1"} == {
         Modality.TEACHER_LED_INSTRUCTION
     }
+    # A teacher's modality override the plan forbids is not applied, and the step says so.
+    forced = Override("modality", "3.OA.A.1", modality=Modality.PEER_TUTORING)
+    inputs = Inputs(requirements=["forbidden_modality:peer_tutoring"], overrides=[forced])
+    step = next(s for s in plan(FRAMEWORK, inputs, "c") if s.competency_id == "3.OA.A.1")
+    assert step.modality is not Modality.PEER_TUTORING and not step.overridden
+    assert "peer tutoring set by a teacher is forbidden by the plan" in step.reason
     step = PathStep(competency_id="x", modality=Modality.SMALL_GROUP_PROJECT, reason="r")
     code = ("forbidden_modality:small_group_project",)
     assert suggest([Member(f"s{i}", step, code) for i in range(4)]) == []

@@ -247,11 +247,13 @@ def _modality(
         how = permitted.modalities[0]
         note = " (a teacher's other choice cannot override it)" if forced else ""
         return how, f"{label[how]}: required by the student's plan{note}", False
+    # Past here a teacher's modality, if any, is one the plan forbids: say so on the step.
+    refused = f"; {label[forced[-1]]} set by a teacher is forbidden by the plan" if forced else ""
     if permitted.preferred_by is not None:
         how = permitted.modalities[0]
-        return how, f"{label[how]}: preferred by the student's plan", False
+        return how, f"{label[how]}: preferred by the student's plan{refused}", False
     unsure = f"; confidence {confidence}/4 in a recent reflection: supported modalities"
-    support = unsure if permitted.supported else ""
+    support = (unsure if permitted.supported else "") + refused
     chosen = inputs.choices.get(code)
     if chosen is not None and chosen in permitted.modalities:
         return chosen, f"{label[chosen]}: chosen by the student{support}", False
@@ -259,7 +261,7 @@ def _modality(
         standing = inputs.estimates.get(code)
         attempts = standing.attempts if standing is not None else STUCK_ATTEMPTS
         tutoring = permitted.modalities[0]
-        why = f"{attempts} attempts below {STUCK_BELOW:.0%}"
+        why = f"{attempts} attempts below {STUCK_BELOW:.0%}{support}"
         if before is not None and before.modality in permitted.modalities:
             return before.modality, f"{label[before.modality]}: {why}", False
         return tutoring, f"{label[tutoring]}: {why}", False
