@@ -51,3 +51,20 @@ async def test_a_plan_that_cannot_be_honoured_is_422(
     assert r.status_code == 422
     [error] = r.json()["errors"]
     assert error["field"] == field and words in error["detail"]
+
+
+async def test_the_catalogue_is_served_to_any_signed_in_user(
+    offline_client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    async with offline_client as client:
+        assert (await client.get("/v1/accommodations")).status_code == 401
+        r = await client.get("/v1/accommodations", headers=auth("guardian"))
+    assert r.status_code == 200
+    entries = r.json()["entries"]
+    assert sorted(e["code"] for e in entries) == sorted(KNOWN)
+    extended = next(e for e in entries if e["code"] == "extended_time")
+    assert (extended["rule"], extended["value"], extended["default"]) == (
+        "constraint",
+        "factor",
+        "1.5",
+    )
