@@ -41,6 +41,15 @@ def test_a_need_puts_its_domain_first_among_ready_work_and_says_so() -> None:
     assert "a need: math.fractions" in first.reason
 
 
+def test_work_the_student_was_unsure_about_comes_next_and_says_so() -> None:
+    assert frontier(FRAMEWORK, Inputs())[0] == "3.OA.A.1"
+    unsure = Inputs(competency_confidence={"3.G.A.1": 1, "3.OA.A.2": 4})
+    assert frontier(FRAMEWORK, unsure)[0] == "3.G.A.1"
+    [first, *_] = plan(FRAMEWORK, unsure, "c")
+    assert "the student reflected low confidence (1/4) on it" in first.reason
+    assert frontier(FRAMEWORK, Inputs(confidence=1))[0] == "3.OA.A.1"  # general: how, not what
+
+
 def test_goals_still_come_before_needs() -> None:
     order = frontier(FRAMEWORK, Inputs(goals=["3.G.A.1"], needs=["fractions"]))
     assert order[:2] == ["3.G.A.1", "3.NF.A.1"]

@@ -3,8 +3,9 @@
 The candidates are the *frontier* of the prerequisite graph: competencies not
 yet mastered whose prerequisites all are ("ready to learn"). They are ordered
 by the student's goals (soonest target first), then by how many goal
-competencies each unlocks, then by the student's needs that name it, then by
-how many interest tags it matches, then work already started before new
+competencies each unlocks, then by the student's needs that name it, then
+work the student's own reflection was unsure about, then by how many
+interest tags it matches, then work already started before new
 work, then the framework's own order, so equal inputs always give the same
 path (replay compares paths row for row). Teachers' overrides then shape the
 first ``PATH_LENGTH`` of them, and each step gets a modality (see
@@ -103,7 +104,7 @@ def frontier(framework: Framework, inputs: Inputs) -> list[str]:
 
 def _priority(
     framework: Framework, inputs: Inputs, code: str
-) -> tuple[int, int, int, int, int, int]:
+) -> tuple[int, int, int, int, int, int, int]:
     goals = list(inputs.goals)
     goal_rank = goals.index(code) if code in goals else len(goals)
     started = inputs.estimates.get(code)
@@ -111,6 +112,7 @@ def _priority(
         goal_rank,
         -unlocks(framework, inputs, code),
         -len(traits.matching(inputs.needs, code)),
+        -traits.unsure(inputs.competency_confidence.get(code)),
         -len(contexts.tags(code) & set(inputs.interests)),
         0 if started is not None and started.attempts > 0 else 1,
         _position(framework)[code],
@@ -312,6 +314,9 @@ def _priority_reasons(framework: Framework, inputs: Inputs, code: str) -> list[s
     strengths = traits.matching(inputs.strengths, code)
     if strengths:
         out.append(f"a strength: {', '.join(strengths)}")
+    own = inputs.competency_confidence.get(code)
+    if traits.unsure(own):
+        out.append(f"the student reflected low confidence ({own}/4) on it")
     matched = sorted(contexts.tags(code) & set(inputs.interests))
     if matched:
         out.append(f"matches interests: {', '.join(matched)}")
