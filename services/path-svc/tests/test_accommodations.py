@@ -87,6 +87,12 @@ def preferred_modality() -> None:
     new = plans("preferred_modality:peer_tutoring", started=False)
     assert new and all(s.modality is Modality.PEER_TUTORING for s in new)
     assert all("preferred by the student's plan" in s.reason for s in new)
+    assert all(s.options == [Modality.PEER_TUTORING] for s in new)
+    # The plan's preference wins over the student's own wish to avoid it.
+    avoiding = Inputs(
+        requirements=["preferred_modality:peer_tutoring"], avoided=[Modality.PEER_TUTORING]
+    )
+    assert {s.modality for s in plan(FRAMEWORK, avoiding, "c")} == {Modality.PEER_TUTORING}
     steps = plans("preferred_modality:peer_tutoring", started=True)
     near = [s for s in steps if s.competency_id == "3.OA.A.2"]  # not a candidate there
     assert all(s.modality is not Modality.PEER_TUTORING for s in near)

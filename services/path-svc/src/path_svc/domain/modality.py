@@ -110,7 +110,7 @@ class Allowed:
     situation: Situation
     required_by: str | None = None
     preferred_by: str | None = None
-    """The plan's ``preferred_modality`` code that put the first modality first."""
+    """The plan's ``preferred_modality`` code that fixed the modality for this situation."""
     supported: bool = False
     """Whether low confidence narrowed the set to supported modalities."""
 
@@ -143,14 +143,12 @@ def allowed(
     if r.only is not None:
         return Allowed((r.only,), where, r.only_by)
     candidates = restrict(CANDIDATES[where], r)
+    first = next((m for m in r.preferred if m in candidates), None)
+    if first is not None:  # the plan's preference is a rule, not a wish: it beats the rest
+        return Allowed((first,), where, None, f"preferred_modality:{first.value}")
     kept = tuple(m for m in candidates if m not in avoided) or candidates
     supported = tuple(m for m in kept if m in SUPPORTED) if unsure else ()
-    kept = supported or kept
-    first = next((m for m in r.preferred if m in kept), None)
-    if first is None:
-        return Allowed(kept, where, supported=bool(supported))
-    ordered = (first, *(m for m in kept if m is not first))
-    return Allowed(ordered, where, None, f"preferred_modality:{first.value}", bool(supported))
+    return Allowed(supported or kept, where, supported=bool(supported))
 
 
 def complies(how: Modality, requirements: Sequence[str]) -> bool:

@@ -267,15 +267,16 @@ def _modality(
         if before is not None and before.modality in permitted.modalities:
             return before.modality, f"{label[before.modality]}: {why}", False
         return tutoring, f"{label[tutoring]}: {why}", False
-    leaning = traits.favoured(code, inputs.strengths, inputs.needs, confidence)
+    why = ""
     if before is not None and before.modality in permitted.modalities:
         how = before.modality
     else:
+        leaning = traits.favoured(code, inputs.strengths, inputs.needs, confidence)
         favoured = [*inputs.preferred, *leaning]
         how = sample(permitted.modalities, inputs.gains, favoured, rng_for(cause, code))
-    why = _evidence(permitted, inputs.gains.get(how))
-    lean = f"; favoured by {leaning[how]}" if how in leaning else ""
-    return how, f"{label[how]}: {why}{support}{lean}", False
+        why = f"; favoured by {leaning[how]}" if how in leaning else ""
+    evidence = _evidence(permitted, inputs.gains.get(how))
+    return how, f"{label[how]}: {evidence}{support}{why}", False
 
 
 def _evidence(permitted: Allowed, gains: Gains | None) -> str:
