@@ -34,3 +34,17 @@ def test_resolve_skips_what_the_catalogue_does_not_know() -> None:
         "read_aloud",
         "extended_time:2",
     ]
+
+
+def test_the_grouping_meaning_matches_the_rule() -> None:
+    expected = {
+        "only_in_modality": {"only_modality"},
+        "never_grouped": {"only_modality"},
+        "never_in_modality": {"forbid_modality"},
+        "language": {"annotation"},
+        "none": {"prefer_modality", "session_time", "session_cap", "item_count", "annotation"},
+    }
+    for a in CATALOGUE:
+        assert a.effect in expected[a.grouping], a.code
+    never = [a for a in CATALOGUE if a.grouping == "never_grouped"]
+    assert all(a.modality is Modality.ONE_ON_ONE_TUTORING for a in never)
