@@ -93,4 +93,4 @@ async def test_a_grade_5_student_starts_in_grade_5_and_moves_with_the_roster(
         reason = await conn.fetchval(
             "SELECT reason FROM path_history WHERE student_id = 's-5' ORDER BY version DESC LIMIT 1"
         )
-    assert "the learner's profile changed" in reason
+    assert "the learner's sections and grade changed" in reason, reason

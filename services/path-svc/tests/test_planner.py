@@ -81,7 +81,7 @@ def test_goals_then_what_unlocks_them_then_interests() -> None:
         if s.competency_id == "3.OA.B.6"
     ]
     assert step.reason.startswith(
-        "ready: prerequisites 3.OA.A.1, 3.OA.A.2 mastered; unlocks 1 goal competency; "
+        "ready: prerequisites 3.OA.A.1, 3.OA.A.2 mastered; unlocks goal 3.OA.C.7; "
     )
 
 
@@ -91,7 +91,8 @@ def test_several_failed_attempts_call_for_tutoring_with_the_reason() -> None:
     [step, *_] = plan(FRAMEWORK, inputs, CAUSE)
     assert step.modality is Modality.ONE_ON_ONE_TUTORING
     assert step.reason == (
-        "ready: prerequisites 3.OA.A.1, 3.OA.A.2 mastered; a goal; tutoring: 3 attempts below 40%"
+        "ready: prerequisites 3.OA.A.1, 3.OA.A.2 mastered; a goal: 3.OA.A.3; "
+        "tutoring: 3 attempts below 40%"
     )
 
 

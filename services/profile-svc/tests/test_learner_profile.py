@@ -160,6 +160,14 @@ async def test_profile_commands_access_consent_and_erasure(
     assert profile["accommodation_plans"][0]["details"].startswith("Dyslexia")
     assert profile["goals"][0]["note"] == "Grace wants to bake with fractions"
     assert profile["reflections"][0]["text"] == "I get fractions now"
+    # A code outside the catalogue refuses the whole command: nothing is applied.
+    bad = {"requirements": ["read_aloud", "extra_recess"], "plans": []}
+    headers = {**admin, "If-Match": f'"{version}"'}
+    r = await client.put(f"{base}/accommodations", json=bad, headers=headers)
+    assert r.status_code == 422 and "'extra_recess'" in r.json()["errors"][0]["detail"]
+    after = await client.get(base, headers=admin)
+    assert after.headers["etag"] == f'"{version}"'
+    assert after.json()["accommodation_requirements"] == ["extended_time", "read_aloud"]
     mum = next(g for g in profile["guardians"] if g["relationship"] == "mother")
     assert (mum["language"], mum["time_zone"], mum["consent"]) == (
         "es",

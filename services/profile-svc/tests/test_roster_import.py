@@ -174,3 +174,43 @@ async def test_rejected_rows_and_bad_packages_are_named(service: Any, auth: Auth
     teacher = {**auth("teacher", "d1"), "Content-Type": "application/zip"}
     r = await client.post("/v1/rosters/oneroster", content=b"", headers=teacher)
     assert r.status_code == 403
+
+
+def _with_accommodations(files: dict[str, str], codes: dict[str, str]) -> dict[str, str]:
+    header, *rows = files["users.csv"].splitlines()
+    out = [f"{header},metadata.pathwise.accommodations"]
+    out += [f"{line},{codes.get(line.split(',', 1)[0], '')}" for line in rows]
+    return {**files, "users.csv": "\n".join(out) + "\n"}
+
+
+async def test_accommodations_from_the_roster(
+    service: Any, auth: Auth, wait_until: WaitUntil
+) -> None:
+    client, admin = service.client, auth("admin", "d1")
+    zipped = {**admin, "Content-Type": "application/zip"}
+    prefix = f"t{secrets.token_hex(3)}-"
+    one, two = f"{prefix}stu-00001", f"{prefix}stu-00002"
+    files = sample_district.generate(3, seed=4, prefix=prefix)
+    package = _with_accommodations(files, {one: "read_aloud;extended_time:2", two: "naps"})
+    r = await client.post(
+        "/v1/rosters/oneroster", content=sample_district.to_zip(package), headers=zipped
+    )
+    body = r.json()
+    [bad] = [x for x in body["rejected"] if x["field"] == "metadata.pathwise.accommodations"]
+    assert "'naps'" in bad["reason"] and "read_aloud" in bad["reason"]
+
+    async def projected() -> bool:
+        r = await client.get(f"/v1/students/{one}", headers=admin)
+        return r.is_success and r.json()["accommodation_requirements"] == [
+            "extended_time:2",
+            "read_aloud",
+        ]
+
+    await wait_until(projected)
+    again = _with_accommodations(files, {one: "read_aloud;extended_time:2"})
+    r = await client.post(
+        "/v1/rosters/oneroster", content=sample_district.to_zip(again), headers=zipped
+    )
+    second = r.json()
+    # Only the student refused before is new; the first one's codes are already so.
+    assert (second["created"], second["updated"], second["rejected"]) == (1, 0, [])

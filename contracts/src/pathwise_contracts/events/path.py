@@ -29,6 +29,15 @@ MasteryLevel = Literal["not_started", "familiar", "proficient", "mastered"]
 """A readable band of P(mastered); ``mastered`` is P >= 0.95."""
 
 
+class StepAnnotation(BaseModel):
+    """What the teacher must do or provide on a step because of the student's plan."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(min_length=1, description="Accommodation catalogue code, e.g. 'read_aloud'.")
+    text: str = Field(description="The label shown to the teacher, e.g. 'extended time 1.5x'.")
+
+
 class PathStep(BaseModel):
     """One competency to work on next, and how."""
 
@@ -43,6 +52,24 @@ class PathStep(BaseModel):
     )
     overridden: bool = Field(
         default=False, description="Whether a teacher's override placed or shaped this step."
+    )
+    annotations: list[StepAnnotation] = Field(
+        default_factory=list,
+        description="Accommodations to honour on this step, in catalogue order.",
+    )
+    minutes: int | None = Field(
+        default=None,
+        ge=1,
+        description="Session length when an accommodation changes it; null: the standard session.",
+    )
+    items: int | None = Field(
+        default=None,
+        ge=1,
+        description="Items to attempt when an accommodation changes it; null: the standard count.",
+    )
+    context: str | None = Field(
+        default=None,
+        description="Interest tag chosen as the context of the step's task or project.",
     )
 
 
@@ -89,6 +116,22 @@ class LearnerProfileChanged(Event):
         description="Roster grade, e.g. '5' or 'K': where a path over a K-8 framework starts.",
     )
     cause_event_id: UUID = Field(description="Id of the profile event that changed it.")
+    goal_dates: dict[str, date] = Field(
+        default_factory=dict,
+        description="Earliest target date per goal competency, for goals that have one.",
+    )
+    strengths: list[str] = Field(default_factory=list, description="Strength codes.")
+    needs: list[str] = Field(default_factory=list, description="Need codes.")
+    confidence: int | None = Field(
+        default=None,
+        ge=1,
+        le=4,
+        description="Confidence (1-4) of the latest recent reflection not about one competency.",
+    )
+    competency_confidence: dict[str, int] = Field(
+        default_factory=dict,
+        description="Confidence (1-4) of the latest recent reflection about each competency.",
+    )
 
 
 class CompetencyMastered(Event):

@@ -22,7 +22,7 @@ def why(step: PathStep) -> list[str]:
         keys.append("why.first")
     elif any(p.startswith("ready: prerequisites") for p in parts):
         keys.append("why.ready")
-    if "a goal" in parts:
+    if any(p == "a goal" or p.startswith("a goal:") for p in parts):
         keys.append("why.goal")
     if any(p.startswith("unlocks ") for p in parts):
         keys.append("why.unlocks")
@@ -36,7 +36,7 @@ def _how(parts: list[str]) -> str:
     text = " ".join(parts)
     if "set by a teacher" in text:
         return "how.teacher"
-    if "required by the student's plan" in text:
+    if "required by the student's plan" in text or "preferred by the student's plan" in text:
         return "how.plan"
     if "chosen by the student" in text:
         return "how.chosen"

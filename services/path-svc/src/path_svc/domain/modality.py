@@ -5,9 +5,12 @@ Three layers, each explainable on its own:
 1. the estimate and attempts give the *situation* and its candidate
    modalities (several attempts below 40% call for tutoring; close to
    mastery calls for a mastery check or practice);
-2. accommodations constrain them, and always win: a plan requiring
-   small-group instruction leaves only small-group instruction; modalities the
-   student avoids are dropped unless nothing would be left;
+2. accommodations constrain them, and always win (``accommodations``): a
+   plan requiring small-group instruction leaves only small-group
+   instruction, a forbidden modality is never used, a modality the plan
+   prefers is taken whenever the situation allows it; then modalities the
+   student avoids, and after a low-confidence reflection the unsupported
+   ones, are dropped unless nothing would be left;
 3. among what is allowed, Thompson sampling over this student's observed
    mastery gains per modality (Beta posteriors) picks one, so the plan keeps
    learning what works for the student. Preferred modalities start with one
@@ -22,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from path_svc.domain.accommodations import restrict, rules
 from pathwise_contracts import Modality
 
 STUCK_ATTEMPTS = 3
@@ -52,11 +56,15 @@ CANDIDATES: Mapping[Situation, tuple[Modality, ...]] = {
     "near": (Modality.MASTERY_CHECK, Modality.INDEPENDENT_PRACTICE),
 }
 
-REQUIRED: tuple[tuple[str, Modality], ...] = (
-    ("small_group_instruction", Modality.SMALL_GROUP_INSTRUCTION),
-    ("one_on_one_instruction", Modality.ONE_ON_ONE_TUTORING),
+SUPPORTED = frozenset(
+    {
+        Modality.ONE_ON_ONE_TUTORING,
+        Modality.SMALL_GROUP_INSTRUCTION,
+        Modality.TEACHER_LED_INSTRUCTION,
+        Modality.PEER_TUTORING,
+    }
 )
-"""Plan requirements that fix the modality, in precedence order (the first present wins)."""
+"""Modalities where an adult or a peer works alongside the student."""
 
 GROUP_MODALITIES = frozenset(
     {Modality.SMALL_GROUP_PROJECT, Modality.SMALL_GROUP_INSTRUCTION, Modality.PEER_TUTORING}
@@ -101,6 +109,10 @@ class Allowed:
     modalities: tuple[Modality, ...]
     situation: Situation
     required_by: str | None = None
+    preferred_by: str | None = None
+    """The plan's ``preferred_modality`` code that fixed the modality for this situation."""
+    supported: bool = False
+    """Whether low confidence narrowed the set to supported modalities."""
 
 
 def situation(p_mastery: float, attempts: int) -> Situation:
@@ -119,23 +131,29 @@ def allowed(
     attempts: int,
     requirements: Sequence[str] = (),
     avoided: Sequence[Modality] = (),
+    unsure: bool = False,
 ) -> Allowed:
-    """The modalities a step may use; a plan requirement always wins."""
+    """The modalities a step may use; the plan's hard constraints always win.
+
+    ``unsure``: the student's recent reflection showed low confidence, so the
+    supported modalities are kept when the situation offers any.
+    """
     where = situation(p_mastery, attempts)
-    for requirement, only in REQUIRED:
-        if requirement in requirements:
-            return Allowed((only,), where, requirement)
-    candidates = CANDIDATES[where]
-    kept = tuple(m for m in candidates if m not in avoided)
-    return Allowed(kept or candidates, where)
+    r = rules(requirements)
+    if r.only is not None:
+        return Allowed((r.only,), where, r.only_by)
+    candidates = restrict(CANDIDATES[where], r)
+    first = next((m for m in r.preferred if m in candidates), None)
+    if first is not None:  # the plan's preference is a rule, not a wish: it beats the rest
+        return Allowed((first,), where, None, f"preferred_modality:{first.value}")
+    kept = tuple(m for m in candidates if m not in avoided) or candidates
+    supported = tuple(m for m in kept if m in SUPPORTED) if unsure else ()
+    return Allowed(supported or kept, where, supported=bool(supported))
 
 
 def complies(how: Modality, requirements: Sequence[str]) -> bool:
-    """Whether teaching this way honours the student's plan requirements."""
-    for requirement, only in REQUIRED:
-        if requirement in requirements:
-            return how is only
-    return True
+    """Whether teaching this way honours the hard constraints of the student's plan."""
+    return rules(requirements).permits(how)
 
 
 def sample(

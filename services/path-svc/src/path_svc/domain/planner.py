@@ -2,12 +2,17 @@
 
 The candidates are the *frontier* of the prerequisite graph: competencies not
 yet mastered whose prerequisites all are ("ready to learn"). They are ordered
-by the student's goals, then by how many goal competencies each unlocks, then
-by how many interest tags it matches, then work already started before new
+by the student's goals (soonest target first), then by how many goal
+competencies each unlocks, then by the student's needs that name it, then
+work the student's own reflection was unsure about, then by how many
+interest tags it matches, then work already started before new
 work, then the framework's own order, so equal inputs always give the same
 path (replay compares paths row for row). Teachers' overrides then shape the
 first ``PATH_LENGTH`` of them, and each step gets a modality (see
-``modality``) and a reason a teacher can read.
+``modality``; strengths, needs and reflected confidence lean it, see
+``traits``), the annotations, session length and item count of the
+student's accommodations (``accommodations``), an interest as its context,
+and a reason a teacher can read naming every profile input that mattered.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from path_svc.domain import contexts
+from path_svc.domain import contexts, traits
+from path_svc.domain.accommodations import rules
 from path_svc.domain.framework import Framework
 from path_svc.domain.mastery import MASTERED
 from path_svc.domain.modality import (
@@ -71,6 +77,11 @@ class Inputs:
     choices: Mapping[str, Modality] = field(default_factory=dict)
     current: Sequence[PathStep] = ()
     grade: str | None = None  # the roster's grade: where the path starts (``placement``)
+    goal_dates: Mapping[str, str] = field(default_factory=dict)
+    strengths: Sequence[str] = ()
+    needs: Sequence[str] = ()
+    confidence: int | None = None
+    competency_confidence: Mapping[str, int] = field(default_factory=dict)
 
 
 def _p(framework: Framework, inputs: Inputs, code: str) -> float:
@@ -97,7 +108,7 @@ def frontier(framework: Framework, inputs: Inputs) -> list[str]:
 
 def _priority(
     framework: Framework, inputs: Inputs, code: str
-) -> tuple[int, int, int, int, int, int]:
+) -> tuple[int, int, int, int, int, int, int, int]:
     goals = list(inputs.goals)
     goal_rank = goals.index(code) if code in goals else len(goals)
     started = inputs.estimates.get(code)
@@ -105,6 +116,8 @@ def _priority(
         place(framework, inputs.grade).tier(code),  # a later grade never ahead of this one
         goal_rank,
         -unlocks(framework, inputs, code),
+        -len(traits.matching(inputs.needs, code)),
+        -traits.unsure(inputs.competency_confidence.get(code)),
         -len(contexts.tags(code) & set(inputs.interests)),
         0 if started is not None and started.attempts > 0 else 1,
         _position(framework)[code],
@@ -113,13 +126,18 @@ def _priority(
 
 def unlocks(framework: Framework, inputs: Inputs, code: str) -> int:
     """How many unmastered goal competencies need ``code`` first (directly or not)."""
-    return sum(
-        1
+    return len(unlocked_goals(framework, inputs, code))
+
+
+def unlocked_goals(framework: Framework, inputs: Inputs, code: str) -> list[str]:
+    """The unmastered goal competencies that need ``code`` first, most urgent first."""
+    return [
+        goal
         for goal in inputs.goals
         if goal in framework
         and code in _ancestors(framework)[goal]
         and not _mastered(framework, inputs, goal)
-    )
+    ]
 
 
 @functools.cache
@@ -133,6 +151,18 @@ def _ancestors(framework: Framework) -> dict[str, frozenset[str]]:
 @functools.cache
 def _position(framework: Framework) -> dict[str, int]:
     return {c.code: i for i, c in enumerate(framework.competencies)}
+
+
+def spelled(framework: Framework, codes: Sequence[str]) -> list[str]:
+    """The framework's own spelling of each code it knows, whatever the case
+    (profile-svc has stored competency ids in lower case), in order, once each."""
+    known = _spellings(framework)
+    return list(dict.fromkeys(known[c.lower()] for c in codes if c.lower() in known))
+
+
+@functools.cache
+def _spellings(framework: Framework) -> dict[str, str]:
+    return {c.code.lower(): c.code for c in framework.competencies}
 
 
 def rng_for(cause: uuid.UUID | str, code: str) -> random.Random:
@@ -178,8 +208,10 @@ def _step(
     p = _p(framework, inputs, code)
     standing = inputs.estimates.get(code)
     attempts = standing.attempts if standing is not None else 0
-    permitted = allowed(p, attempts, inputs.requirements, inputs.avoided)
-    how, why_how, overridden = _modality(inputs, code, permitted, before, cause)
+    confidence = traits.confidence_on(code, inputs.confidence, inputs.competency_confidence)
+    unsure = traits.unsure(confidence)
+    permitted = allowed(p, attempts, inputs.requirements, inputs.avoided, unsure)
+    how, why_how, overridden = _modality(inputs, code, permitted, before, cause, confidence)
     reason = "; ".join(
         [
             _ready(framework, inputs, code, placed),
@@ -187,12 +219,19 @@ def _step(
             why_how,
         ]
     )
+    plan_rules = rules(inputs.requirements)
+    minutes, items = plan_rules.session()
+    matched = [t for t in inputs.interests if t in contexts.tags(code)]
     return PathStep(
         competency_id=code,
         modality=how,
         reason=reason,
         options=options(how, permitted.modalities),
         overridden=overridden or placed,
+        annotations=list(plan_rules.annotations),
+        minutes=minutes,
+        items=items,
+        context=matched[0] if matched else None,
     )
 
 
@@ -202,6 +241,7 @@ def _modality(
     permitted: Allowed,
     before: PathStep | None,
     cause: uuid.UUID | str,
+    confidence: int | None = None,
 ) -> tuple[Modality, str, bool]:
     """The step's modality, why, and whether a teacher set it."""
     label = LABELS
@@ -218,22 +258,34 @@ def _modality(
         how = permitted.modalities[0]
         note = " (a teacher's other choice cannot override it)" if forced else ""
         return how, f"{label[how]}: required by the student's plan{note}", False
+    # Past here a teacher's modality, if any, is one the plan forbids: say so on the step.
+    refused = f"; {label[forced[-1]]} set by a teacher is forbidden by the plan" if forced else ""
+    if permitted.preferred_by is not None:
+        how = permitted.modalities[0]
+        return how, f"{label[how]}: preferred by the student's plan{refused}", False
+    unsure = f"; confidence {confidence}/4 in a recent reflection: supported modalities"
+    support = (unsure if permitted.supported else "") + refused
     chosen = inputs.choices.get(code)
     if chosen is not None and chosen in permitted.modalities:
-        return chosen, f"{label[chosen]}: chosen by the student", False
+        return chosen, f"{label[chosen]}: chosen by the student{support}", False
     if permitted.situation == "stuck":
         standing = inputs.estimates.get(code)
         attempts = standing.attempts if standing is not None else STUCK_ATTEMPTS
         tutoring = permitted.modalities[0]
-        why = f"{attempts} attempts below {STUCK_BELOW:.0%}"
+        why = f"{attempts} attempts below {STUCK_BELOW:.0%}{support}"
         if before is not None and before.modality in permitted.modalities:
             return before.modality, f"{label[before.modality]}: {why}", False
         return tutoring, f"{label[tutoring]}: {why}", False
+    why = ""
     if before is not None and before.modality in permitted.modalities:
         how = before.modality
     else:
-        how = sample(permitted.modalities, inputs.gains, inputs.preferred, rng_for(cause, code))
-    return how, f"{label[how]}: {_evidence(permitted, inputs.gains.get(how))}", False
+        leaning = traits.favoured(code, inputs.strengths, inputs.needs, confidence)
+        favoured = [*inputs.preferred, *leaning]
+        how = sample(permitted.modalities, inputs.gains, favoured, rng_for(cause, code))
+        why = f"; favoured by {leaning[how]}" if how in leaning else ""
+    evidence = _evidence(permitted, inputs.gains.get(how))
+    return how, f"{label[how]}: {evidence}{support}{why}", False
 
 
 def _evidence(permitted: Allowed, gains: Gains | None) -> str:
@@ -268,10 +320,19 @@ def _ready(framework: Framework, inputs: Inputs, code: str, placed: bool) -> str
 def _priority_reasons(framework: Framework, inputs: Inputs, code: str) -> list[str]:
     out = []
     if code in inputs.goals:
-        out.append("a goal")
-    n = unlocks(framework, inputs, code)
-    if n:
-        out.append(f"unlocks {n} goal competenc{'y' if n == 1 else 'ies'}")
+        out.append(f"a goal: {_goal(inputs, code)}")
+    goals = unlocked_goals(framework, inputs, code)
+    if goals:
+        out.append(f"unlocks goal {', '.join(_goal(inputs, g) for g in goals)}")
+    needs = traits.matching(inputs.needs, code)
+    if needs:
+        out.append(f"a need: {', '.join(needs)}")
+    strengths = traits.matching(inputs.strengths, code)
+    if strengths:
+        out.append(f"a strength: {', '.join(strengths)}")
+    own = inputs.competency_confidence.get(code)
+    if traits.unsure(own):
+        out.append(f"the student reflected low confidence ({own}/4) on it")
     matched = sorted(contexts.tags(code) & set(inputs.interests))
     if matched:
         out.append(f"matches interests: {', '.join(matched)}")
@@ -280,9 +341,23 @@ def _priority_reasons(framework: Framework, inputs: Inputs, code: str) -> list[s
     return out
 
 
-def shape(step: PathStep) -> tuple[str, Modality, tuple[Modality, ...], bool]:
-    """What makes a step different for the student (the reason's wording does not)."""
-    return (step.competency_id, step.modality, tuple(step.options), step.overridden)
+def _goal(inputs: Inputs, code: str) -> str:
+    when = inputs.goal_dates.get(code)
+    return f"{code} by {when}" if when else code
+
+
+def shape(step: PathStep) -> tuple[object, ...]:
+    """What makes a step different for the student or teacher (the reason's wording does not)."""
+    return (
+        step.competency_id,
+        step.modality,
+        tuple(step.options),
+        step.overridden,
+        tuple(a.code for a in step.annotations),
+        step.minutes,
+        step.items,
+        step.context,
+    )
 
 
 def changed(old: Sequence[PathStep], new: Sequence[PathStep]) -> bool:

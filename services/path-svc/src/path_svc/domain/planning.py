@@ -35,6 +35,30 @@ class Profile:
     avoided: list[Modality] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
     grade: str | None = None  # from the roster (StudentEnrolled / EnrollmentChanged)
+    goal_dates: dict[str, str] = field(default_factory=dict)
+    strengths: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
+    confidence: int | None = None
+    competency_confidence: dict[str, int] = field(default_factory=dict)
+
+
+ASPECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("goals", ("goals", "goal_dates")),
+    ("interests", ("interests",)),
+    ("accommodations", ("requirements",)),
+    ("modality preferences", ("preferred", "avoided")),
+    ("strengths and needs", ("strengths", "needs")),
+    ("reflections", ("confidence", "competency_confidence")),
+    ("sections", ("sections",)),
+    ("grade", ("grade",)),
+)
+
+
+def changed_aspects(old: Profile, new: Profile) -> str:
+    """The parts of the profile that differ, in words, for the replan's reason."""
+    return " and ".join(
+        name for name, fields in ASPECTS if any(getattr(old, f) != getattr(new, f) for f in fields)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +121,9 @@ class Planner:
     def profile_changed(
         self, framework: Framework, profile: Profile, cause: uuid.UUID
     ) -> Replan | None:
+        what = changed_aspects(self.profile, profile)
         self.profile = profile
-        return self.replan(framework, cause, "the learner's profile changed")
+        return self.replan(framework, cause, f"the learner's {what or 'profile'} changed")
 
     def overridden(
         self, framework: Framework, override_id: str, override: Override | None, cause: uuid.UUID
@@ -135,6 +160,11 @@ class Planner:
             choices=self.choices,
             current=self.steps,
             grade=self.profile.grade,
+            goal_dates=self.profile.goal_dates,
+            strengths=self.profile.strengths,
+            needs=self.profile.needs,
+            confidence=self.profile.confidence,
+            competency_confidence=self.profile.competency_confidence,
         )
 
     def replan(self, framework: Framework, cause: uuid.UUID, why: str) -> Replan | None:
@@ -169,6 +199,11 @@ class Planner:
                 "avoided": [str(m) for m in p.avoided],
                 "sections": p.sections,
                 "grade": p.grade,
+                "goal_dates": p.goal_dates,
+                "strengths": p.strengths,
+                "needs": p.needs,
+                "confidence": p.confidence,
+                "competency_confidence": p.competency_confidence,
             },
             "gains": {str(m): [g.alpha, g.beta, g.steps] for m, g in sorted(self.gains.items())},
             "overrides": {
@@ -199,6 +234,11 @@ class Planner:
                 avoided=[Modality(m) for m in p.get("avoided", [])],
                 sections=list(p.get("sections", [])),
                 grade=p.get("grade"),
+                goal_dates=dict(p.get("goal_dates", {})),
+                strengths=list(p.get("strengths", [])),
+                needs=list(p.get("needs", [])),
+                confidence=p.get("confidence"),
+                competency_confidence=dict(p.get("competency_confidence", {})),
             ),
             gains={Modality(m): Gains(v[0], v[1], v[2]) for m, v in data.get("gains", {}).items()},
             overrides={

@@ -1,8 +1,10 @@
 """The ``learners`` projection: what planning needs from each learner's profile.
 
-Reads ``profile.events.v1``: sections and grade (from enrolment), active goals,
-interests, accommodations' instructional requirements and modality
-preferences. Each change is forwarded to ``path.events.v1`` as one
+Reads ``profile.events.v1``: sections and grade (from enrolment), active goals
+and their target dates, interests, accommodations' catalogue codes, modality
+preferences, strengths and needs, and the confidence of the student's last
+``RECENT_REFLECTIONS`` reflections (never their text, which stays sealed).
+Each change is forwarded to ``path.events.v1`` as one
 ``LearnerProfileChanged`` with the full planning profile, so the planner
 reads its every input from one ordered log (mixing two topics directly would
 leave the order of a profile change and a result to chance, and replay could
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -30,6 +32,8 @@ from pathwise_contracts import (
     InterestsChanged,
     LearnerProfileChanged,
     ModalityPreferencesChanged,
+    ReflectionRecorded,
+    StrengthsAndNeedsChanged,
     StudentEnrolled,
     SubjectErased,
 )
@@ -42,7 +46,12 @@ EMPTY: dict[str, Any] = {
     "requirements": [],
     "preferred": [],
     "avoided": [],
+    "strengths": [],
+    "needs": [],
+    "reflections": [],
 }
+RECENT_REFLECTIONS = 5
+"""Reflections whose confidence still counts; an older one has been overtaken by newer ones."""
 
 
 class LearnerProjection:
@@ -112,6 +121,10 @@ class LearnerProjection:
                 section_ids=profile["sections"],
                 grade=profile.get("grade"),
                 cause_event_id=cause.id,
+                goal_dates=goal_dates(profile["goals"]),
+                strengths=profile.get("strengths", []),
+                needs=profile.get("needs", []),
+                **confidence(profile.get("reflections", [])),
             ),
             cause,
             source=self.source,
@@ -128,6 +141,8 @@ def _relevant(event: Event) -> bool:
             | InterestsChanged
             | ModalityPreferencesChanged
             | AccommodationsChanged
+            | StrengthsAndNeedsChanged
+            | ReflectionRecorded
             | SubjectErased,
         )
         or "section_ids" in type(event).model_fields
@@ -151,6 +166,19 @@ def _fold(profile: dict[str, Any], event: Event) -> None:
         profile["avoided"] = [str(m) for m in event.avoided]
     elif isinstance(event, AccommodationsChanged):
         profile["requirements"] = sorted(set(event.requirements))
+    elif isinstance(event, StrengthsAndNeedsChanged):
+        profile["strengths"] = list(dict.fromkeys(t.lower() for t in event.strengths))
+        profile["needs"] = list(dict.fromkeys(t.lower() for t in event.needs))
+    elif isinstance(event, ReflectionRecorded):
+        kept = [r for r in profile.get("reflections", []) if r["id"] != event.reflection_id]
+        kept.append(
+            {
+                "id": event.reflection_id,
+                "competencies": list(event.competency_ids),
+                "confidence": event.confidence,
+            }
+        )
+        profile["reflections"] = kept[-RECENT_REFLECTIONS:]
     else:  # an enrolment fact: StudentEnrolled or a later change of sections
         profile["sections"] = sorted(set(getattr(event, "section_ids", [])))
         if "grade" in type(event).model_fields:  # full-state facts: None means not known now
@@ -164,3 +192,30 @@ def goal_competencies(goals: dict[str, Any]) -> list[str]:
         key=lambda kv: (kv[1]["target_date"] is None, kv[1]["target_date"] or "", kv[0]),
     )
     return list(dict.fromkeys(code for _, goal in ordered for code in goal["competencies"]))
+
+
+def goal_dates(goals: dict[str, Any]) -> dict[str, date]:
+    """The earliest target date of each goal competency that has one."""
+    out: dict[str, date] = {}
+    for goal in goals.values():
+        if goal["target_date"] is None:
+            continue
+        when = date.fromisoformat(goal["target_date"])
+        for code in goal["competencies"]:
+            out[code] = min(out.get(code, when), when)
+    return dict(sorted(out.items()))
+
+
+def confidence(reflections: list[dict[str, Any]]) -> dict[str, Any]:
+    """The confidence the latest recent reflections give: in general and per competency."""
+    general: int | None = None
+    per: dict[str, int] = {}
+    for r in reflections:  # oldest first, so a later one wins
+        if r.get("confidence") is None:
+            continue
+        if r["competencies"]:
+            for code in r["competencies"]:
+                per[code] = r["confidence"]
+        else:
+            general = r["confidence"]
+    return {"confidence": general, "competency_confidence": dict(sorted(per.items()))}

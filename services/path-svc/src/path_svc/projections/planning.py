@@ -21,16 +21,16 @@ rebuilt from the checks already on the log, so the tables do not.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
 from path_svc.domain import catalogue
 from path_svc.domain.framework import Framework
-from path_svc.domain.planner import Override
+from path_svc.domain.planner import Override, spelled
 from path_svc.domain.planning import Planner, Profile, Replan
 from path_svc.domain.support import Alert
 from path_svc.projections import erasure
@@ -50,6 +50,8 @@ from pathwise_contracts import (
     SupportResolved,
 )
 from pathwise_runtime.projection import Delivered, derive
+
+V = TypeVar("V")
 
 INPUTS = (MasteryUpdated, LearnerProfileChanged, StepOverridden, StepChosen, InactivityCheckDue)
 
@@ -163,13 +165,18 @@ class PlanningProjection:
             )
         if isinstance(event, LearnerProfileChanged):
             profile = Profile(
-                goals=[g for g in event.goals if g in fw],
+                goals=spelled(fw, event.goals),
                 interests=list(event.interests),
                 requirements=list(event.requirements),
                 preferred=list(event.preferred),
                 avoided=list(event.avoided),
                 sections=list(event.section_ids),
                 grade=event.grade,
+                goal_dates={c: d.isoformat() for c, d in _known(fw, event.goal_dates).items()},
+                strengths=list(event.strengths),
+                needs=list(event.needs),
+                confidence=event.confidence,
+                competency_confidence=_known(fw, event.competency_confidence),
             )
             return planner.profile_changed(fw, profile, cause.id)
         if isinstance(event, StepOverridden):
@@ -265,3 +272,12 @@ async def _store(
 def _steps(replan: Replan) -> str:
     body: list[dict[str, Any]] = [s.model_dump(mode="json") for s in replan.steps]
     return json.dumps(body)
+
+
+def _known(fw: Framework, by_code: Mapping[str, V]) -> dict[str, V]:
+    """The entries about competencies of the framework, keyed by its spelling."""
+    out: dict[str, V] = {}
+    for code, value in by_code.items():
+        for known in spelled(fw, [code]):
+            out[known] = value
+    return out

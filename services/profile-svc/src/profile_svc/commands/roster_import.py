@@ -94,13 +94,16 @@ class _Run:
         if result.outcome is streams.Outcome.ENROLLED:
             self.report.created += 1
             self.report.events += 1 + len(body.guardians)
+            if patch.accommodations:  # enrolment carries none: the plan's codes follow
+                await self.update(patch, count=False)
         elif result.outcome is streams.Outcome.ERASED:
             self.reject(patch, "sourcedId", "the student was erased; a roster cannot restore them")
         else:  # enrolled meanwhile by someone else: bring it in line like any known student
             await self.update(patch)
 
-    async def update(self, patch: Patch) -> None:
+    async def update(self, patch: Patch, *, count: bool = True) -> None:
         emitted: list[Event] = []
+        unknown = False
 
         def may(viewer: Viewer, facts: StudentFacts) -> bool:
             return sees(viewer, facts)
@@ -116,6 +119,8 @@ class _Run:
                 open_=vault.open,
                 ids=vault.identities,
             )
+            nonlocal unknown
+            unknown = patch.accommodations is not None and stream.state.requirements is None
             return emitted
 
         try:
@@ -133,10 +138,17 @@ class _Run:
         except streams.NotFound:
             self.reject(patch, "sourcedId", "the student was erased; a roster cannot restore them")
             return
+        if unknown:
+            self.reject(
+                patch,
+                "metadata.pathwise.accommodations",
+                "the student's current accommodations predate roster sync; "
+                "set them once through the profile (PUT .../accommodations)",
+            )
         if not emitted:
-            self.report.skipped += 1
+            self.report.skipped += count
             return
-        self.report.updated += 1
+        self.report.updated += count
         self.report.events += len(emitted)
         self.report.withdrawn += patch.withdraw_on is not None
 

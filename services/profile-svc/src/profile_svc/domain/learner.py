@@ -12,7 +12,15 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from pathwise_contracts import (
     AccommodationsChanged,
@@ -26,6 +34,7 @@ from pathwise_contracts import (
     StrengthsAndNeedsChanged,
     StudentWithdrawn,
 )
+from pathwise_contracts import accommodations as catalogue
 
 Seal = Callable[[str, str], EncryptedValue]
 """Encrypts ``text`` with the key of data subject ``subject``."""
@@ -33,7 +42,22 @@ Seal = Callable[[str, str], EncryptedValue]
 Tag = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.:-]{0,79}$")]
 """A short machine tag or competency id, e.g. ``reading_fluency`` or ``math.5.nf.1``."""
 
+CompetencyId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$")]
+"""A competency id as its framework spells it, e.g. ``3.OA.A.1`` (or a lower-case tag)."""
+
 _ID = r"^[^|\s]+$"
+
+
+def _catalogue_code(code: str) -> str:
+    """A code of the accommodation catalogue, or an error naming it and the known codes."""
+    try:
+        catalogue.parse(code)
+    except ValueError as e:
+        raise ValueError(f"{e}; known codes: {', '.join(catalogue.KNOWN)}") from None
+    return code
+
+
+AccommodationCode = Annotated[Tag, AfterValidator(_catalogue_code)]
 
 
 class _Body(BaseModel):
@@ -87,7 +111,7 @@ class ModalityPreferences(_Body):
 
 
 class Goal(_Body):
-    competency_ids: list[Tag] = Field(min_length=1, max_length=20)
+    competency_ids: list[CompetencyId] = Field(min_length=1, max_length=20)
     target_date: date | None = None
     status: Literal["active", "achieved", "dropped"] = "active"
     agreed_by: list[Literal["student", "teacher", "guardian"]] = Field(min_length=1)
@@ -115,12 +139,29 @@ class Plan(_Body):
 
 
 class Accommodations(_Body):
-    requirements: list[Tag] = Field(
+    """Catalogue codes (``pathwise_contracts.accommodations``) and the sealed plans behind them.
+
+    Every code is checked against the catalogue, and the set against itself
+    (no modality both required and forbidden), before anything is written:
+    a plan the planner could not honour is refused whole.
+    """
+
+    requirements: list[AccommodationCode] = Field(
         default_factory=list,
         max_length=30,
-        examples=[["small_group_instruction", "extended_time", "read_aloud", "home_language"]],
+        examples=[
+            ["small_group_instruction", "extended_time:1.5", "read_aloud", "home_language:es"]
+        ],
     )
     plans: list[Plan] = Field(default_factory=list, max_length=10)
+
+    @field_validator("requirements")
+    @classmethod
+    def _consistent(cls, codes: list[str]) -> list[str]:
+        found = catalogue.problems(codes)
+        if found:
+            raise ValueError("; ".join(f"{codes[i]!r}: {why}" for i, why in found))
+        return codes
 
     def event(self, student_id: str, version: int, seal: Seal) -> ProfileEvent:
         plans = [p.model_dump(mode="json") for p in self.plans]
@@ -135,7 +176,7 @@ class Accommodations(_Body):
 class Reflection(_Body):
     reflection_id: str = Field(min_length=1, max_length=128, pattern=_ID)
     text: str = Field(min_length=1, max_length=2000)
-    competency_ids: list[Tag] = Field(default_factory=list, max_length=20)
+    competency_ids: list[CompetencyId] = Field(default_factory=list, max_length=20)
     confidence: int | None = Field(default=None, ge=1, le=4)
 
     def event(self, student_id: str, version: int, seal: Seal) -> ProfileEvent:

@@ -8,7 +8,11 @@ file whether it is ``bulk`` (the complete set; ``status`` and
 ``users.csv``. Lists inside a cell are comma separated. Columns named
 ``metadata.*`` are the binding's extension point; Pathwise reads
 ``metadata.pathwise.language``, ``metadata.pathwise.educationalRights`` and
-``metadata.pathwise.consent.email`` / ``.sms`` for guardians.
+``metadata.pathwise.consent.email`` / ``.sms`` for guardians, and
+``metadata.pathwise.accommodations`` for students: catalogue codes
+(``pathwise_contracts.accommodations``) separated by spaces or semicolons,
+``none`` for none; a row naming a code outside the catalogue is rejected
+whole, naming the code and the known ones.
 
 A bad row is not fatal: it becomes a ``Rejection`` naming the file, the line
 (the header is line 1) and the field, and the rest of the package goes on.
@@ -26,6 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
+
+from profile_svc.domain import plan_codes
 
 Mode = Literal["bulk", "delta", "absent"]
 Status = Literal["active", "tobedeleted"]
@@ -346,6 +352,10 @@ class _Reader:
             if metadata.get(flag, "true").lower() not in ("true", "false"):
                 self.reject("users", row.line, f"metadata.{flag}", "must be true or false")
                 return
+        refused = plan_codes.refusal(metadata.get("pathwise.accommodations"))
+        if refused:
+            self.reject("users", row.line, "metadata.pathwise.accommodations", refused)
+            return
         primary = cells.get("primaryOrgSourcedId") or org
         orgs = _list(cells.get("orgSourcedIds", ""))
         self.package.users[row.sourced_id] = User(

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pathwise_contracts import (
+    AccommodationsChanged,
     Channel,
     EncryptedValue,
     EnrollmentChanged,
@@ -31,6 +32,7 @@ from pathwise_contracts import (
 from pathwise_contracts.identity import Identities
 from profile_svc.domain.enrollment import Consent, Enrollment, Guardian, seal_ids
 from profile_svc.domain.oneroster import GUARDIAN_ROLES, Package, Rejection, User
+from profile_svc.domain.plan_codes import accommodation_codes
 from profile_svc.domain.stream import StreamState
 
 Seal = Callable[[str, str], EncryptedValue]
@@ -62,6 +64,8 @@ class Patch:
     external_ids: dict[str, str | None] = field(default_factory=dict)
     guardians: dict[str, GuardianFacts] = field(default_factory=dict)
     unlink: set[str] = field(default_factory=set)
+    accommodations: list[str] | None = None
+    """Catalogue codes from ``metadata.pathwise.accommodations``; None: as they are."""
 
 
 @dataclass
@@ -112,6 +116,7 @@ def plan(package: Package, *, today: date) -> Plan:
                 p.withdraw_on = row.modified.date() if row.modified else today
                 continue
             p.external_ids["oneroster"] = row.sourced_id
+            p.accommodations = accommodation_codes(user.metadata.get("pathwise.accommodations"))
             if user.identifier:
                 p.external_ids["sis"] = user.identifier
             for agent in user.agent_ids:
@@ -291,7 +296,29 @@ def changes(
         )
     for _, g in sorted(patch.guardians.items()):
         events.extend(_guardian_events(sid, g, state, version, seal_contact, open_))
+    events.extend(accommodation_events(patch, state, version))
     return events
+
+
+def accommodation_events(patch: Patch, state: StreamState, version: int) -> list[Event]:
+    """The roster's accommodation codes, if they differ; the sealed plan details are kept.
+
+    A state that does not know the current codes (``None``, stored before
+    streams kept them) is left alone rather than risk dropping the details.
+    """
+    wanted = patch.accommodations
+    if wanted is None or state.requirements is None:
+        return []
+    if sorted(set(wanted)) == sorted(set(state.requirements)):
+        return []
+    return [
+        AccommodationsChanged(
+            student_id=patch.student_id,
+            version=version,
+            requirements=sorted(set(wanted)),
+            details=state.accommodation_details,
+        )
+    ]
 
 
 def _guardian_events(

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from pathwise_contracts import (
+    AccommodationsChanged,
     Channel,
     ContactPreferencesChanged,
     EncryptedValue,
@@ -72,6 +73,10 @@ class StreamState(BaseModel):
     display_name: EncryptedValue | None = None
     external_ids: dict[str, str] = {}  # only from events that carried them in clear
     sealed_external_ids: EncryptedValue | None = None
+    # The plan's codes and sealed details, so a roster sync changes the codes and keeps the
+    # details; None: not known (a state stored before the stream kept them, migration 0009).
+    requirements: list[str] | None = []
+    accommodation_details: EncryptedValue | None = None
 
 
 def evolve(state: StreamState, events: Iterable[Event]) -> StreamState:
@@ -115,6 +120,13 @@ def evolve(state: StreamState, events: Iterable[Event]) -> StreamState:
         elif isinstance(event, GuardianUnlinked):
             rest = {g: v for g, v in state.guardians.items() if g != event.guardian_id}
             state = state.model_copy(update={"guardians": rest})
+        elif isinstance(event, AccommodationsChanged):
+            state = state.model_copy(
+                update={
+                    "requirements": list(event.requirements),
+                    "accommodation_details": event.details,
+                }
+            )
         elif isinstance(event, StudentWithdrawn):
             state = state.model_copy(update={"status": "withdrawn"})
         elif isinstance(event, SubjectErased):
