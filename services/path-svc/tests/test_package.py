@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from importlib import resources
 from typing import Any
@@ -112,7 +113,7 @@ def test_the_event_carries_the_framework_whole_and_small() -> None:
 
 def test_a_350_competency_package_stays_well_under_kafkas_megabyte() -> None:
     codes = [f"{g}.X.{i}" for g in "K12345678" for i in range(39)]  # 351 codes
-    edges = [(a, "precedes", b) for a, b in zip(codes, codes[1:], strict=False)]
+    edges = [(a, "precedes", b) for a, b in itertools.pairwise(codes)]
     big = package(codes, edges)
     for item in big["CFItems"]:  # statements as long as real standards' ones
         item["fullStatement"] = "Understand and apply " + "properties of operations " * 12

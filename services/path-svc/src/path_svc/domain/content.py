@@ -41,7 +41,7 @@ def published(package: Package, key: str, source_uri: str | None = None) -> Fram
             for c in framework.competencies
         ],
         associations=[
-            FrameworkAssociation(kind=x.kind, code=x.code, previous=x.previous)  # type: ignore[arg-type]
+            FrameworkAssociation(kind=x.kind, code=x.code, previous=x.previous)
             for x in package.links
         ],
     )

@@ -63,7 +63,10 @@ class Package:
         base = digest(self.framework)
         if not self.links:
             return base
-        text = base + "".join(f"|{x.kind}:{x.code}:{x.previous}" for x in sorted(self.links))
+        text = base + "".join(
+            f"|{x.kind}:{x.code}:{x.previous}"
+            for x in sorted(self.links, key=lambda x: (x.code, x.kind, x.previous))
+        )
         return hashlib.sha256(text.encode()).hexdigest()
 
 
