@@ -46,8 +46,9 @@ async def publish_framework(
     """Validate a package and move the caller's district to it."""
     async with request.app.state.runtime.pool.acquire() as conn:
         current, before = await LIBRARY.active(conn, who.district)
+        known = await LIBRARY.known(conn, who.district)  # every code the district has had
     try:
-        checked = read(package, name, before.framework)
+        checked = read(package, name, known.framework)
     except PackageError as error:
         raise Problem(
             422,

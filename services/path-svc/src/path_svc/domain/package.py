@@ -73,8 +73,9 @@ class Package:
 def read(package: Any, name: str, previous: Framework | None = None) -> Package:
     """The package as a framework and links, or PackageError listing every problem.
 
-    ``previous`` is the framework the district plans over now: the other end
-    of a carrying association must be one of its codes (or of the package's).
+    ``previous`` holds the codes the district has planned over (the default's
+    and every published one's): the other end of a carrying association must
+    be one of them (or of the package's).
     """
     if not isinstance(package, Mapping) or not isinstance(package.get("CFDocument"), Mapping):
         raise PackageError([Problem("malformed", "not a CASE package: no CFDocument")])
