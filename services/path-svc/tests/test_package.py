@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from path_svc.domain import catalogue
 from path_svc.domain.content import package_of, published
 from path_svc.domain.graph import cycles
 from path_svc.domain.package import Link, PackageError, read
+from path_svc.tools.ccssm import case_package
 
 pytestmark = pytest.mark.unit
 
@@ -125,3 +128,16 @@ def test_cycles_reports_one_walk_per_cyclic_component_and_self_loops() -> None:
     graph = {"a": ["b"], "b": ["a"], "c": ["c"], "d": ["a"]}
     assert cycles(graph) == [["a", "b", "a"], ["c", "c"]]
     assert cycles({"a": [], "b": ["a"]}) == []
+
+
+def test_the_real_k8_package_fits_one_kafka_message_many_times_over() -> None:
+    root = os.environ.get("PATHWISE_SHARED_DATA")
+    base = Path(root) if root else Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+    folder = base / "ccssm"
+    if not (folder / "ccssm-k8.csv").is_file():
+        pytest.skip(f"CCSSM data not found in {folder} (set PATHWISE_SHARED_DATA)")
+    grades = ("K", "1", "2", "3", "4", "5", "6", "7", "8")
+    package = read(case_package(folder, grades, "ccssm-k8", "K-8"), "ccssm-k8")
+    size = len(published(package, "district:d1").model_dump_json().encode())
+    assert len(package.framework.competencies) > 200
+    assert size < 300_000, size
