@@ -65,7 +65,7 @@ def test_every_cycle_dangling_end_and_duplicate_is_listed() -> None:
     assert ("dangling", ("Z",)) in found
     assert ("dangling", ("Q",)) in found
     assert ("dangling", ("9.X.1",)) in found
-    assert ("duplicate", ()) in found  # the item identifier "A" twice
+    assert ("duplicate", ("A",)) in found  # the item identifier "A" twice
     assert len(caught.value.problems) == 6
 
 

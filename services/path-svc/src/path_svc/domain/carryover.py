@@ -78,9 +78,9 @@ def reason(old: Framework, new: Framework, links: Sequence[Link] = ()) -> str:
         parts.append(f"added {_some(added)}")
     if removed:
         parts.append(f"removed {_some(removed)}")
-    title = new.title if new.name == old.name else f"{new.title} (was {old.title})"
+    was = "" if new.name == old.name else f" (was {old.title})"
     what = "; ".join(parts) or "same competencies"
-    return f"framework changed to {title} version {new.version}: {what}"
+    return f"framework changed to {new.title} version {new.version}{was}: {what}"
 
 
 def _some(codes: list[str]) -> str:

@@ -144,7 +144,7 @@ def _items(package: Mapping[str, Any], problems: list[Problem]) -> dict[str, Map
             continue
         key = str(item["identifier"])
         if key in items:
-            problems.append(Problem("duplicate", f"item identifier {key!r} is used twice"))
+            problems.append(Problem("duplicate", f"item identifier {key!r} is used twice", (key,)))
         items[key] = item
     return items
 
