@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from path_svc.domain.carryover import RELATED_WEIGHT, carry, reason
+from path_svc.domain.carryover import RELATED_WEIGHT, carry, reason, translate
 from path_svc.domain.framework import Competency, Framework
 from path_svc.domain.package import Link
 from path_svc.domain.planner import Standing
@@ -83,3 +83,8 @@ def test_a_long_list_is_counted_not_spelled_out() -> None:
     why = reason(OLD, many)
     assert "added c00, c01, c02, c03, c04, c05 and 14 more" in why
     assert "(was Math)" in why
+
+
+def test_goals_follow_their_codes_and_unknown_ones_are_dropped() -> None:
+    goals = ["3.OA.A.1", "3.OA.A.2", "3.NF.A.1", "3.OA.A.3"]
+    assert translate(goals, NEW, LINKS) == ["3.OA.A.1a", "3.OA.A.1b", "3.OA.A.2"]

@@ -12,16 +12,19 @@ replay from the log alone rebuilds every table row for row.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from path_support import recorded, rostered
-from publishing_harness import Live, admin, fresh_pool, replay, tables
+from path_support import START, recorded, rostered
+from publishing_harness import SOURCE, Live, admin, fresh_pool, replay, tables
 
 from path_svc.domain import catalogue
+from path_svc.projections.frameworks import NotYetProjected
 from pathwise_contracts import (
     DistrictFrameworkChanged,
+    Envelope,
     FrameworkAdopted,
     FrameworkPublished,
     PathReplanned,
@@ -202,3 +205,25 @@ async def test_a_district_picks_a_bundled_framework_and_only_its_students_move(
     assert published[0].content and len(published[0].content) == published[0].competencies
     assert sorted(e.student_id for e in switches(live)) == ["b-1", "b-2"]
     assert await replay(database, kafka_bootstrap, live.log) == live_tables
+
+
+async def test_an_adoption_ahead_of_the_frameworks_consumer_waits_instead_of_dead_lettering(
+    database: Callable[[], str], kafka_bootstrap: str
+) -> None:
+    pool = await fresh_pool(database)
+    try:
+        live = Live(pool, kafka_bootstrap)
+        await live.publish(rostered("c-1"))
+        await live.publish([recorded("c-1", 1)])
+        cause = uuid.uuid5(uuid.NAMESPACE_URL, "c-1/adopt")
+        early = FrameworkAdopted(student_id="c-1", name="x", digest="f" * 64, cause_event_id=cause)
+        envelope = Envelope.wrap(early, id=cause, source=SOURCE, district_id="d1", time=START)
+        with pytest.raises(NotYetProjected):  # an OSError: the runtime retries the batch
+            await live.appliers.planning.apply(live.log.append([envelope]))
+        async with pool.acquire() as conn:
+            dead = await conn.fetchval(
+                "SELECT count(*) FROM pathwise_outbox WHERE topic LIKE '%.dlq'"
+            )
+    finally:
+        await pool.close()
+    assert dead == 0

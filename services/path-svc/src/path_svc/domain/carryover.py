@@ -57,6 +57,21 @@ def carry(estimates: Mapping[str, Standing], new: Framework, links: Iterable[Lin
     return Carried(out, history)
 
 
+def translate(codes: Sequence[str], new: Framework, links: Iterable[Link] = ()) -> list[str]:
+    """Codes (a student's goals) under ``new``: kept, or followed to what
+    ``exactMatchOf``/``replacedBy`` name instead; dropped when neither, order kept."""
+    into: dict[str, list[str]] = {}
+    for link in links:
+        if link.kind != "isRelatedTo" and link.code in new:
+            into.setdefault(link.previous, []).append(link.code)
+    out: list[str] = []
+    for code in codes:
+        for now in [code] if code in new else sorted(into.get(code, [])):
+            if now not in out:
+                out.append(now)
+    return out
+
+
 def reason(old: Framework, new: Framework, links: Sequence[Link] = ()) -> str:
     """``framework changed: 3.OA.A.1 replaced by 3.OA.A.1a, 3.OA.A.1b; ...`` (no personal data)."""
     replaced: dict[str, list[str]] = {}

@@ -36,8 +36,9 @@ from typing import Any
 
 import asyncpg
 
-from path_svc.domain.carryover import carry, reason
+from path_svc.domain.carryover import carry, reason, translate
 from path_svc.domain.framework import Framework
+from path_svc.domain.package import Package
 from path_svc.domain.planner import Override
 from path_svc.domain.planning import Planner, Profile, Replan
 from path_svc.domain.support import Alert
@@ -109,7 +110,8 @@ class PlanningProjection:
                 emitted += await self._adopt_new(conn, d.envelope)
             planner = planners.setdefault(key, Planner())
             before = [s.competency_id for s in planner.steps]
-            fw = (await self.library.package(conn, key[0], planner.framework)).framework
+            package = await self.library.package(conn, key[0], planner.framework)
+            fw = package.framework
             if isinstance(d.event, InactivityCheckDue):  # the clock: school days only
                 e = d.event
                 alerts = planner.support.school_day_ended(
@@ -121,7 +123,7 @@ class PlanningProjection:
             if isinstance(d.event, FrameworkAdopted):
                 replan = await self._adopt(conn, planner, d.event, d.envelope)
             else:
-                replan = self._decide(fw, planner, d.event, d.envelope)
+                replan = self._decide(package, planner, d.event, d.envelope)
             touched[key] = d.envelope.time
             if replan is not None:
                 history.append((key, replan, d.envelope))
@@ -206,6 +208,7 @@ class PlanningProjection:
         new = await self.library.package(conn, district, event.digest)
         carried = carry(planner.estimates, new.framework, new.links)
         why = reason(old.framework, new.framework, new.links)
+        planner.profile.goals = translate(planner.profile.goals, new.framework, new.links)
         return planner.adopted(new.framework, event.digest, carried.estimates, why, cause.id)
 
     def _evidence(
@@ -232,8 +235,9 @@ class PlanningProjection:
         return derive(event, cause, source=self.source, parts=parts)
 
     def _decide(
-        self, fw: Framework, planner: Planner, event: Event, cause: Envelope
+        self, package: Package, planner: Planner, event: Event, cause: Envelope
     ) -> Replan | None:
+        fw = package.framework
         if isinstance(event, MasteryUpdated):
             if event.competency_id not in fw:
                 return None  # evidence on another framework's competency: not planned here
@@ -242,7 +246,7 @@ class PlanningProjection:
             )
         if isinstance(event, LearnerProfileChanged):
             profile = Profile(
-                goals=[g for g in event.goals if g in fw],
+                goals=translate(event.goals, fw, package.links),
                 interests=list(event.interests),
                 requirements=list(event.requirements),
                 preferred=list(event.preferred),
