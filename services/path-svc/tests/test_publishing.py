@@ -192,6 +192,11 @@ async def test_a_district_picks_a_bundled_framework_and_only_its_students_move(
         # A student first seen after the change adopts it too.
         await live.publish(rostered("b-2", district="d2"))
         await live.publish([recorded("b-2", 1, "3.OA.A.1", district="d2")])
+        first = sorted(e.student_id for e in switches(live))
+        async with live.client() as http:  # back and forth: each move is a change of its own
+            for name in ("grade3-math", "ccssm-3-5"):
+                await http.put("/v1/district/framework", json={"name": name}, headers=admin("d2"))
+                await live.publish()
         live_tables = await tables(pool)
     finally:
         await pool.close()
@@ -200,10 +205,22 @@ async def test_a_district_picks_a_bundled_framework_and_only_its_students_move(
     assert picked.status_code == 202 and picked.json()["district_changed"] is True
     events = [e for _, e in live.log.events()]
     changes = [e for e in events if isinstance(e, DistrictFrameworkChanged)]
-    assert [(e.student_id, e.name) for e in changes] == [("district:d2", "ccssm-3-5")]
+    assert [(e.student_id, e.name) for e in changes] == [
+        ("district:d2", "ccssm-3-5"),
+        ("district:d2", "grade3-math"),
+        ("district:d2", "ccssm-3-5"),
+    ]
     published = [e for e in events if isinstance(e, FrameworkPublished)]
     assert published[0].content and len(published[0].content) == published[0].competencies
-    assert sorted(e.student_id for e in switches(live)) == ["b-1", "b-2"]
+    assert first == ["b-1", "b-2"]
+    assert sorted(e.student_id for e in switches(live)) == [
+        "b-1",
+        "b-1",
+        "b-1",
+        "b-2",
+        "b-2",
+        "b-2",
+    ]
     assert await replay(database, kafka_bootstrap, live.log) == live_tables
 
 

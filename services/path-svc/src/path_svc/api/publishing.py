@@ -46,6 +46,7 @@ async def publish_framework(
     """Validate a package and move the caller's district to it."""
     async with request.app.state.runtime.pool.acquire() as conn:
         current, before = await LIBRARY.active(conn, who.district)
+        since = await LIBRARY.changed_at(conn, who.district)
         known = await LIBRARY.known(conn, who.district)  # every code the district has had
     try:
         checked = read(package, name, known.framework)
@@ -58,7 +59,7 @@ async def publish_framework(
         ) from None
     document = package.get("CFDocument", {})
     uri = document.get("uri") if isinstance(document, dict) else None
-    return await _adopt(request, who.district, checked, current, before, uri)
+    return await _adopt(request, who.district, checked, (current, since), before, uri)
 
 
 @router.put("/district/framework", status_code=202)
@@ -74,18 +75,24 @@ async def choose_framework(request: Request, who: Admin, body: FrameworkChoice) 
         ) from None
     async with request.app.state.runtime.pool.acquire() as conn:
         current, before = await LIBRARY.active(conn, who.district)
-    return await _adopt(request, who.district, Package(framework), current, before, None)
+        since = await LIBRARY.changed_at(conn, who.district)
+    return await _adopt(request, who.district, Package(framework), (current, since), before, None)
 
 
 async def _adopt(
     request: Request,
     district: str,
     package: Package,
-    current: str,
+    now_on: tuple[str, int],
     before: Package,
     uri: str | None,
 ) -> dict[str, Any]:
-    """Append the publication and the district's change (unless already in use)."""
+    """Append the publication and the district's change (unless already in use).
+
+    ``now_on`` is the digest in use and the log position of the change that put
+    it there: part of the change's id, so A -> B -> A -> B is three changes while
+    a re-post of B is the same one."""
+    current, since = now_on
     key = f"district:{district}"
     runtime = request.app.state.runtime
     now = datetime.now(UTC)
@@ -105,7 +112,7 @@ async def _adopt(
             digest=event.digest,
             previous_digest=current or None,
         )
-        envelopes.append(wrap(change, "change", current, event.digest))
+        envelopes.append(wrap(change, "change", current, str(since), event.digest))
     async with runtime.pool.acquire() as conn, conn.transaction():
         await outbox.add_events(conn, envelopes)
     summary = event.model_dump(mode="json", include={"name", "version", "title", "digest"})
