@@ -101,13 +101,14 @@ class PlanningProjection:
         touched: dict[Student, datetime] = {}
         history: list[tuple[Student, Replan, Envelope]] = []
         emitted: list[Envelope] = []
+        actives: dict[str, tuple[str, Package]] = {}  # per district, read once a batch
         for d in items:  # log order: one student's facts in the order they happened
             key = erasure.of(d.envelope)
             student = key[1]
             if isinstance(d.event, InactivityCheckDue | FrameworkAdopted) and key not in planners:
                 continue  # the clock or a district's change alone never makes a student
             if key not in planners:
-                emitted += await self._adopt_new(conn, d.envelope)
+                emitted += await self._adopt_new(conn, d.envelope, actives)
             planner = planners.setdefault(key, Planner())
             before = [s.competency_id for s in planner.steps]
             package = await self.library.package(conn, key[0], planner.framework)
@@ -184,9 +185,14 @@ class PlanningProjection:
             out.append(derive(adopted, tick, source=self.source, parts=[r["student_id"]]))
         return out
 
-    async def _adopt_new(self, conn: asyncpg.Connection, first: Envelope) -> list[Envelope]:
+    async def _adopt_new(
+        self, conn: asyncpg.Connection, first: Envelope, actives: dict[str, tuple[str, Package]]
+    ) -> list[Envelope]:
         """A student first seen in a district that changed framework adopts it (one event)."""
-        digest, package = await self.library.active(conn, first.districtid)
+        district = first.districtid
+        if district not in actives:
+            actives[district] = await self.library.active(conn, district)
+        digest, package = actives[district]
         if digest == DEFAULT:
             return []
         adopted = FrameworkAdopted(
