@@ -141,3 +141,10 @@ def test_the_real_k8_package_fits_one_kafka_message_many_times_over() -> None:
     size = len(published(package, "district:d1").model_dump_json().encode())
     assert len(package.framework.competencies) > 200
     assert size < 300_000, size
+
+
+def test_the_digest_is_the_same_for_a_repost_and_new_for_a_new_version() -> None:
+    one = package(["A", "B"], [("A", "precedes", "B")])
+    assert read(one, "x").digest == read(package(["A", "B"], [("A", "precedes", "B")]), "x").digest
+    newer = {**one, "CFDocument": {**one["CFDocument"], "version": "3"}}
+    assert read(newer, "x").digest != read(one, "x").digest

@@ -59,14 +59,16 @@ class Package:
 
     @property
     def digest(self) -> str:
-        """The framework's digest, extended by its links when it has any."""
-        base = digest(self.framework)
-        if not self.links:
-            return base
-        text = base + "".join(
+        """Identity of this version: name, version, content and links.
+
+        Equal packages have equal digests (a re-post is the same fact); a new
+        version of the same content is a new one, which the district moves to."""
+        f = self.framework
+        links = "".join(
             f"|{x.kind}:{x.code}:{x.previous}"
             for x in sorted(self.links, key=lambda x: (x.code, x.kind, x.previous))
         )
+        text = f"{f.name}|{f.version}|{digest(f)}{links}"
         return hashlib.sha256(text.encode()).hexdigest()
 
 
