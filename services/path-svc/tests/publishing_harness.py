@@ -23,6 +23,7 @@ from path_support import record
 
 from path_svc.api.paths import router as paths
 from path_svc.api.publishing import router as publishing
+from path_svc.domain import catalogue
 from path_svc.main import SPEC
 from path_svc.projections import FrameworksProjection, IntakeProjection, PlanningProjection
 from pathwise_contracts import ASSESSMENT_EVENTS, PATH_EVENTS, PROFILE_EVENTS, Envelope, Event
@@ -47,6 +48,39 @@ TABLES = (
     "path_history",
 )
 Record = ConsumerRecord[bytes, bytes]
+
+
+SPLIT = {"3.OA.A.1": ("3.OA.A.1a", "3.OA.A.1b")}
+
+
+def district_package() -> dict[str, Any]:
+    """The bundled grade 3 framework as a district's CASE package, with 3.OA.A.1 split."""
+    items, associations = [], []
+
+    def associate(origin: str, kind: str, destination: str) -> None:
+        associations.append(
+            {
+                "identifier": f"{origin}|{kind}|{destination}",
+                "associationType": kind,
+                "originNodeURI": {"identifier": origin, "title": origin},
+                "destinationNodeURI": {"identifier": destination, "title": destination},
+            }
+        )
+
+    for c in catalogue.load_default().competencies:
+        for code in SPLIT.get(c.code, (c.code,)):
+            items.append({"identifier": code, "humanCodingScheme": code, "fullStatement": code})
+            for p in c.prerequisites:
+                for before in SPLIT.get(p, (p,)):
+                    associate(before, "precedes", code)
+    for old, new in SPLIT.items():
+        for code in new:
+            associate(old, "replacedBy", code)
+    return {
+        "CFDocument": {"identifier": "d1-math", "title": "District 1 math", "version": "2026.2"},
+        "CFItems": items,
+        "CFAssociations": associations,
+    }
 
 
 class Log:

@@ -18,9 +18,16 @@ from typing import Any
 
 import pytest
 from path_support import START, recorded, rostered
-from publishing_harness import SOURCE, Live, admin, fresh_pool, replay, tables
+from publishing_harness import (
+    SOURCE,
+    Live,
+    admin,
+    district_package,
+    fresh_pool,
+    replay,
+    tables,
+)
 
-from path_svc.domain import catalogue
 from path_svc.projections.frameworks import NotYetProjected
 from pathwise_contracts import (
     DistrictFrameworkChanged,
@@ -31,37 +38,6 @@ from pathwise_contracts import (
 )
 
 pytestmark = pytest.mark.integration
-SPLIT = {"3.OA.A.1": ("3.OA.A.1a", "3.OA.A.1b")}
-
-
-def district_package() -> dict[str, Any]:
-    """The bundled grade 3 framework as a district's CASE package, with 3.OA.A.1 split."""
-    items, associations = [], []
-
-    def associate(origin: str, kind: str, destination: str) -> None:
-        associations.append(
-            {
-                "identifier": f"{origin}|{kind}|{destination}",
-                "associationType": kind,
-                "originNodeURI": {"identifier": origin, "title": origin},
-                "destinationNodeURI": {"identifier": destination, "title": destination},
-            }
-        )
-
-    for c in catalogue.load_default().competencies:
-        for code in SPLIT.get(c.code, (c.code,)):
-            items.append({"identifier": code, "humanCodingScheme": code, "fullStatement": code})
-            for p in c.prerequisites:
-                for before in SPLIT.get(p, (p,)):
-                    associate(before, "precedes", code)
-    for old, new in SPLIT.items():
-        for code in new:
-            associate(old, "replacedBy", code)
-    return {
-        "CFDocument": {"identifier": "d1-math", "title": "District 1 math", "version": "2026.2"},
-        "CFItems": items,
-        "CFAssociations": associations,
-    }
 
 
 def bad_package() -> dict[str, Any]:
