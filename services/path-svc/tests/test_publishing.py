@@ -99,6 +99,8 @@ async def test_publishing_switches_the_district_replans_once_and_replays_the_sam
             )
             nothing = await live.relay()
             d1_framework = (await http.get("/v1/framework", headers=admin("d1"))).json()
+            d1_now = (await http.get("/v1/district/framework", headers=admin("d1"))).json()
+            d2_now = (await http.get("/v1/district/framework", headers=admin("d2"))).json()
             d2_framework = (await http.get("/v1/framework", headers=admin("d2"))).json()
         async with pool.acquire() as conn:
             chosen = dict(await conn.fetch("SELECT district_id, name FROM district_frameworks"))
@@ -126,6 +128,8 @@ async def test_publishing_switches_the_district_replans_once_and_replays_the_sam
     assert chosen == {"d1": "d1-math"}  # d2 never chose: it keeps the default
     assert d1_framework["name"] == "d1-math" and d2_framework["name"] == "grade3-math"
     assert "3.OA.A.1a" in {c["code"] for c in d1_framework["competencies"]}
+    assert (d1_now["name"], d1_now["version"]) == ("d1-math", "2026.2")
+    assert d2_now == {"name": "grade3-math", "version": "1", "digest": None, "since": None}
 
     # Each student of d1 replanned exactly once for the change, with the reason; d2 not.
     changed = switches(live)

@@ -25,7 +25,7 @@ from path_svc.domain.package import Package, PackageError, read
 from path_svc.projections.frameworks import DEFAULT
 from pathwise_contracts import DistrictFrameworkChanged, Envelope, Event, derive_event_id
 from pathwise_runtime import outbox
-from pathwise_runtime.auth import Admin
+from pathwise_runtime.auth import Admin, Staff
 from pathwise_runtime.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["frameworks"])
@@ -60,6 +60,26 @@ async def publish_framework(
     document = package.get("CFDocument", {})
     uri = document.get("uri") if isinstance(document, dict) else None
     return await _adopt(request, who.district, checked, (current, since), before, uri)
+
+
+@router.get("/district/framework")
+async def current_framework(request: Request, who: Staff) -> dict[str, Any]:
+    """Which framework the caller's district plans over, and since when."""
+    async with request.app.state.runtime.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            """SELECT name, version, digest, changed_at FROM district_frameworks
+                WHERE district_id = $1""",
+            who.district,
+        )
+    if row is None:
+        default = LIBRARY.default.framework
+        return {"name": default.name, "version": default.version, "digest": None, "since": None}
+    return {
+        "name": row["name"],
+        "version": row["version"],
+        "digest": row["digest"],
+        "since": row["changed_at"].isoformat(),
+    }
 
 
 @router.put("/district/framework", status_code=202)
