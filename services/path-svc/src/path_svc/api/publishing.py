@@ -12,9 +12,12 @@ so re-posting the same package is a no-op, and other districts are untouched.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, Field
 
@@ -44,7 +47,7 @@ async def publish_framework(
     name: str = Query(min_length=1, max_length=64, pattern=NAME),
 ) -> dict[str, Any]:
     """Validate a package and move the caller's district to it."""
-    async with request.app.state.runtime.pool.acquire() as conn:
+    async with _snapshot(request) as conn:
         current, before = await LIBRARY.active(conn, who.district)
         since = await LIBRARY.changed_at(conn, who.district)
         known = await LIBRARY.known(conn, who.district)  # every code the district has had
@@ -93,10 +96,20 @@ async def choose_framework(request: Request, who: Admin, body: FrameworkChoice) 
             f"name: no bundled framework {body.name!r}",
             errors=[{"pointer": "/name", "field": "name", "detail": "unknown framework"}],
         ) from None
-    async with request.app.state.runtime.pool.acquire() as conn:
+    async with _snapshot(request) as conn:
         current, before = await LIBRARY.active(conn, who.district)
         since = await LIBRARY.changed_at(conn, who.district)
     return await _adopt(request, who.district, Package(framework), (current, since), before, None)
+
+
+@contextlib.asynccontextmanager
+async def _snapshot(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """One consistent view of the district's frameworks (they change under a reader)."""
+    async with (
+        request.app.state.runtime.pool.acquire() as conn,
+        conn.transaction(isolation="repeatable_read", readonly=True),
+    ):
+        yield conn
 
 
 async def _adopt(
