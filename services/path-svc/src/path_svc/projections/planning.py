@@ -123,6 +123,8 @@ class PlanningProjection:
                 alerts += planner.support.elapsed(before, d.envelope.time)
             if isinstance(d.event, FrameworkAdopted):
                 replan = await self._adopt(conn, planner, d.event, d.envelope)
+                fw = (await self.library.package(conn, key[0], planner.framework)).framework
+                alerts += planner.support.retired({c.code for c in fw.competencies})
             else:
                 replan = self._decide(package, planner, d.event, d.envelope)
             touched[key] = d.envelope.time
