@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from path_svc.domain.planning import Planner
-from path_svc.domain.support import INACTIVE_AFTER, STALL_ATTEMPTS, Alert, Support
+from path_svc.domain.support import INACTIVE_AFTER, STALL_ATTEMPTS, Alert, Support, Watch
 
 pytestmark = pytest.mark.unit
 T0 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
@@ -78,3 +78,12 @@ def test_state_survives_the_planner_json() -> None:
     again = Planner.from_json(planner.to_json())
     assert again.support.to_json() == planner.support.to_json()
     assert again.support.watches["3.OA.A.1"].open == "stalled"
+
+
+def test_a_framework_without_the_code_closes_its_open_alert() -> None:
+    support = Support({"3.OA.A.1": Watch(open="stalled", episode=2), "3.OA.A.2": Watch()})
+    closed = support.retired({"3.OA.A.1a", "3.OA.A.2"})
+    assert [(a.competency_id, a.reason, a.episode, a.resolved) for a in closed] == [
+        ("3.OA.A.1", "stalled", 2, True)
+    ]
+    assert support.retired({"3.OA.A.2"}) == []  # closed once

@@ -189,11 +189,42 @@ class SupportResolved(Event):
     cause_event_id: UUID = Field(description="Id of the event that showed it is over.")
 
 
+class FrameworkCompetency(BaseModel):
+    """One competency of a published framework, as the planner needs it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(min_length=1, description="The standard's code, e.g. '3.OA.A.1'.")
+    description: str = Field(description="What the standard means (public curriculum text).")
+    prerequisites: list[str] = Field(
+        default_factory=list, description="Codes that must be mastered first."
+    )
+    params: dict[str, float] = Field(
+        default_factory=dict, description="Mastery-model parameters, by name (e.g. p_init)."
+    )
+    group: str | None = Field(default=None, description="The cluster or domain it belongs to.")
+
+
+class FrameworkAssociation(BaseModel):
+    """How a competency of this framework relates to one of the framework it follows."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["exactMatchOf", "replacedBy", "isRelatedTo"] = Field(
+        description="The CASE association type."
+    )
+    code: str = Field(min_length=1, description="The competency in this framework.")
+    previous: str = Field(min_length=1, description="The code it relates to, as known before.")
+
+
 class FrameworkPublished(Event):
     """A version of a competency framework was imported and validated.
 
     Not about one student: ``student_id`` carries the partition key
-    ``framework:<name>`` so all versions of a framework stay in order.
+    (``district:<id>`` of the publishing district, so the publication is
+    ordered before the ``DistrictFrameworkChanged`` it causes; before that,
+    ``framework:<name>``). ``content`` and ``associations`` make the framework
+    itself a fact on the log, so replay rebuilds it.
     """
 
     type = "org.pathwise.path.FrameworkPublished.v1"
@@ -206,6 +237,46 @@ class FrameworkPublished(Event):
     digest: str = Field(min_length=1, description="SHA-256 of the canonical framework JSON.")
     competencies: int = Field(ge=0, description="Number of competencies.")
     prerequisites: int = Field(ge=0, description="Number of prerequisite edges.")
+    content: list[FrameworkCompetency] | None = Field(
+        default=None, description="The competencies, prerequisites first."
+    )
+    associations: list[FrameworkAssociation] | None = Field(
+        default=None, description="CASE associations to earlier codes, for carrying evidence."
+    )
+
+
+class DistrictFrameworkChanged(Event):
+    """A district now plans over another framework (or another version of it).
+
+    ``student_id`` carries the partition key ``district:<id>``; the id derives
+    from (district, digest, previous digest), so re-posting a package is a no-op.
+    """
+
+    type = "org.pathwise.path.DistrictFrameworkChanged.v1"
+    topic = PATH_EVENTS.name
+
+    name: str = Field(min_length=1, description="The framework the district moves to.")
+    version: str = Field(min_length=1, description="Its version.")
+    digest: str = Field(min_length=1, description="Its content digest (FrameworkPublished).")
+    previous_digest: str | None = Field(
+        default=None, description="The digest planned over before; none for the bundled default."
+    )
+
+
+class FrameworkAdopted(Event):
+    """This student's path moves to the district's new framework.
+
+    path-svc derives it from ``DistrictFrameworkChanged`` onto the student's
+    own partition, so the switch (evidence carried over, one replan) sits in
+    order among the student's other facts and replays the same.
+    """
+
+    type = "org.pathwise.path.FrameworkAdopted.v1"
+    topic = PATH_EVENTS.name
+
+    name: str = Field(min_length=1, description="The framework adopted.")
+    digest: str = Field(min_length=1, description="Its content digest.")
+    cause_event_id: UUID = Field(description="Id of the event it was derived from.")
 
 
 class StepOverridden(Event):

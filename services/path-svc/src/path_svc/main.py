@@ -10,7 +10,7 @@ from path_svc.api.paths import router
 from path_svc.api.portal import router as portal_reads
 from path_svc.api.publishing import router as publishing
 from path_svc.api.steering import router as steering
-from path_svc.projections import IntakeProjection, PlanningProjection
+from path_svc.projections import FrameworksProjection, IntakeProjection, PlanningProjection
 from path_svc.workers.school_days import start_school_days
 from path_svc.workers.weekly_groups import start_weekly_groups
 from pathwise_runtime.service import ServiceSpec
@@ -26,9 +26,12 @@ def _configure(app: FastAPI) -> None:
 SPEC = ServiceSpec(
     name="path-svc",
     migrations=Path(__file__).resolve().parents[2] / "migrations",
-    # intake before planning: replay rebuilds in this order, so tombstones of
-    # erased students exist before the planning tables that must skip them.
+    # frameworks first, then intake before planning: replay rebuilds in this
+    # order, so every published framework is known to the evidence and paths
+    # that use it, and tombstones of erased students exist before the planning
+    # tables that must skip them.
     projections=lambda rt: [
+        FrameworksProjection(),
         IntakeProjection(source=rt.source),
         PlanningProjection(source=rt.source),
     ],

@@ -16,7 +16,7 @@ import asyncpg
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field, TypeAdapter
 
-from path_svc.domain import catalogue
+from path_svc.api.district import framework_of
 from path_svc.domain.grouping import MAX_SIZE, MIN_SIZE
 from path_svc.domain.mastery import MASTERED
 from path_svc.queries import sections
@@ -93,9 +93,9 @@ class MasteryOut(BaseModel):
 
 
 @router.get("/framework")
-async def get_framework(who: CurrentPrincipal) -> FrameworkOut:
-    """The competency graph paths are planned over."""
-    framework = catalogue.load_default()
+async def get_framework(who: CurrentPrincipal, request: Request) -> FrameworkOut:
+    """The competency graph the caller's district plans over."""
+    framework = await framework_of(request, who.district)
     return FrameworkOut(
         name=framework.name,
         title=framework.title,

@@ -17,7 +17,7 @@ import asyncpg
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field, TypeAdapter
 
-from path_svc.domain import catalogue
+from path_svc.api.district import framework_of
 from path_svc.projections.erasure import NOTES
 from pathwise_contracts import (
     Envelope,
@@ -67,7 +67,7 @@ async def override(
     student_id: StudentId, body: OverrideIn, who: Teacher, request: Request
 ) -> OverrideOut:
     """Pin, skip, move or set the modality of a step; it lasts until lifted."""
-    if body.competency_id not in catalogue.load_default():
+    if body.competency_id not in await framework_of(request, who.district):
         raise Problem(
             422,
             f"competency_id: {body.competency_id!r} is not in the framework",

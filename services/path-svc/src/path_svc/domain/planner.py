@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import random
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from path_svc.domain import contexts, traits
@@ -153,10 +153,13 @@ def _position(framework: Framework) -> dict[str, int]:
     return {c.code: i for i, c in enumerate(framework.competencies)}
 
 
-def spelled(framework: Framework, codes: Sequence[str]) -> list[str]:
-    """The framework's own spelling of each code it knows, whatever the case
-    (profile-svc has stored competency ids in lower case), in order, once each."""
+def spelled(framework: Framework, codes: Sequence[str], also: Iterable[str] = ()) -> list[str]:
+    """The framework's own spelling of each code it knows (or of ``also``: codes of a
+    framework it replaced), whatever the case (profile-svc has stored competency ids
+    in lower case), in order, once each."""
     known = _spellings(framework)
+    if also:
+        known = {c.lower(): c for c in also} | known
     return list(dict.fromkeys(known[c.lower()] for c in codes if c.lower() in known))
 
 

@@ -80,6 +80,8 @@ class Planner:
     steps: list[PathStep] = field(default_factory=list)
     version: int = 0
     support: Support = field(default_factory=Support)
+    framework: str = ""
+    """Digest of the district framework this student adopted; empty: the bundled default."""
 
     # -- facts -------------------------------------------------------------
 
@@ -145,6 +147,22 @@ class Planner:
         self.choices[code] = how
         return self.replan(framework, cause, f"the student chose {LABELS[how]} for {code}")
 
+    def adopted(
+        self,
+        framework: Framework,
+        digest: str,
+        estimates: Mapping[str, Standing],
+        why: str,
+        cause: uuid.UUID,
+    ) -> Replan:
+        """The district's new framework, with the estimates carried over: always a new
+        version, so every student of the district is told once why the path changed."""
+        self.framework = digest
+        self.estimates = dict(estimates)
+        replan = self.replan(framework, cause, why, force=True)
+        assert replan is not None
+        return replan
+
     # -- the plan ----------------------------------------------------------
 
     def inputs(self) -> Inputs:
@@ -167,10 +185,12 @@ class Planner:
             competency_confidence=self.profile.competency_confidence,
         )
 
-    def replan(self, framework: Framework, cause: uuid.UUID, why: str) -> Replan | None:
-        """Plan again; a new version only when the path really changed."""
+    def replan(
+        self, framework: Framework, cause: uuid.UUID, why: str, force: bool = False
+    ) -> Replan | None:
+        """Plan again; a new version only when the path really changed (or ``force``)."""
         steps = plan(framework, self.inputs(), cause)
-        if not changed(self.steps, steps):
+        if not force and not changed(self.steps, steps):
             return None
         added, removed = diff(self.steps, steps)
         self.version += 1
@@ -219,6 +239,7 @@ class Planner:
             "steps": [s.model_dump(mode="json") for s in self.steps],
             "version": self.version,
             "support": self.support.to_json(),
+            **({"framework": self.framework} if self.framework else {}),
         }
 
     @classmethod
@@ -254,4 +275,5 @@ class Planner:
             steps=[PathStep.model_validate(s) for s in data.get("steps", [])],
             version=int(data.get("version", 0)),
             support=Support.from_json(data.get("support", {})),
+            framework=str(data.get("framework", "")),
         )

@@ -152,6 +152,14 @@ class Support:
                 del self.watches[code]  # never attempted and off the path: nothing to remember
         return out
 
+    def retired(self, kept: Collection[str]) -> list[Alert]:
+        """The student's framework changed: open alerts on codes it no longer has close."""
+        return [
+            self._close(code, w, f"{code} is no longer in the district's framework")
+            for code, w in sorted(self.watches.items())
+            if w.open is not None and code not in kept
+        ]
+
     def elapsed(self, steps: Collection[str], at: datetime) -> list[Alert]:
         """A later fact of the student at ``at``: steps left alone too long become inactive."""
         out: list[Alert] = []

@@ -6,6 +6,11 @@ taken out by re-running the competency's remaining evidence in that order:
 the outcome is the same live and on replay. Emits ``MasteryUpdated`` (with
 the attempt count the planner needs) and ``CompetencyMastered``; planning
 happens downstream, on path-svc's own topic (see ``planning``).
+
+Evidence counts on any code the district has ever published (``frameworks``),
+with the parameters of the framework that introduced the code; a code's first
+evidence starts from the estimate its associations carry over
+(``domain.carryover``), as planning carried it when the district switched.
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from uuid import UUID
 
 import asyncpg
 
-from path_svc.domain import catalogue
+from path_svc.domain.carryover import carry
 from path_svc.domain.framework import Framework
 from path_svc.domain.learner import Change, Estimate, Learner
 from path_svc.domain.mastery import fraction
+from path_svc.domain.planner import Standing
 from path_svc.projections import erasure
 from path_svc.projections.erasure import Student
+from path_svc.projections.frameworks import Known, Library
 from pathwise_contracts import (
     ASSESSMENT_EVENTS,
     AssessmentRecorded,
@@ -102,15 +109,19 @@ class LearningProjection:
 
     def __init__(self, source: str, framework: Framework | None = None) -> None:
         self.source = source
-        self.framework = framework or catalogue.load_default()
+        self.library = Library(framework)
 
     async def apply(self, conn: asyncpg.Connection, batch: Sequence[Delivered]) -> list[Envelope]:
         items = [d for d in batch if isinstance(d.event, AssessmentRecorded | AssessmentVoided)]
-        for d in items:  # fail before any work; the runtime then isolates the record
-            if isinstance(d.event, AssessmentRecorded):
-                self._check(d.event.competency_id)
         if not items:
             return []
+        published = {
+            district: await self.library.known(conn, district)
+            for district in sorted({d.envelope.districtid for d in items})
+        }
+        for d in items:  # fail before any work; the runtime then isolates the record
+            if isinstance(d.event, AssessmentRecorded):
+                self._check(published[d.envelope.districtid].framework, d.event.competency_id)
         gone = await erasure.guard(conn, (erasure.of(d.envelope) for d in items))
         items = [d for d in items if erasure.of(d.envelope) not in gone]
         learners = await _load(conn, sorted({erasure.of(d.envelope) for d in items}))
@@ -120,9 +131,11 @@ class LearningProjection:
         for d in items:  # log order, so each student's evidence is applied in order
             event, student = d.event, erasure.of(d.envelope)
             learner = learners.setdefault(student, Learner(event.student_id))
+            framework = published[student[0]].framework
             if isinstance(event, AssessmentRecorded):
+                _carry_into(learner, published[student[0]], event.competency_id)
                 change = learner.record(
-                    self.framework,
+                    framework,
                     event.competency_id,
                     event.score,
                     event.max_score,
@@ -150,17 +163,15 @@ class LearningProjection:
                 touched[(*student, event.assessment_id)] = proof_or_none
                 remaining = await _remaining(conn, proof_or_none, known)
                 change = learner.recompute(
-                    self.framework, proof_or_none.competency_id, remaining, d.envelope.time
+                    framework, proof_or_none.competency_id, remaining, d.envelope.time
                 )
                 emitted.extend(self._derive(change, event.assessment_id, d.envelope))
         await _store(conn, learners, touched.values())
         return emitted
 
-    def _check(self, competency_id: str) -> None:
-        if competency_id not in self.framework:
-            raise ValueError(
-                f"competency {competency_id!r} is not in framework {self.framework.name!r}"
-            )
+    def _check(self, framework: Framework, competency_id: str) -> None:
+        if competency_id not in framework:
+            raise ValueError(f"competency {competency_id!r} is not in the district's frameworks")
 
     def _derive(self, change: Change, evidence_id: UUID, cause: Envelope) -> list[Envelope]:
         student, code = cause.subject, change.competency_id
@@ -195,6 +206,17 @@ class LearningProjection:
                 )
             )
         return out
+
+
+def _carry_into(learner: Learner, known: Known, code: str) -> None:
+    """Seed a code's first estimate from the codes its associations name (if any)."""
+    links = known.links.get(code)
+    if not links or code in learner.estimates:
+        return
+    standing = {c: Standing(e.p_mastery, e.attempts) for c, e in learner.estimates.items()}
+    carried = carry(standing, known.framework, links).estimates.get(code)
+    if carried is not None:
+        learner.estimates[code] = Estimate(carried.p, carried.attempts)
 
 
 async def _load(conn: asyncpg.Connection, students: list[Student]) -> dict[Student, Learner]:

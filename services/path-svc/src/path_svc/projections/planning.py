@@ -16,6 +16,14 @@ to the district's students who look idle, and each check is judged on the
 student's partition, in order among their facts, from the dates it carries.
 The fan-out only reads: who looks idle may differ on replay, where rows are
 rebuilt from the checks already on the log, so the tables do not.
+
+A district's framework changes the same way: ``DistrictFrameworkChanged`` (on
+the district's key) is fanned out as ``FrameworkAdopted`` to the district's
+students, and each adoption carries the student's evidence over
+(``domain.carryover``) and replans once, in order among the student's facts.
+A student first seen after the change adopts it through their own
+``FrameworkAdopted``. Each student is planned over the framework they adopted
+(the bundled default until then), read from the ``frameworks`` projection.
 """
 
 from __future__ import annotations
@@ -28,17 +36,21 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from path_svc.domain import catalogue
+from path_svc.domain.carryover import carry, reason, translate
 from path_svc.domain.framework import Framework
+from path_svc.domain.package import Package
 from path_svc.domain.planner import Override, spelled
 from path_svc.domain.planning import Planner, Profile, Replan
 from path_svc.domain.support import Alert
 from path_svc.projections import erasure
 from path_svc.projections.erasure import Student
+from path_svc.projections.frameworks import DEFAULT, Library, NotYetProjected
 from pathwise_contracts import (
     PATH_EVENTS,
+    DistrictFrameworkChanged,
     Envelope,
     Event,
+    FrameworkAdopted,
     InactivityCheckDue,
     LearnerProfileChanged,
     MasteryUpdated,
@@ -53,7 +65,14 @@ from pathwise_runtime.projection import Delivered, derive
 
 V = TypeVar("V")
 
-INPUTS = (MasteryUpdated, LearnerProfileChanged, StepOverridden, StepChosen, InactivityCheckDue)
+INPUTS = (
+    MasteryUpdated,
+    LearnerProfileChanged,
+    StepOverridden,
+    StepChosen,
+    InactivityCheckDue,
+    FrameworkAdopted,
+)
 
 
 class PlanningProjection:
@@ -65,7 +84,7 @@ class PlanningProjection:
 
     def __init__(self, source: str, framework: Framework | None = None) -> None:
         self.source = source
-        self.framework = framework or catalogue.load_default()
+        self.library = Library(framework)
 
     async def apply(self, conn: asyncpg.Connection, batch: Sequence[Delivered]) -> list[Envelope]:
         items = [d for d in batch if isinstance(d.event, INPUTS)]
@@ -73,6 +92,8 @@ class PlanningProjection:
         for d in batch:  # after the students' facts, so the fan-out sees this batch's
             if isinstance(d.event, SchoolDayEnded):
                 emitted += await self._fan_out(conn, d.event, d.envelope)
+            elif isinstance(d.event, DistrictFrameworkChanged):
+                emitted += await self._adopt_all(conn, d.event, d)
         return emitted
 
     async def _students(self, conn: asyncpg.Connection, items: list[Delivered]) -> list[Envelope]:
@@ -82,22 +103,32 @@ class PlanningProjection:
         touched: dict[Student, datetime] = {}
         history: list[tuple[Student, Replan, Envelope]] = []
         emitted: list[Envelope] = []
+        actives: dict[str, tuple[str, Package]] = {}  # per district, read once a batch
         for d in items:  # log order: one student's facts in the order they happened
             key = erasure.of(d.envelope)
             student = key[1]
-            if isinstance(d.event, InactivityCheckDue) and key not in planners:
-                continue  # the clock alone never makes a student
+            if isinstance(d.event, InactivityCheckDue | FrameworkAdopted) and key not in planners:
+                continue  # the clock or a district's change alone never makes a student
+            if key not in planners:
+                emitted += await self._adopt_new(conn, d.envelope, actives)
             planner = planners.setdefault(key, Planner())
             before = [s.competency_id for s in planner.steps]
+            package = await self.library.package(conn, key[0], planner.framework)
+            fw = package.framework
             if isinstance(d.event, InactivityCheckDue):  # the clock: school days only
                 e = d.event
                 alerts = planner.support.school_day_ended(
                     before, e.idle_since, e.inactive_after, d.envelope.time
                 )
             else:
-                alerts = self._evidence(planner, d.event, before, d.envelope.time)
+                alerts = self._evidence(fw, planner, d.event, before, d.envelope.time)
                 alerts += planner.support.elapsed(before, d.envelope.time)
-            replan = self._decide(planner, d.event, d.envelope)
+            if isinstance(d.event, FrameworkAdopted):
+                replan = await self._adopt(conn, planner, d.event, d.envelope)
+                fw = (await self.library.package(conn, key[0], planner.framework)).framework
+                alerts += planner.support.retired({c.code for c in fw.competencies})
+            else:
+                replan = self._decide(package, planner, d.event, d.envelope)
             touched[key] = d.envelope.time
             if replan is not None:
                 history.append((key, replan, d.envelope))
@@ -132,11 +163,69 @@ class PlanningProjection:
             out.append(derive(check, tick, source=self.source, parts=[r["student_id"]]))
         return out
 
+    async def _adopt_all(
+        self, conn: asyncpg.Connection, change: DistrictFrameworkChanged, at: Delivered
+    ) -> list[Envelope]:
+        """One ``FrameworkAdopted`` per student of the district not on the new framework yet."""
+        district, tick = at.envelope.districtid, at.envelope
+        if await self.library.changed_at(conn, district) < at.offset:
+            # Students first seen from now on must find the change there (see _adopt_new).
+            raise NotYetProjected(f"framework change of {district} not projected yet")
+        rows = conn.cursor(
+            """SELECT student_id, coalesce(state->>'framework', '') AS framework FROM planners
+                WHERE district_id = $1 ORDER BY student_id""",
+            district,
+        )
+        out: list[Envelope] = []
+        async for r in rows:
+            if r["framework"] == change.digest:
+                continue
+            adopted = FrameworkAdopted(
+                student_id=r["student_id"],
+                name=change.name,
+                digest=change.digest,
+                cause_event_id=tick.id,
+            )
+            out.append(derive(adopted, tick, source=self.source, parts=[r["student_id"]]))
+        return out
+
+    async def _adopt_new(
+        self, conn: asyncpg.Connection, first: Envelope, actives: dict[str, tuple[str, Package]]
+    ) -> list[Envelope]:
+        """A student first seen in a district that changed framework adopts it (one event)."""
+        district = first.districtid
+        if district not in actives:
+            actives[district] = await self.library.active(conn, district)
+        digest, package = actives[district]
+        if digest == DEFAULT:
+            return []
+        adopted = FrameworkAdopted(
+            student_id=first.subject,
+            name=package.framework.name,
+            digest=digest,
+            cause_event_id=first.id,
+        )
+        return [derive(adopted, first, source=self.source, parts=["framework", digest])]
+
+    async def _adopt(
+        self, conn: asyncpg.Connection, planner: Planner, event: FrameworkAdopted, cause: Envelope
+    ) -> Replan | None:
+        """Carry the evidence over and replan once; adopting the same framework again is a no-op."""
+        if planner.framework == event.digest:
+            return None
+        district = cause.districtid
+        old = await self.library.package(conn, district, planner.framework)
+        new = await self.library.package(conn, district, event.digest)
+        carried = carry(planner.estimates, new.framework, new.links)
+        why = reason(old.framework, new.framework, new.links)
+        planner.profile.goals = translate(planner.profile.goals, new.framework, new.links)
+        return planner.adopted(new.framework, event.digest, carried.estimates, why, cause.id)
+
     def _evidence(
-        self, planner: Planner, event: Event, steps: list[str], at: datetime
+        self, fw: Framework, planner: Planner, event: Event, steps: list[str], at: datetime
     ) -> list[Alert]:
         """Support alerts a new estimate opens or closes (see ``domain.support``)."""
-        if not isinstance(event, MasteryUpdated) or event.competency_id not in self.framework:
+        if not isinstance(event, MasteryUpdated) or event.competency_id not in fw:
             return []
         code = event.competency_id
         return planner.support.evidence(code, event.p_mastery, code in steps, at)
@@ -155,8 +244,10 @@ class PlanningProjection:
         parts = ["support", alert.competency_id, str(alert.episode)]
         return derive(event, cause, source=self.source, parts=parts)
 
-    def _decide(self, planner: Planner, event: Event, cause: Envelope) -> Replan | None:
-        fw = self.framework
+    def _decide(
+        self, package: Package, planner: Planner, event: Event, cause: Envelope
+    ) -> Replan | None:
+        fw = package.framework
         if isinstance(event, MasteryUpdated):
             if event.competency_id not in fw:
                 return None  # evidence on another framework's competency: not planned here
@@ -165,7 +256,11 @@ class PlanningProjection:
             )
         if isinstance(event, LearnerProfileChanged):
             profile = Profile(
-                goals=spelled(fw, event.goals),
+                goals=translate(
+                    spelled(fw, event.goals, also=[link.previous for link in package.links]),
+                    fw,
+                    package.links,
+                ),
                 interests=list(event.interests),
                 requirements=list(event.requirements),
                 preferred=list(event.preferred),
