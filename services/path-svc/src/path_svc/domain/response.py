@@ -48,6 +48,11 @@ FEATURES = (
     "wrong_run_3",
     "first_attempt",
     "switched",
+    "right_run_log",
+    "wrong_run_log",
+    "recent_slow",
+    "overall_fast",
+    "overall_slow",
 )
 """The model's inputs, in the order of a competency's ``weights``."""
 
@@ -101,6 +106,7 @@ class SkillState:
     known: float
     recent: float
     recent_fast: float
+    recent_slow: float = 0.5
     attempts: int = 0
     right_run: int = 0
     wrong_run: int = 0
@@ -114,6 +120,8 @@ class StudentState:
     learning_offset: float = 0.0
     answered: int = 0
     recent_overall: float = 0.0
+    overall_fast: float = 0.0
+    overall_slow: float = 0.0
     last_skill: str | None = None
     skills: dict[str, SkillState] = field(default_factory=dict)
 
@@ -121,7 +129,7 @@ class StudentState:
         state = self.skills.get(skill)
         if state is None:
             share = model.share_right
-            state = self.skills[skill] = SkillState(model.bkt.p_init, share, share)
+            state = self.skills[skill] = SkillState(model.bkt.p_init, share, share, share)
         return state
 
 
@@ -165,6 +173,11 @@ def features(model: SkillModel, student: StudentState, skill: str) -> list[float
         *(1.0 if wrong_run == r else 0.0 for r in (1, 2, 3)),
         0.0 if s and s.attempts else 1.0,
         1.0 if switched else 0.0,
+        math.log1p(s.right_run if s else 0),
+        math.log1p(s.wrong_run if s else 0),
+        (s.recent_slow if s else share) - share,
+        student.overall_fast,
+        student.overall_slow,
     ]
 
 
@@ -191,7 +204,10 @@ def update(model: ResponseModel, student: StudentState, skill: str, fraction: fl
     student.recent_overall = OVERALL_KEEP * student.recent_overall + (1.0 - OVERALL_KEEP) * (
         2.0 * y - 1.0
     )
+    student.overall_fast = 0.5 * student.overall_fast + 0.5 * (2.0 * y - 1.0)
+    student.overall_slow = 0.98 * student.overall_slow + 0.02 * (2.0 * y - 1.0)
     student.last_skill = skill
+    s.recent_slow = 0.9 * s.recent_slow + 0.1 * y
     s.known = observe(s.known, y, m.bkt)
     s.recent = RECENT_KEEP * s.recent + (1.0 - RECENT_KEEP) * y
     s.recent_fast = FAST_KEEP * s.recent_fast + (1.0 - FAST_KEEP) * y
