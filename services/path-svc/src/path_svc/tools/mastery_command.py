@@ -107,10 +107,11 @@ def _print(results: list[Any]) -> None:
             f"  {r.bkt.auc:>21.4f} / {r.bkt.rmse:.4f}"
             f"  {r.combined.auc:>8.4f} / {r.combined.rmse:.4f}"
         )
+    slowest_bkt = max(r.bkt.fit_seconds for r in results)
+    slowest = max(r.combined.fit_seconds for r in results)
     print(
-        f"fit: BKT {max(r.bkt.fit_seconds for r in results):.1f} s "
-        f"({first.iterations} EM iterations), combined {max(r.combined.fit_seconds for r in results):.1f} s "
-        "(slowest split, BKT included)"
+        f"fit: BKT {slowest_bkt:.1f} s ({first.iterations} EM iterations), "
+        f"combined {slowest:.1f} s (slowest split, BKT included)"
     )
     if len(results) > 1:
         for name in ("bkt", "combined"):
