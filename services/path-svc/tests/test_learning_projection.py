@@ -12,7 +12,7 @@ import pytest
 from aiokafka import ConsumerRecord
 from path_support import START, record, recorded, voided
 
-from path_svc.domain import catalogue
+from path_svc.domain import catalogue, next_answer, response
 from path_svc.domain.learner import Learner
 from path_svc.main import SPEC
 from path_svc.projections import IntakeProjection, LearningProjection
@@ -54,6 +54,9 @@ async def state(pool: asyncpg.Pool) -> dict[str, list[Any]]:
             "mastery": [tuple(r) for r in await conn.fetch("SELECT * FROM mastery ORDER BY 1, 2")],
             "evidence": [
                 tuple(r) for r in await conn.fetch("SELECT * FROM evidence ORDER BY 1, 2")
+            ],
+            "response_state": [
+                tuple(r) for r in await conn.fetch("SELECT * FROM response_state ORDER BY 1, 2")
             ],
             # Trace context differs between runs by design; the fact itself must not.
             "outbox": [
@@ -130,6 +133,28 @@ async def test_a_void_in_a_later_batch_retraces_the_stored_evidence(
     for n in (0, 2, 3, 4, 5):
         learner.record(FRAMEWORK, "3.OA.A.1", n % 2, 1, START)
     assert row["p_mastery"] == pytest.approx(learner.estimates["3.OA.A.1"].p_mastery)
+
+
+async def test_a_void_rewalks_the_next_answer_state_across_competencies(
+    pool: asyncpg.Pool, kafka_bootstrap: str
+) -> None:
+    """The next-answer state mixes competencies: a void on one re-runs all the rest."""
+    plan = [("3.OA.A.1", 1.0), ("3.NF.A.1", 0.0), ("3.OA.A.1", 0.0), ("3.NF.A.1", 1.0)]
+    evidence = [recorded("s-7", n, code, score) for n, (code, score) in enumerate(plan)]
+    run = applier(pool, kafka_bootstrap)
+    await run.apply(numbered([*evidence, voided(evidence[1])]))
+    async with pool.acquire() as conn:
+        stored = await conn.fetchval("SELECT state FROM response_state WHERE student_id = 's-7'")
+    events = [e for e in await emitted(pool) if isinstance(e, MasteryUpdated)]
+
+    model = next_answer.for_framework(FRAMEWORK)
+    without = response.StudentState()
+    for code, score in [plan[0], plan[2], plan[3]]:
+        response.update(model, without, code, score)
+    assert response.load(json.loads(stored)) == without
+    assert events[-1].competency_id == "3.NF.A.1"
+    assert events[-1].p_correct == pytest.approx(response.predict(model, without, "3.NF.A.1"))
+    assert all(e.p_correct is not None for e in events)
 
 
 async def test_unknown_competency_is_dead_lettered_and_the_rest_applied(

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 from path_svc.domain.mastery import BktParams, observe
 
@@ -227,3 +228,21 @@ def walk(
         out.append(predict(model, state, skill))
         update(model, state, skill, value)
     return out
+
+
+def dump(student: StudentState) -> dict[str, Any]:
+    """The state as JSON-ready data (floats round-trip exactly, so replay equals live)."""
+    data = asdict(student)
+    data["skills"] = {code: data["skills"][code] for code in sorted(data["skills"])}
+    return data
+
+
+def load(data: dict[str, Any]) -> StudentState:
+    """The state back from ``dump``; fields it lacks take their defaults."""
+    names = {f.name for f in fields(StudentState)} - {"skills"}
+    skill_names = {f.name for f in fields(SkillState)}
+    skills = {
+        code: SkillState(**{k: v for k, v in s.items() if k in skill_names})
+        for code, s in data.get("skills", {}).items()
+    }
+    return StudentState(**{k: v for k, v in data.items() if k in names}, skills=skills)

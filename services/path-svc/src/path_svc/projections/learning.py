@@ -4,20 +4,23 @@ Reads ``assessment.events.v1``. Each result updates the estimate in O(1) and
 is kept in ``evidence`` with its place in the log, so that a voided result is
 taken out by re-running the competency's remaining evidence in that order:
 the outcome is the same live and on replay. Emits ``MasteryUpdated`` (with
-the attempt count the planner needs) and ``CompetencyMastered``; planning
-happens downstream, on path-svc's own topic (see ``planning``).
+the attempt count the planner needs and the next-answer model's prediction)
+and ``CompetencyMastered``; planning happens downstream, on path-svc's own
+topic (see ``planning``). The next-answer model's state per student is kept in
+``response_state``, updated in the same log order.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
-from path_svc.domain import catalogue
+from path_svc.domain import catalogue, next_answer, response
 from path_svc.domain.framework import Framework
 from path_svc.domain.learner import Change, Estimate, Learner
 from path_svc.domain.mastery import fraction
@@ -64,6 +67,12 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::float8[
 ON CONFLICT (district_id, student_id, assessment_id) DO UPDATE SET voided = excluded.voided
 """
 
+_STORE_STATE = """
+INSERT INTO response_state (district_id, student_id, state)
+SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
+ON CONFLICT (district_id, student_id) DO UPDATE SET state = excluded.state
+"""
+
 
 @dataclass(slots=True)
 class Evidence:
@@ -98,11 +107,12 @@ class LearningProjection:
 
     name: str = "learning"
     topics: tuple[str, ...] = (ASSESSMENT_EVENTS.name,)
-    tables: tuple[str, ...] = ("mastery", "evidence")
+    tables: tuple[str, ...] = ("mastery", "evidence", "response_state")
 
     def __init__(self, source: str, framework: Framework | None = None) -> None:
         self.source = source
         self.framework = framework or catalogue.load_default()
+        self.model = next_answer.for_framework(self.framework)
 
     async def apply(self, conn: asyncpg.Connection, batch: Sequence[Delivered]) -> list[Envelope]:
         items = [d for d in batch if isinstance(d.event, AssessmentRecorded | AssessmentVoided)]
@@ -127,6 +137,7 @@ class LearningProjection:
                     event.score,
                     event.max_score,
                     d.envelope.time,
+                    self.model,
                 )
                 proof = Evidence(
                     student[0],
@@ -150,8 +161,21 @@ class LearningProjection:
                 touched[(*student, event.assessment_id)] = proof_or_none
                 remaining = await _remaining(conn, proof_or_none, known)
                 change = learner.recompute(
-                    self.framework, proof_or_none.competency_id, remaining, d.envelope.time
+                    self.framework,
+                    proof_or_none.competency_id,
+                    [
+                        e.fraction
+                        for e in remaining
+                        if e.competency_id == proof_or_none.competency_id
+                    ],
+                    d.envelope.time,
                 )
+                p_correct = learner.rewalk(
+                    self.model,
+                    [(e.competency_id, e.fraction) for e in remaining],
+                    proof_or_none.competency_id,
+                )
+                change = replace(change, p_correct=p_correct)
                 emitted.extend(self._derive(change, event.assessment_id, d.envelope))
         await _store(conn, learners, touched.values())
         return emitted
@@ -174,6 +198,7 @@ class LearningProjection:
                     evidence_id=evidence_id,
                     level=change.level,
                     attempts=change.attempts,
+                    p_correct=change.p_correct,
                 ),
                 cause,
                 source=self.source,
@@ -204,6 +229,14 @@ async def _load(conn: asyncpg.Connection, students: list[Student]) -> dict[Stude
         learners[(r["district_id"], r["student_id"])].estimates[r["competency_id"]] = Estimate(
             r["p_mastery"], r["attempts"], r["mastered"], r["updated_at"], r["mastered_at"]
         )
+    states = await conn.fetch(
+        "SELECT district_id, student_id, state FROM response_state WHERE " + erasure.AMONG,
+        *erasure.columns(students),
+    )
+    for r in states:
+        learners[(r["district_id"], r["student_id"])].answers = response.load(
+            json.loads(r["state"])
+        )
     return learners
 
 
@@ -233,25 +266,19 @@ def _proof(e: Evidence) -> Proof:
 
 async def _remaining(
     conn: asyncpg.Connection, voided: Evidence, known: dict[Proof, Evidence]
-) -> list[float]:
-    """The competency's evidence that still counts, in log order (stored and this batch's)."""
+) -> list[Evidence]:
+    """The student's evidence that still counts, every competency, in log order (stored and
+    this batch's): BKT re-runs the voided one's, the next-answer model all of it."""
     rows = await conn.fetch(
-        """SELECT * FROM evidence
-            WHERE district_id = $1 AND student_id = $2 AND competency_id = $3""",
+        "SELECT * FROM evidence WHERE district_id = $1 AND student_id = $2",
         voided.district_id,
         voided.student_id,
-        voided.competency_id,
     )
     merged = {_proof(e): e for e in map(_evidence, rows)}
-    merged.update(
-        (k, e)
-        for k, e in known.items()
-        if k[:2] == _proof(voided)[:2] and e.competency_id == voided.competency_id
-    )
-    live = sorted(
+    merged.update((k, e) for k, e in known.items() if k[:2] == _proof(voided)[:2])
+    return sorted(
         (e for e in merged.values() if not e.voided), key=lambda e: (e.partition, e.offset)
     )
-    return [e.fraction for e in live]
 
 
 def _evidence(r: asyncpg.Record) -> Evidence:
@@ -290,6 +317,13 @@ async def _store(
                 )
             )
     rows = [e.row() for e in evidence]
+    states = [
+        (district, student, json.dumps(response.dump(learner.answers)))
+        for (district, student), learner in sorted(learners.items())
+        if learner.answers_changed
+    ]
+    if states:
+        await conn.execute(_STORE_STATE, *map(list, zip(*states, strict=True)))
     if mastery:
         await conn.execute(_STORE_MASTERY, *map(list, zip(*mastery, strict=True)))
     if rows:
