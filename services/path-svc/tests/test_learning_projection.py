@@ -223,6 +223,7 @@ async def test_a_student_id_two_districts_use_stays_two_students(
     twos = [recorded("s-twin", n, score=0.0, district="d2") for n in range(10, 13)]
     await intake.apply([record(e, offset) for offset, e in enumerate(ones + twos)])
     assert await _twins(pool) == {("d1", 2, 2), ("d2", 3, 3)}
+    assert await _answered(pool) == {"d1": 2, "d2": 3}
 
     erasure = SubjectErased(
         student_id="s-twin", version=2, subject_id="s-twin", kind="student", erased_at=START
@@ -230,10 +231,12 @@ async def test_a_student_id_two_districts_use_stays_two_students(
     erased = Envelope.wrap(erasure, id=uuid.uuid4(), source=SOURCE, district_id="d1", time=START)
     await intake.apply([record(erased, 0)])
     assert await _twins(pool) == {("d2", 3, 3)}
+    assert await _answered(pool) == {"d2": 3}  # the erasure took the model's state too
 
     late = [recorded("s-twin", 20, district="d1"), recorded("s-twin", 21, district="d2")]
     await intake.apply([record(e, offset) for offset, e in enumerate(late, start=5)])
     assert await _twins(pool) == {("d2", 4, 4)}
+    assert await _answered(pool) == {"d2": 4}
 
 
 async def _twins(pool: asyncpg.Pool) -> set[tuple[str, int, int]]:
@@ -246,3 +249,12 @@ async def _twins(pool: asyncpg.Pool) -> set[tuple[str, int, int]]:
                  FROM mastery m WHERE m.student_id = 's-twin'"""
         )
     return {(r["district_id"], r["attempts"], r["n"]) for r in rows}
+
+
+async def _answered(pool: asyncpg.Pool) -> dict[str, int]:
+    """Answers the next-answer state of each district's s-twin has taken in."""
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT district_id, state FROM response_state WHERE student_id = 's-twin'"
+        )
+    return {r["district_id"]: json.loads(r["state"])["answered"] for r in rows}
