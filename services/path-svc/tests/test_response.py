@@ -62,7 +62,16 @@ def test_the_state_stays_the_same_size_however_long_the_history() -> None:
     for n in range(5000):
         response.update(model, long, "abc"[n % 3], float(n % 2))
     assert set(long.skills) == {"a", "b", "c"}
-    assert len(json.dumps(response.dump(long))) < 1.2 * len(json.dumps(response.dump(short)))
+    assert _values(response.dump(long)) == _values(response.dump(short))
+
+
+def _values(data: object) -> int:
+    """How many numbers (and strings) a dumped state holds."""
+    if isinstance(data, dict):
+        return sum(_values(v) for v in data.values())
+    if isinstance(data, list):
+        return sum(_values(v) for v in data)
+    return 1
 
 
 def test_bkt_only_weights_reproduce_bkt_exactly() -> None:
@@ -126,7 +135,9 @@ def test_the_state_round_trips_and_missing_fields_take_defaults() -> None:
     assert again == state
     older = response.dump(state)
     del older["overall_slow"]
-    assert response.load(older).overall_slow == 0.0
+    older["skills"]["a"] = older["skills"]["a"][:-1]  # as before wrong_run existed
+    loaded = response.load(older)
+    assert loaded.overall_slow == 0.0 and loaded.skills["a"].wrong_run == 0
 
 
 def test_a_skill_model_needs_one_weight_per_feature() -> None:

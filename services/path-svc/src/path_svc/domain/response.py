@@ -230,19 +230,27 @@ def walk(
     return out
 
 
+_SKILL_FIELDS = tuple(f.name for f in fields(SkillState))
+
+
 def dump(student: StudentState) -> dict[str, Any]:
-    """The state as JSON-ready data (floats round-trip exactly, so replay equals live)."""
+    """The state as JSON-ready data: per competency a list in ``SkillState``'s field order
+    (a K-8 framework has hundreds of competencies). Floats round-trip exactly through
+    JSON, so replay equals live."""
     data = asdict(student)
-    data["skills"] = {code: data["skills"][code] for code in sorted(data["skills"])}
+    data["skills"] = {
+        code: [getattr(state, name) for name in _SKILL_FIELDS]
+        for code, state in sorted(student.skills.items())
+    }
     return data
 
 
 def load(data: dict[str, Any]) -> StudentState:
-    """The state back from ``dump``; fields it lacks take their defaults."""
+    """The state back from ``dump``; fields it lacks (written before they existed, always
+    last in order) take their defaults."""
     names = {f.name for f in fields(StudentState)} - {"skills"}
-    skill_names = {f.name for f in fields(SkillState)}
     skills = {
-        code: SkillState(**{k: v for k, v in s.items() if k in skill_names})
-        for code, s in data.get("skills", {}).items()
+        code: SkillState(**dict(zip(_SKILL_FIELDS, values, strict=False)))
+        for code, values in data.get("skills", {}).items()
     }
     return StudentState(**{k: v for k, v in data.items() if k in names}, skills=skills)
