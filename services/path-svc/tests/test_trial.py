@@ -7,6 +7,7 @@ import statistics
 
 import pytest
 
+from path_svc.domain import catalogue
 from path_svc.tools import trials
 from path_svc.tools.trial import run
 from path_svc.tools.trials import interval, t975
@@ -59,3 +60,10 @@ def test_several_seeds_give_intervals_per_arm_and_paired_gains() -> None:
     assert set(result["pathwise_gain"]) == {"fixed", "random"}
     with pytest.raises(ValueError, match="2 seeds"):
         trials.run(students=5, weeks=1, seeds=[1])
+
+
+def test_another_bundled_framework_can_be_simulated() -> None:
+    framework = catalogue.load("ccssm-3-5")
+    result = trials.run(students=4, weeks=2, seeds=[1, 2], framework=framework)
+    assert result["framework"] == framework.name
+    assert result["competencies"] == len(framework.competencies)

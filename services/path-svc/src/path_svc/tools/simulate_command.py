@@ -32,6 +32,9 @@ def register(subparsers: Any) -> None:
         default=1,
         help="run this many seeds (seed, seed + 1, ...) with 95%% CIs",
     )
+    parser.add_argument(
+        "--framework", default=None, help="a bundled framework by name (default: the default)"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(handler=run)
 
@@ -39,6 +42,8 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
+        if args.seeds < 1:
+            raise ValueError("--seeds must be at least 1")
         if args.seeds > 1:
             return _several(args, started)
         return _one(args, started)
@@ -50,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
 def _one(args: argparse.Namespace, started: float) -> int:
     import path_svc.tools.trial as trial
 
-    result = trial.run(args.students, args.weeks, args.seed, args.sessions_per_week)
+    result = trial.run(
+        args.students, args.weeks, args.seed, args.sessions_per_week, _framework(args)
+    )
     result["seconds"] = round(time.perf_counter() - started, 2)
     arms = result.pop("arms")
     if args.json:
@@ -77,7 +84,7 @@ def _several(args: argparse.Namespace, started: float) -> int:
     import path_svc.tools.trials as trials
 
     seeds = list(range(args.seed, args.seed + args.seeds))
-    result = trials.run(args.students, args.weeks, seeds, args.sessions_per_week)
+    result = trials.run(args.students, args.weeks, seeds, args.sessions_per_week, _framework(args))
     result["seconds"] = round(time.perf_counter() - started, 2)
     if args.json:
         print(json.dumps(result, default=asdict))
@@ -108,6 +115,17 @@ def _several(args: argparse.Namespace, started: float) -> int:
     for name, gain in result["pathwise_gain"].items():
         print(f"pathwise - {name}: {_shown(gain)} more competencies learned (paired by seed)")
     return 0
+
+
+def _framework(args: argparse.Namespace) -> Any:
+    from path_svc.domain import catalogue
+
+    if args.framework is None:
+        return None
+    try:
+        return catalogue.load(args.framework)
+    except FileNotFoundError:
+        raise ValueError(f"no bundled framework {args.framework!r}") from None
 
 
 def _shown(i: Any) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from path_svc.domain.framework import Framework
 from path_svc.tools import trial
 
 _T975 = {
@@ -65,12 +66,16 @@ def interval(values: Sequence[float]) -> Interval:
 
 
 def run(
-    students: int, weeks: int, seeds: Sequence[int], sessions_per_week: int = 3
+    students: int,
+    weeks: int,
+    seeds: Sequence[int],
+    sessions_per_week: int = 3,
+    framework: Framework | None = None,
 ) -> dict[str, Any]:
     """Every arm on each seed's population; intervals per arm and against Pathwise."""
     if len(seeds) < 2:
         raise ValueError("confidence intervals need at least 2 seeds")
-    runs = [trial.run(students, weeks, seed, sessions_per_week) for seed in seeds]
+    runs = [trial.run(students, weeks, seed, sessions_per_week, framework) for seed in seeds]
     arms = list(runs[0]["arms"])
     figures = ("mastered_mean", "learned_mean", "weeks_to_mastery", "sessions_per_mastery")
     per_arm = {
