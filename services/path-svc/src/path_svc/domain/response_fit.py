@@ -19,7 +19,6 @@ import numpy as np
 import numpy.typing as npt
 
 from path_svc.domain import estimation, evaluation, response
-from path_svc.domain.mastery import BktParams
 
 History = Mapping[str, Sequence[tuple[str, float]]]
 Floats = npt.NDArray[np.float64]
@@ -115,9 +114,3 @@ def _shares(history: History) -> dict[str, tuple[float, int]]:
 
 def _share(right: float, n: int) -> float:
     return (right + SMOOTHING) / (n + 2.0 * SMOOTHING)
-
-
-def default_model(params: BktParams | None = None) -> response.ResponseModel:
-    """A model that is plain BKT (weight 1 on BKT's logit): where nothing was fitted."""
-    weights = tuple(1.0 if name == "bkt" else 0.0 for name in response.FEATURES)
-    return response.ResponseModel({}, response.SkillModel(params or BktParams(), 0.5, weights))
