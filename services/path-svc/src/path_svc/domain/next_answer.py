@@ -1,11 +1,12 @@
 """The combined next-answer model as the service runs it, per framework.
 
-``pathwise mastery fit --model-out`` fits weights per skill of its data set;
-the service's competencies are a framework's, not that data set's, so it
-takes the pooled weights (``frameworks/response-weights.json``: how ability,
-learning offset and recency move the odds of a right answer, across skills)
-and each competency's own BKT parameters from the framework. Without the
-file the model is BKT alone.
+``pathwise mastery fit`` fits weights per skill of its data set; the
+service's competencies are a framework's, not that data set's, so it takes
+the pooled weights (``frameworks/response-weights.json``, written by
+``pathwise mastery fit --weights-out``: how ability, learning offset and
+recency move the odds of a right answer, across skills) and each
+competency's own BKT parameters from the framework. Without the file the
+model is BKT alone.
 """
 
 from __future__ import annotations
@@ -32,6 +33,17 @@ def pooled_from(data: Mapping[str, Any]) -> SkillModel:
     if list(data.get("features", [])) != list(FEATURES):
         raise ValueError("the weights were fitted for other features; fit them again")
     return SkillModel(BktParams(), float(data["share_right"]), tuple(map(float, data["weights"])))
+
+
+def weights_document(pooled: SkillModel, meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``response-weights`` document of pooled weights (``mastery fit --weights-out``)."""
+    return {
+        "format": FORMAT,
+        "meta": dict(meta),
+        "features": list(FEATURES),
+        "share_right": round(pooled.share_right, 5),
+        "weights": [round(w, 5) for w in pooled.weights],
+    }
 
 
 def bkt_only() -> SkillModel:

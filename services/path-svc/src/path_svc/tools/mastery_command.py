@@ -25,6 +25,12 @@ def register(subparsers: Any) -> None:
     fit.add_argument("--data", type=Path, required=True, help="CSV: user_id,skill_name,correct")
     fit.add_argument("--out", type=Path, required=True, help="BKT params JSON to write")
     fit.add_argument("--model-out", type=Path, default=None, help="combined model JSON to write")
+    fit.add_argument(
+        "--weights-out",
+        type=Path,
+        default=None,
+        help="pooled weights JSON to write, as the service bundles them",
+    )
     fit.add_argument("--no-forgetting", action="store_true", help="fit standard BKT")
     fit.set_defaults(handler=run_fit)
     evaluate = sub.add_parser("evaluate", help="AUC and RMSE of next-answer predictions")
@@ -58,6 +64,18 @@ def run_fit(args: argparse.Namespace) -> int:
     if args.model_out is not None:
         model.write(args.model_out)
         print(f"combined model in {model.meta['fit_seconds']} s -> {args.model_out}")
+    if args.weights_out is not None:
+        from path_svc.domain import next_answer
+
+        meta = {
+            "fitted_by": "pathwise mastery fit --weights-out (pooled weights)",
+            "data": args.data.name,
+            "students": model.meta["students"],
+            "answers": model.meta["answers"],
+        }
+        document = next_answer.weights_document(model.model.default, meta)
+        args.weights_out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+        print(f"pooled weights -> {args.weights_out}")
     return 0
 
 
