@@ -14,6 +14,7 @@ import pytest
 from path_svc.domain import catalogue, evaluation, next_answer, response, response_fit
 from path_svc.domain.mastery import BktParams, observe
 from path_svc.domain.response import FEATURES, ResponseModel, SkillModel, StudentState
+from path_svc.tools import history
 from path_svc.tools.parameters import ResponseTable
 
 pytestmark = pytest.mark.unit
@@ -170,3 +171,50 @@ def test_the_bundled_weights_fit_the_model_and_every_competency_keeps_its_bkt() 
         assert model.of(c.code).weights == weights.weights
     with pytest.raises(ValueError, match="format"):
         next_answer.pooled_from({"format": "other"})
+
+
+def with_items(students: int, seed: int) -> tuple[evaluation.History, response_fit.Items]:
+    """Answers on one competency whose items range from easy to hard."""
+    rng = random.Random(seed)
+    history: dict[str, list[tuple[str, float]]] = {}
+    items: dict[str, list[str | None]] = {}
+    for i in range(students):
+        ability = rng.gauss(0.0, 0.5)
+        answers, named = [], []
+        for _ in range(20):
+            item = rng.randrange(10)
+            p = 1 / (1 + math.exp(-(ability + 2.0 - 0.45 * item)))
+            answers.append(("a", 1.0 if rng.random() < p else 0.0))
+            named.append(f"q{item}")
+        history[f"s{i}"], items[f"s{i}"] = answers, named
+    return history, items
+
+
+def test_item_difficulty_helps_where_answers_name_their_items() -> None:
+    (train, train_items), (test, test_items) = with_items(300, 9), with_items(100, 10)
+    blind = response_fit.fit(train).model
+    seeing = response_fit.fit(train, items=train_items).model
+    assert seeing.items["q0"] > seeing.items["q9"]  # shares right: the easy item first
+    without = evaluation.score_response(test, blind)
+    with_ = evaluation.score_response(test, seeing, test_items)
+    assert with_.auc > without.auc + 0.05
+    # An item never seen in training counts as its competency's average.
+    assert seeing.item_offset("q-new", seeing.of("a")) == 0.0
+
+
+def test_items_are_read_where_the_file_has_them(tmp_path: Path) -> None:
+    named = tmp_path / "items.csv"
+    named.write_text("user_id,skill_name,problem_id,correct\n1,a,p1,1\n2,a,p2,0\n1,b,,1\n")
+    plain = tmp_path / "plain.csv"
+    plain.write_text("user_id,skill_name,correct\n1,a,1\n")
+    assert history.read_items(named) == {"1": ["p1", None], "2": ["p2"]}
+    assert history.read_items(plain) is None
+
+
+def test_item_difficulties_travel_in_the_model_file(tmp_path: Path) -> None:
+    train, items = with_items(50, 11)
+    table = ResponseTable(response_fit.fit(train, items=items).model)
+    table.write(tmp_path / "m.json")
+    assert ResponseTable.read(tmp_path / "m.json").model.items == pytest.approx(
+        table.model.items, abs=1e-5
+    )

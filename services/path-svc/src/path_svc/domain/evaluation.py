@@ -65,13 +65,18 @@ def score(history: History, params: Mapping[str, BktParams], default: BktParams)
     return Scores(auc(data.obs >= 0.5, predicted), rmse(data.obs, predicted), data.answers)
 
 
-def score_response(history: History, model: response.ResponseModel) -> Scores:
+def score_response(
+    history: History,
+    model: response.ResponseModel,
+    items: Mapping[str, Sequence[str | None]] | None = None,
+) -> Scores:
     """AUC and RMSE of the combined model, each answer predicted before it is seen."""
     truth: list[float] = []
     predicted: list[float] = []
     for student in sorted(history):
         truth.extend(value for _, value in history[student])
-        predicted.extend(response.walk(model, history[student]))
+        named = items.get(student) if items else None
+        predicted.extend(response.walk(model, history[student], items=named))
     y, p = np.asarray(truth, dtype=np.float64), np.asarray(predicted, dtype=np.float64)
     return Scores(auc(y >= 0.5, p), rmse(y, p), len(y))
 

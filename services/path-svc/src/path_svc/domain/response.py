@@ -12,6 +12,8 @@ student across competencies and about the competency across students:
 * a per-student **learning-rate offset**: an Elo rating of how far the
   student runs ahead of BKT's prediction (they learn faster or slower than the
   competency's learn rate says);
+* the **item's difficulty** relative to its competency's, where answers name
+  their item (log-odds of the item's share right among training students);
 * recency on the competency (runs of right and wrong answers, moving
   averages) and across competencies, and whether the answer opens a switch to
   another competency.
@@ -54,6 +56,7 @@ FEATURES = (
     "recent_slow",
     "overall_fast",
     "overall_slow",
+    "item_difficulty",
 )
 """The model's inputs, in the order of a competency's ``weights``."""
 
@@ -95,9 +98,16 @@ class ResponseModel:
 
     skills: Mapping[str, SkillModel]
     default: SkillModel
+    items: Mapping[str, float] = field(default_factory=dict)
+    """Share right per item among training students (smoothed), where items are known."""
 
     def of(self, skill: str) -> SkillModel:
         return self.skills.get(skill, self.default)
+
+    def item_offset(self, item: str | None, skill: SkillModel) -> float:
+        """How much harder (below 0) or easier the item is than its competency, in log-odds."""
+        share = self.items.get(item) if item is not None else None
+        return 0.0 if share is None else logit(share) - skill.difficulty
 
 
 @dataclass(slots=True)
@@ -151,7 +161,9 @@ def bkt_right(known: float, params: BktParams) -> float:
     return known * (1.0 - params.p_slip) + (1.0 - known) * params.p_guess
 
 
-def features(model: SkillModel, student: StudentState, skill: str) -> list[float]:
+def features(
+    model: SkillModel, student: StudentState, skill: str, item_offset: float = 0.0
+) -> list[float]:
     """The inputs for the next answer on ``skill``, from the state before it."""
     s = student.skills.get(skill)
     share = model.share_right
@@ -179,6 +191,7 @@ def features(model: SkillModel, student: StudentState, skill: str) -> list[float
         (s.recent_slow if s else share) - share,
         student.overall_fast,
         student.overall_slow,
+        item_offset,
     ]
 
 
@@ -186,18 +199,26 @@ def combine(weights: Sequence[float], inputs: Sequence[float]) -> float:
     return sigmoid(sum(w * x for w, x in zip(weights, inputs, strict=True)))
 
 
-def predict(model: ResponseModel, student: StudentState, skill: str) -> float:
-    """P(the next answer on ``skill`` is right), before it is seen."""
+def predict(
+    model: ResponseModel, student: StudentState, skill: str, item: str | None = None
+) -> float:
+    """P(the next answer on ``skill`` (on ``item``, if known) is right), before it is seen."""
     m = model.of(skill)
-    return combine(m.weights, features(m, student, skill))
+    return combine(m.weights, features(m, student, skill, model.item_offset(item, m)))
 
 
-def update(model: ResponseModel, student: StudentState, skill: str, fraction: float) -> None:
+def update(
+    model: ResponseModel,
+    student: StudentState,
+    skill: str,
+    fraction: float,
+    item: str | None = None,
+) -> None:
     """Take one answer scored ``fraction`` (0 wrong .. 1 right) into the state, in O(1)."""
     m = model.of(skill)
     y = min(max(fraction, 0.0), 1.0)
     s = student.on(skill, m)
-    expected = sigmoid(student.ability + m.difficulty)
+    expected = sigmoid(student.ability + m.difficulty + model.item_offset(item, m))
     student.ability += ABILITY_STEP / (1.0 + ABILITY_DECAY * student.answered) * (y - expected)
     ahead = sigmoid(logit(bkt_right(s.known, m.bkt)) + student.learning_offset)
     student.learning_offset += OFFSET_STEP / (1.0 + OFFSET_DECAY * student.answered) * (y - ahead)
@@ -219,14 +240,19 @@ def update(model: ResponseModel, student: StudentState, skill: str, fraction: fl
 
 
 def walk(
-    model: ResponseModel, answers: Sequence[tuple[str, float]], student: StudentState | None = None
+    model: ResponseModel,
+    answers: Sequence[tuple[str, float]],
+    student: StudentState | None = None,
+    items: Sequence[str | None] | None = None,
 ) -> list[float]:
-    """P(right) of each answer from the ones before it: how the model is judged and used."""
+    """P(right) of each answer from the ones before it: how the model is judged and used.
+    ``items`` names each answer's item where the data has them."""
     state = student or StudentState()
     out: list[float] = []
-    for skill, value in answers:
-        out.append(predict(model, state, skill))
-        update(model, state, skill, value)
+    for n, (skill, value) in enumerate(answers):
+        item = items[n] if items is not None else None
+        out.append(predict(model, state, skill, item))
+        update(model, state, skill, value, item)
     return out
 
 

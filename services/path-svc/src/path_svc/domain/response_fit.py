@@ -21,6 +21,8 @@ import numpy.typing as npt
 from path_svc.domain import estimation, evaluation, response
 
 History = Mapping[str, Sequence[tuple[str, float]]]
+Items = Mapping[str, Sequence[str | None]]
+"""Per student, the item of each of their answers (None where unknown), in order."""
 Floats = npt.NDArray[np.float64]
 
 POOLED_L2 = 1e-3
@@ -29,6 +31,8 @@ SKILL_L2 = 30.0
 """Pull of a competency's weights toward the pooled ones (in answers' worth)."""
 SMOOTHING = 1.0
 """Pseudo-answers right and wrong added to each competency's share right."""
+ITEM_PSEUDO = 5.0
+"""Pseudo-answers at the pooled share added to each item's: a new item is average."""
 NEWTON_STEPS = 25
 SKILL_NEWTON_STEPS = 10
 
@@ -40,8 +44,11 @@ class ResponseFit:
     answers: int
 
 
-def fit(train: History, bkt: estimation.Fit | None = None) -> ResponseFit:
-    """Fit the model on ``train``; ``bkt`` reuses an EM fit already made on it."""
+def fit(
+    train: History, bkt: estimation.Fit | None = None, items: Items | None = None
+) -> ResponseFit:
+    """Fit the model on ``train``; ``bkt`` reuses an EM fit already made on it; with
+    ``items``, each item's difficulty (KT-IDEM's idea, as an input of the logistic model)."""
     bkt = bkt or estimation.fit(evaluation.sequences(train))
     shares = _shares(train)
     pooled_share = _share(sum(r for r, _ in shares.values()), sum(n for _, n in shares.values()))
@@ -52,20 +59,21 @@ def fit(train: History, bkt: estimation.Fit | None = None) -> ResponseFit:
             for skill, (r, n) in shares.items()
         },
         response.SkillModel(bkt.default, pooled_share, zeros),
+        _item_shares(train, items, pooled_share) if items else {},
     )
-    x, y, skill_of, skills = design(start, train)
+    x, y, skill_of, skills = design(start, train, items)
     pooled = newton(x, y, POOLED_L2, np.zeros(x.shape[1]), NEWTON_STEPS)
     fitted = {}
     for i, skill in enumerate(skills):
         rows = skill_of == i
         w = newton(x[rows], y[rows], SKILL_L2, pooled, SKILL_NEWTON_STEPS)
         fitted[skill] = _with(start.skills[skill], w)
-    model = response.ResponseModel(fitted, _with(start.default, pooled))
+    model = response.ResponseModel(fitted, _with(start.default, pooled), start.items)
     return ResponseFit(model, bkt, len(y))
 
 
 def design(
-    model: response.ResponseModel, history: History
+    model: response.ResponseModel, history: History, items: Items | None = None
 ) -> tuple[Floats, Floats, npt.NDArray[np.int64], tuple[str, ...]]:
     """Inputs and answers of every answer in ``history``, walked in each student's order."""
     skills = tuple(sorted({skill for answers in history.values() for skill, _ in answers}))
@@ -75,11 +83,14 @@ def design(
     owner: list[int] = []
     for student in sorted(history):
         state = response.StudentState()
-        for skill, value in history[student]:
-            rows.append(response.features(model.of(skill), state, skill))
+        named = items.get(student) if items else None
+        for n, (skill, value) in enumerate(history[student]):
+            item = named[n] if named is not None else None
+            m = model.of(skill)
+            rows.append(response.features(m, state, skill, model.item_offset(item, m)))
             answers.append(value)
             owner.append(index[skill])
-            response.update(model, state, skill, value)
+            response.update(model, state, skill, value, item)
     x = np.asarray(rows, dtype=np.float64).reshape(-1, len(response.FEATURES))
     return x, np.asarray(answers, dtype=np.float64), np.asarray(owner, dtype=np.int64), skills
 
@@ -110,6 +121,19 @@ def _shares(history: History) -> dict[str, tuple[float, int]]:
             right, n = out.get(skill, (0.0, 0))
             out[skill] = (right + value, n + 1)
     return out
+
+
+def _item_shares(history: History, items: Items, pooled: float) -> dict[str, float]:
+    counts: dict[str, tuple[float, int]] = {}
+    for student, answers in history.items():
+        for (_, value), item in zip(answers, items.get(student, ()), strict=False):
+            if item is not None:
+                right, n = counts.get(item, (0.0, 0))
+                counts[item] = (right + value, n + 1)
+    return {
+        item: (right + ITEM_PSEUDO * pooled) / (n + ITEM_PSEUDO)
+        for item, (right, n) in counts.items()
+    }
 
 
 def _share(right: float, n: int) -> float:

@@ -44,11 +44,11 @@ class Evaluation:
 
 def fit(data: Path, *, forgetting: bool = True) -> tuple[ParamsTable, ResponseTable]:
     """Fit BKT per skill and the combined model on every student in ``data``."""
-    answers = history.read(data)
+    answers, items = history.read(data), history.read_items(data)
     started = time.perf_counter()
     bkt = estimation.fit(evaluation.sequences(answers), forgetting=forgetting)
     bkt_seconds = time.perf_counter() - started
-    combined = response_fit.fit(answers, bkt)
+    combined = response_fit.fit(answers, bkt, items)
     meta = {
         "source": data.name,
         "students": len(answers),
@@ -69,15 +69,19 @@ def evaluate(
     *,
     forgetting: bool = True,
     seed: int | None = None,
+    items: tuple[response_fit.Items | None, response_fit.Items | None] = (None, None),
 ) -> Evaluation:
-    """Fit on ``train``, predict every answer of ``test`` from the ones before it."""
+    """Fit on ``train``, predict every answer of ``test`` from the ones before it.
+
+    ``items`` (of the training and of the test students) gives item
+    difficulties, fitted on the training students only."""
     started = time.perf_counter()
     bkt = estimation.fit(evaluation.sequences(train), forgetting=forgetting)
     bkt_seconds = time.perf_counter() - started
-    combined = response_fit.fit(train, bkt)
+    combined = response_fit.fit(train, bkt, items[0])
     combined_seconds = time.perf_counter() - started
     old = evaluation.score(test, bkt.params, bkt.default)
-    new = evaluation.score_response(test, combined.model)
+    new = evaluation.score_response(test, combined.model, items[1])
     return Evaluation(
         bkt=Figures(old.auc, old.rmse, round(bkt_seconds, 2)),
         combined=Figures(new.auc, new.rmse, round(combined_seconds, 2)),
@@ -95,23 +99,40 @@ def evaluate_files(
     train: Path, test: Path | None, *, split: float = 0.8, seed: int = 1, forgetting: bool = True
 ) -> Evaluation:
     """Evaluate on two files, or on one file split by student when ``test`` is None."""
-    answers = history.read(train)
+    answers, items = history.read(train), history.read_items(train)
     if test is None:
         fit_on, test_on = evaluation.split_students(answers, split, seed)
-        return evaluate(fit_on, test_on, forgetting=forgetting, seed=seed)
-    return evaluate(answers, history.read(test), forgetting=forgetting)
+        return evaluate(
+            fit_on, test_on, forgetting=forgetting, seed=seed, items=_split(items, fit_on, test_on)
+        )
+    # Each file's items go with its own answers (the files may share student ids).
+    return evaluate(
+        answers,
+        history.read(test),
+        forgetting=forgetting,
+        items=(items, history.read_items(test)),
+    )
 
 
 def evaluate_seeds(
     train: Path, seeds: list[int], *, split: float = 0.8, forgetting: bool = True
 ) -> list[Evaluation]:
     """One by-student split per seed: how much the figures move with the split."""
-    answers = history.read(train)
+    answers, items = history.read(train), history.read_items(train)
     out = []
     for seed in seeds:
         fit_on, test_on = evaluation.split_students(answers, split, seed)
-        out.append(evaluate(fit_on, test_on, forgetting=forgetting, seed=seed))
+        parts = _split(items, fit_on, test_on)
+        out.append(evaluate(fit_on, test_on, forgetting=forgetting, seed=seed, items=parts))
     return out
+
+
+def _split(
+    items: response_fit.Items | None, train: evaluation.History, test: evaluation.History
+) -> tuple[response_fit.Items | None, response_fit.Items | None]:
+    if items is None:
+        return None, None
+    return {s: items[s] for s in train}, {s: items[s] for s in test}
 
 
 def _since(started: float) -> float:

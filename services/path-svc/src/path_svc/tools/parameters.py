@@ -93,6 +93,7 @@ class ResponseTable:
             "features": list(FEATURES),
             "default": _skill_json(self.model.default),
             "skills": {code: _skill_json(m) for code, m in sorted(self.model.skills.items())},
+            "items": {item: round(share, 5) for item, share in sorted(self.model.items.items())},
         }
 
     @classmethod
@@ -102,7 +103,10 @@ class ResponseTable:
         if list(data.get("features", [])) != list(FEATURES):
             raise ValueError("the file's features are not this model's; fit it again")
         skills = {str(code): _skill(m) for code, m in data.get("skills", {}).items()}
-        return cls(ResponseModel(skills, _skill(data["default"])), dict(data.get("meta", {})))
+        items = {str(item): float(share) for item, share in data.get("items", {}).items()}
+        return cls(
+            ResponseModel(skills, _skill(data["default"]), items), dict(data.get("meta", {}))
+        )
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
