@@ -125,6 +125,9 @@ def test_assistments_by_student_split_beats_the_floor() -> None:
         pytest.skip(f"ASSISTments 2009 data not found at {data} (set PATHWISE_SHARED_DATA)")
     started = time.perf_counter()
     result = modelling.evaluate_files(data, None, split=0.8, seed=1)
-    assert result.auc >= 0.76
-    assert result.rmse < 0.42
-    assert time.perf_counter() - started < 30
+    assert result.bkt.auc >= 0.76
+    assert result.bkt.rmse < 0.42
+    # The combined model on the same split: ahead of BKT, fitted well within a minute.
+    assert result.combined.auc >= result.bkt.auc + 0.015
+    assert result.combined.rmse < result.bkt.rmse
+    assert time.perf_counter() - started < 60

@@ -12,7 +12,7 @@ import pytest
 from aiokafka import ConsumerRecord
 from path_support import START, record, recorded, voided
 
-from path_svc.domain import catalogue
+from path_svc.domain import catalogue, next_answer, response
 from path_svc.domain.learner import Learner
 from path_svc.main import SPEC
 from path_svc.projections import IntakeProjection, LearningProjection
@@ -54,6 +54,9 @@ async def state(pool: asyncpg.Pool) -> dict[str, list[Any]]:
             "mastery": [tuple(r) for r in await conn.fetch("SELECT * FROM mastery ORDER BY 1, 2")],
             "evidence": [
                 tuple(r) for r in await conn.fetch("SELECT * FROM evidence ORDER BY 1, 2")
+            ],
+            "response_state": [
+                tuple(r) for r in await conn.fetch("SELECT * FROM response_state ORDER BY 1, 2")
             ],
             # Trace context differs between runs by design; the fact itself must not.
             "outbox": [
@@ -132,6 +135,28 @@ async def test_a_void_in_a_later_batch_retraces_the_stored_evidence(
     assert row["p_mastery"] == pytest.approx(learner.estimates["3.OA.A.1"].p_mastery)
 
 
+async def test_a_void_rewalks_the_next_answer_state_across_competencies(
+    pool: asyncpg.Pool, kafka_bootstrap: str
+) -> None:
+    """The next-answer state mixes competencies: a void on one re-runs all the rest."""
+    plan = [("3.OA.A.1", 1.0), ("3.NF.A.1", 0.0), ("3.OA.A.1", 0.0), ("3.NF.A.1", 1.0)]
+    evidence = [recorded("s-7", n, code, score) for n, (code, score) in enumerate(plan)]
+    run = applier(pool, kafka_bootstrap)
+    await run.apply(numbered([*evidence, voided(evidence[1])]))
+    async with pool.acquire() as conn:
+        stored = await conn.fetchval("SELECT state FROM response_state WHERE student_id = 's-7'")
+    events = [e for e in await emitted(pool) if isinstance(e, MasteryUpdated)]
+
+    model = next_answer.for_framework(FRAMEWORK)
+    without = response.StudentState()
+    for code, score in [plan[0], plan[2], plan[3]]:
+        response.update(model, without, code, score)
+    assert response.load(json.loads(stored)) == without
+    assert events[-1].competency_id == "3.NF.A.1"
+    assert events[-1].p_correct == pytest.approx(response.predict(model, without, "3.NF.A.1"))
+    assert all(e.p_correct is not None for e in events)
+
+
 async def test_unknown_competency_is_dead_lettered_and_the_rest_applied(
     pool: asyncpg.Pool, kafka_bootstrap: str
 ) -> None:
@@ -198,6 +223,7 @@ async def test_a_student_id_two_districts_use_stays_two_students(
     twos = [recorded("s-twin", n, score=0.0, district="d2") for n in range(10, 13)]
     await intake.apply([record(e, offset) for offset, e in enumerate(ones + twos)])
     assert await _twins(pool) == {("d1", 2, 2), ("d2", 3, 3)}
+    assert await _answered(pool) == {"d1": 2, "d2": 3}
 
     erasure = SubjectErased(
         student_id="s-twin", version=2, subject_id="s-twin", kind="student", erased_at=START
@@ -205,10 +231,12 @@ async def test_a_student_id_two_districts_use_stays_two_students(
     erased = Envelope.wrap(erasure, id=uuid.uuid4(), source=SOURCE, district_id="d1", time=START)
     await intake.apply([record(erased, 0)])
     assert await _twins(pool) == {("d2", 3, 3)}
+    assert await _answered(pool) == {"d2": 3}  # the erasure took the model's state too
 
     late = [recorded("s-twin", 20, district="d1"), recorded("s-twin", 21, district="d2")]
     await intake.apply([record(e, offset) for offset, e in enumerate(late, start=5)])
     assert await _twins(pool) == {("d2", 4, 4)}
+    assert await _answered(pool) == {"d2": 4}
 
 
 async def _twins(pool: asyncpg.Pool) -> set[tuple[str, int, int]]:
@@ -221,3 +249,12 @@ async def _twins(pool: asyncpg.Pool) -> set[tuple[str, int, int]]:
                  FROM mastery m WHERE m.student_id = 's-twin'"""
         )
     return {(r["district_id"], r["attempts"], r["n"]) for r in rows}
+
+
+async def _answered(pool: asyncpg.Pool) -> dict[str, int]:
+    """Answers the next-answer state of each district's s-twin has taken in."""
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT district_id, state FROM response_state WHERE student_id = 's-twin'"
+        )
+    return {r["district_id"]: json.loads(r["state"])["answered"] for r in rows}

@@ -89,6 +89,15 @@ class MasteryUpdated(Event):
     attempts: int | None = Field(
         default=None, ge=0, description="Evidence counted on the competency after this update."
     )
+    p_correct: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description=(
+            "Predicted P(right) of the student's next answer on the competency (BKT combined "
+            "with the student's ability and recency), after this evidence."
+        ),
+    )
 
 
 class LearnerProfileChanged(Event):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from path_svc.domain import response
 from path_svc.domain.estimation import Arrays, Floats, Sequences, predict
 from path_svc.domain.mastery import BktParams
 
@@ -62,6 +63,22 @@ def score(history: History, params: Mapping[str, BktParams], default: BktParams)
     )
     predicted = predict(data, arrays)
     return Scores(auc(data.obs >= 0.5, predicted), rmse(data.obs, predicted), data.answers)
+
+
+def score_response(
+    history: History,
+    model: response.ResponseModel,
+    items: Mapping[str, Sequence[str | None]] | None = None,
+) -> Scores:
+    """AUC and RMSE of the combined model, each answer predicted before it is seen."""
+    truth: list[float] = []
+    predicted: list[float] = []
+    for student in sorted(history):
+        truth.extend(value for _, value in history[student])
+        named = items.get(student) if items else None
+        predicted.extend(response.walk(model, history[student], items=named))
+    y, p = np.asarray(truth, dtype=np.float64), np.asarray(predicted, dtype=np.float64)
+    return Scores(auc(y >= 0.5, p), rmse(y, p), len(y))
 
 
 def auc(labels: np.ndarray, scores: Floats) -> float:

@@ -10,11 +10,13 @@ overrides, so one log decides every path.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from path_svc.domain import response
 from path_svc.domain.framework import Framework
 from path_svc.domain.mastery import MASTERED, Level, fraction, level, observe, retrace
+from path_svc.domain.response import ResponseModel, StudentState
 
 
 @dataclass(slots=True)
@@ -39,6 +41,8 @@ class Change:
     attempts: int
     newly_mastered: bool
     level: Level = "familiar"
+    p_correct: float | None = None
+    """The combined model's P(right) for the next answer on the competency."""
 
 
 @dataclass(slots=True)
@@ -46,6 +50,9 @@ class Learner:
     student_id: str
     estimates: dict[str, Estimate] = field(default_factory=dict)
     changed_competencies: set[str] = field(default_factory=set)
+    answers: StudentState = field(default_factory=StudentState)
+    """The next-answer model's state across competencies (``response``)."""
+    answers_changed: bool = False
 
     def record(
         self,
@@ -54,8 +61,12 @@ class Learner:
         score: float,
         max_score: float,
         at: datetime,
+        model: ResponseModel | None = None,
     ) -> Change:
-        """Apply one scored observation in O(1); raises ValueError for an unknown competency."""
+        """Apply one scored observation in O(1); raises ValueError for an unknown competency.
+
+        With ``model``, the next-answer state takes the observation too (also O(1)) and
+        the change carries the model's prediction for the next answer."""
         if competency_id not in framework:
             raise ValueError(f"competency {competency_id!r} is not in framework {framework.name!r}")
         params = framework[competency_id].params
@@ -69,7 +80,7 @@ class Learner:
         if newly_mastered:
             estimate.mastered_at = at
         self.changed_competencies.add(competency_id)
-        return Change(
+        change = Change(
             competency_id,
             previous,
             estimate.p_mastery,
@@ -77,6 +88,26 @@ class Learner:
             newly_mastered,
             level(estimate.p_mastery, estimate.attempts),
         )
+        if model is None:
+            return change
+        response.update(model, self.answers, competency_id, fraction(score, max_score))
+        self.answers_changed = True
+        return replace(change, p_correct=response.predict(model, self.answers, competency_id))
+
+    def rewalk(
+        self, model: ResponseModel, evidence: Sequence[tuple[str, float]], competency_id: str
+    ) -> float:
+        """Rebuild the next-answer state from the student's remaining ``evidence`` (all
+        competencies, log order) after a void; the new prediction on ``competency_id``.
+
+        The state mixes competencies, so unlike BKT it cannot be re-run for one
+        alone; voids are rare, and this gives exactly the state the online
+        updates would have reached without the voided result."""
+        self.answers = StudentState()
+        for code, value in evidence:
+            response.update(model, self.answers, code, value)
+        self.answers_changed = True
+        return response.predict(model, self.answers, competency_id)
 
     def recompute(
         self, framework: Framework, competency_id: str, remaining: Sequence[float], at: datetime

@@ -25,7 +25,15 @@ import asyncpg
 from pathwise_contracts import Envelope
 from pathwise_runtime import keystore
 
-STUDENT_TABLES = ("mastery", "evidence", "learners", "planners", "paths", "path_history")
+STUDENT_TABLES = (
+    "mastery",
+    "evidence",
+    "response_state",
+    "learners",
+    "planners",
+    "paths",
+    "path_history",
+)
 
 Student = tuple[str, str]
 """(district, student id): every path-svc row is keyed by both, so one district's

@@ -4,8 +4,10 @@ Reads ``assessment.events.v1``. Each result updates the estimate in O(1) and
 is kept in ``evidence`` with its place in the log, so that a voided result is
 taken out by re-running the competency's remaining evidence in that order:
 the outcome is the same live and on replay. Emits ``MasteryUpdated`` (with
-the attempt count the planner needs) and ``CompetencyMastered``; planning
-happens downstream, on path-svc's own topic (see ``planning``).
+the attempt count the planner needs and the next-answer model's prediction)
+and ``CompetencyMastered``; planning happens downstream, on path-svc's own
+topic (see ``planning``). The next-answer model's state per student is kept in
+``response_state``, updated in the same log order.
 
 Evidence counts on any code the district has ever published (``frameworks``),
 with the parameters of the framework that introduced the code; a code's first
@@ -15,13 +17,15 @@ evidence starts from the estimate its associations carry over
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
+from path_svc.domain import next_answer, response
 from path_svc.domain.carryover import carry
 from path_svc.domain.framework import Framework
 from path_svc.domain.learner import Change, Estimate, Learner
@@ -71,6 +75,12 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::float8[
 ON CONFLICT (district_id, student_id, assessment_id) DO UPDATE SET voided = excluded.voided
 """
 
+_STORE_STATE = """
+INSERT INTO response_state (district_id, student_id, state)
+SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
+ON CONFLICT (district_id, student_id) DO UPDATE SET state = excluded.state
+"""
+
 
 @dataclass(slots=True)
 class Evidence:
@@ -105,11 +115,12 @@ class LearningProjection:
 
     name: str = "learning"
     topics: tuple[str, ...] = (ASSESSMENT_EVENTS.name,)
-    tables: tuple[str, ...] = ("mastery", "evidence")
+    tables: tuple[str, ...] = ("mastery", "evidence", "response_state")
 
     def __init__(self, source: str, framework: Framework | None = None) -> None:
         self.source = source
         self.library = Library(framework)
+        self._models: dict[int, tuple[Framework, response.ResponseModel]] = {}
 
     async def apply(self, conn: asyncpg.Connection, batch: Sequence[Delivered]) -> list[Envelope]:
         items = [d for d in batch if isinstance(d.event, AssessmentRecorded | AssessmentVoided)]
@@ -140,6 +151,7 @@ class LearningProjection:
                     event.score,
                     event.max_score,
                     d.envelope.time,
+                    self._model(framework),
                 )
                 proof = Evidence(
                     student[0],
@@ -163,11 +175,32 @@ class LearningProjection:
                 touched[(*student, event.assessment_id)] = proof_or_none
                 remaining = await _remaining(conn, proof_or_none, known)
                 change = learner.recompute(
-                    framework, proof_or_none.competency_id, remaining, d.envelope.time
+                    framework,
+                    proof_or_none.competency_id,
+                    [
+                        e.fraction
+                        for e in remaining
+                        if e.competency_id == proof_or_none.competency_id
+                    ],
+                    d.envelope.time,
                 )
+                p_correct = learner.rewalk(
+                    self._model(framework),
+                    [(e.competency_id, e.fraction) for e in remaining],
+                    proof_or_none.competency_id,
+                )
+                change = replace(change, p_correct=p_correct)
                 emitted.extend(self._derive(change, event.assessment_id, d.envelope))
         await _store(conn, learners, touched.values())
         return emitted
+
+    def _model(self, framework: Framework) -> response.ResponseModel:
+        """The next-answer model over one of the district frameworks (the library keeps
+        each framework object, so it is built once per framework)."""
+        found = self._models.get(id(framework))
+        if found is None or found[0] is not framework:
+            found = self._models[id(framework)] = (framework, next_answer.for_framework(framework))
+        return found[1]
 
     def _check(self, framework: Framework, competency_id: str) -> None:
         if competency_id not in framework:
@@ -185,6 +218,7 @@ class LearningProjection:
                     evidence_id=evidence_id,
                     level=change.level,
                     attempts=change.attempts,
+                    p_correct=change.p_correct,
                 ),
                 cause,
                 source=self.source,
@@ -226,6 +260,14 @@ async def _load(conn: asyncpg.Connection, students: list[Student]) -> dict[Stude
         learners[(r["district_id"], r["student_id"])].estimates[r["competency_id"]] = Estimate(
             r["p_mastery"], r["attempts"], r["mastered"], r["updated_at"], r["mastered_at"]
         )
+    states = await conn.fetch(
+        "SELECT district_id, student_id, state FROM response_state WHERE " + erasure.AMONG,
+        *erasure.columns(students),
+    )
+    for r in states:
+        learners[(r["district_id"], r["student_id"])].answers = response.load(
+            json.loads(r["state"])
+        )
     return learners
 
 
@@ -255,25 +297,19 @@ def _proof(e: Evidence) -> Proof:
 
 async def _remaining(
     conn: asyncpg.Connection, voided: Evidence, known: dict[Proof, Evidence]
-) -> list[float]:
-    """The competency's evidence that still counts, in log order (stored and this batch's)."""
+) -> list[Evidence]:
+    """The student's evidence that still counts, every competency, in log order (stored and
+    this batch's): BKT re-runs the voided one's, the next-answer model all of it."""
     rows = await conn.fetch(
-        """SELECT * FROM evidence
-            WHERE district_id = $1 AND student_id = $2 AND competency_id = $3""",
+        "SELECT * FROM evidence WHERE district_id = $1 AND student_id = $2",
         voided.district_id,
         voided.student_id,
-        voided.competency_id,
     )
     merged = {_proof(e): e for e in map(_evidence, rows)}
-    merged.update(
-        (k, e)
-        for k, e in known.items()
-        if k[:2] == _proof(voided)[:2] and e.competency_id == voided.competency_id
-    )
-    live = sorted(
+    merged.update((k, e) for k, e in known.items() if k[:2] == _proof(voided)[:2])
+    return sorted(
         (e for e in merged.values() if not e.voided), key=lambda e: (e.partition, e.offset)
     )
-    return [e.fraction for e in live]
 
 
 def _evidence(r: asyncpg.Record) -> Evidence:
@@ -312,6 +348,13 @@ async def _store(
                 )
             )
     rows = [e.row() for e in evidence]
+    states = [
+        (district, student, json.dumps(response.dump(learner.answers)))
+        for (district, student), learner in sorted(learners.items())
+        if learner.answers_changed
+    ]
+    if states:
+        await conn.execute(_STORE_STATE, *map(list, zip(*states, strict=True)))
     if mastery:
         await conn.execute(_STORE_MASTERY, *map(list, zip(*mastery, strict=True)))
     if rows:

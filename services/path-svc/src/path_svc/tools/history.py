@@ -2,6 +2,8 @@
 
 Accepts the ASSISTments layout (``user_id, skill_name, correct``) and, for
 partial credit, ``score`` and ``max_score`` columns instead of ``correct``.
+An ``item_id`` (or ``problem_id``) column, where present, names each answer's
+item, for the model's per-item difficulty (``read_items``).
 Rows are taken in file order, which must be each student's answering order.
 """
 
@@ -16,6 +18,7 @@ from path_svc.domain.mastery import fraction
 
 STUDENT_COLUMNS = ("user_id", "student_id")
 SKILL_COLUMNS = ("skill_name", "skill_id", "competency_id")
+ITEM_COLUMNS = ("item_id", "problem_id")
 
 
 def read(path: Path) -> History:
@@ -47,3 +50,18 @@ def _column(header: Sequence[str], names: tuple[str, ...], path: Path) -> str:
         if name in header:
             return name
     raise ValueError(f"{path}: needs one of the columns {', '.join(names)}")
+
+
+def read_items(path: Path) -> dict[str, list[str | None]] | None:
+    """Per student, the item of each answer in file order; None if the file has no items."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        column = next((name for name in ITEM_COLUMNS if name in header), None)
+        if column is None:
+            return None
+        student = _column(header, STUDENT_COLUMNS, path)
+        items: dict[str, list[str | None]] = {}
+        for row in reader:
+            items.setdefault(row[student], []).append(row[column] or None)
+    return items

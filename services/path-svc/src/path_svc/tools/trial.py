@@ -1,4 +1,4 @@
-"""A simulated trial: Pathwise paths against one fixed sequence for everyone.
+"""A simulated trial: Pathwise paths against one fixed sequence and against random order.
 
 Each simulated student has a hidden truth per competency (BKT parameters
 drawn around the framework's, shifted by the student's ability: individual
@@ -15,12 +15,14 @@ week and the same number of answers per session:
   code: BKT (``mastery.observe``) and the ``Planner`` (frontier, Thompson
   sampling over the student's observed gains, replanning);
 * **fixed**: the framework's order, independent practice, the same pacing for
-  everyone (``PACE`` sessions per competency), whatever the student shows.
+  everyone (``PACE`` sessions per competency), whatever the student shows;
+* **random**: the same pacing and practice as ``fixed``, the competencies in
+  an order shuffled per student (what sequencing adds over none at all).
 
 Outcomes are judged on the hidden truth: competencies truly known at the
-end, the mean week in which the competencies learned during the trial were
-learned (time to mastery from the start), and the practice sessions spent per
-competency learned.
+end, those of them learned during the trial, the mean week in which they
+were learned (time to mastery from the start), and the practice sessions
+spent per competency learned.
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ class Outcome:
     competencies: int
     mastered_mean: float
     mastery_rate: float
+    learned_mean: float
+    """Competencies learned during the trial (known at the end, not at the start)."""
     weeks_to_mastery: float
     sessions_per_mastery: float
 
@@ -154,8 +158,22 @@ def _pathwise(
 def _fixed(
     framework: Framework, truth: Truth, sessions: int, rng: random.Random
 ) -> tuple[int, list[int]]:
-    p = {c.code: c.params.p_init for c in framework.competencies}
+    return _paced(framework, truth, sessions, rng, [c.code for c in framework.competencies])
+
+
+def _random(
+    framework: Framework, truth: Truth, sessions: int, rng: random.Random
+) -> tuple[int, list[int]]:
     order = [c.code for c in framework.competencies]
+    rng.shuffle(order)
+    return _paced(framework, truth, sessions, rng, order)
+
+
+def _paced(
+    framework: Framework, truth: Truth, sessions: int, rng: random.Random, order: list[str]
+) -> tuple[int, list[int]]:
+    """``PACE`` sessions of independent practice per competency, in ``order``."""
+    p = {c.code: c.params.p_init for c in framework.competencies}
     learned_at: list[int] = []
     for n in range(sessions):
         code = order[min(n // PACE, len(order) - 1)]  # the last one again once the guide ends
@@ -174,18 +192,21 @@ def run(
     sessions_per_week: int = 3,
     framework: Framework | None = None,
 ) -> dict[str, Any]:
-    """Run both arms on the same simulated population; figures per arm."""
+    """Run every arm on the same simulated population; figures per arm."""
     if students < 1 or weeks < 1 or sessions_per_week < 1:
         raise ValueError("students, weeks and sessions per week must be at least 1")
     fw = framework or catalogue.load_default()
     sessions = weeks * sessions_per_week
-    totals: dict[str, list[int]] = {"pathwise": [], "fixed": []}
-    times: dict[str, list[int]] = {"pathwise": [], "fixed": []}
+    arms = {"pathwise": _pathwise, "fixed": _fixed, "random": _random}
+    totals: dict[str, list[int]] = {arm: [] for arm in arms}
+    times: dict[str, list[int]] = {arm: [] for arm in arms}
+    known_at_start = 0
     for i in range(students):
         population = random.Random(f"{seed}|student|{i}")
         truth = student(fw, population)
         start = dict(truth.known)
-        for arm, play in (("pathwise", _pathwise), ("fixed", _fixed)):
+        known_at_start += sum(start.values())
+        for arm, play in arms.items():
             truth.known = dict(start)
             mastered, learned_at = play(fw, truth, sessions, random.Random(f"{seed}|{arm}|{i}"))
             totals[arm].append(mastered)
@@ -198,12 +219,13 @@ def run(
             competencies=n,
             mastered_mean=round(sum(totals[arm]) / students, 3),
             mastery_rate=round(sum(totals[arm]) / (students * n), 4),
+            learned_mean=round((sum(totals[arm]) - known_at_start) / students, 3),
             weeks_to_mastery=round(
                 sum(t + 1 for t in times[arm]) / max(len(times[arm]), 1) / sessions_per_week, 3
             ),
             sessions_per_mastery=round(students * sessions / max(len(times[arm]), 1), 3),
         )
-        for arm in ("pathwise", "fixed")
+        for arm in arms
     ]
     return {
         "framework": fw.name,
