@@ -22,7 +22,8 @@ from fastapi import FastAPI
 
 from notify_svc.adapters.competency_titles import CompetencyTitles
 from notify_svc.adapters.contacts import ServiceCredentials
-from notify_svc.adapters.sms import FakeSms
+from notify_svc.adapters.outcome import OutcomeUnknown
+from notify_svc.adapters.sms import Accepted, FakeSms, Sms
 from notify_svc.projections import PlanningProjection
 from notify_svc.settings import NotifySettings
 from notify_svc.workers.sender import Sender
@@ -110,9 +111,7 @@ async def test_one_fetch_per_district_within_the_ttl_then_again() -> None:
 
 
 @pytest.mark.unit
-async def test_path_svc_down_gives_no_titles_with_the_reason_and_is_not_asked_per_message() -> (
-    None
-):
+async def test_path_svc_down_gives_no_titles_with_the_reason_and_is_not_asked_per_message() -> None:
     clock = Clock()
     calls: list[httpx.Request] = []
     up = True
@@ -196,7 +195,13 @@ def plan(
     return apply
 
 
-def sender(pool: tuple[str, asyncpg.Pool], support: ModuleType, port: int, titles: Any) -> Sender:
+def sender(
+    pool: tuple[str, asyncpg.Pool],
+    support: ModuleType,
+    port: int,
+    titles: Any,
+    sms: FakeSms | None = None,
+) -> Sender:
     dsn, db = pool
     return Sender(
         db,
@@ -204,7 +209,7 @@ def sender(pool: tuple[str, asyncpg.Pool], support: ModuleType, port: int, title
         settings=NotifySettings(coalesce_window_s=0, smtp_host="127.0.0.1", smtp_port=port),
         keyring=support.KEYRING,
         source="urn:pathwise:notify-svc",
-        sms=FakeSms(),
+        sms=sms or FakeSms(),
         number_key=b"n" * 32,
         titles=titles,
     )
@@ -260,3 +265,49 @@ async def test_path_svc_down_the_message_still_goes_with_the_code(
     assert [r["state"] for r in states] == ["sent", "sent"]
     assert worker.titles_unavailable == {"path-svc unreachable (ConnectError)": 2}
     await worker.stop()
+
+
+class AnswerLost(FakeSms):
+    """Takes the first text but its answer never comes; looks texts up by their words,
+    as Twilio's list of messages To a number is matched."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lose = True
+
+    async def send(self, sms: Sms) -> Accepted:
+        accepted = await super().send(sms)
+        if self.lose:
+            self.lose = False
+            raise OutcomeUnknown("read timeout")
+        return accepted
+
+    async def lookup(self, sms: Sms, since: Any) -> list[Accepted]:
+        return [a for a, s in self.sent if s.body == sms.body]
+
+
+@pytest.mark.integration
+async def test_an_unknown_text_is_looked_up_as_it_went_out_even_once_titles_are_gone(
+    pool: tuple[str, asyncpg.Pool], plan: Plan, support: ModuleType, tmp_path: Path
+) -> None:
+    await plan()
+    provider = AnswerLost()
+    up = CompetencyTitles(
+        "http://path", CREDENTIALS, transport=httpx.ASGITransport(app=path_app(Counter()))
+    )
+    with SmtpSink(tmp_path / "mailbox.jsonl") as sink:
+        first = sender(pool, support, sink.port, up, provider)
+        await first.run_once()
+        await first.run_once()
+    state = await pool[1].fetchval("SELECT state FROM deliveries WHERE channel = 'sms'")
+    assert state == "unknown" and SPANISH in provider.sent[0][1].body
+    # path-svc is down now: rendered again, the text would name the code alone and not
+    # be found, and a second text would go. The kept text is found.
+    down = CompetencyTitles(f"http://127.0.0.1:{free_port()}", CREDENTIALS)
+    later = sender(pool, support, 1, down, provider)
+    assert (await later.reconcile_once())["record_sent"] == 1
+    row = await pool[1].fetchrow("SELECT state, provider_id FROM deliveries WHERE channel = 'sms'")
+    assert (row["state"], row["provider_id"]) == ("sent", provider.sent[0][0].provider_id)
+    assert len(provider.sent) == 1
+    await first.stop()
+    await later.stop()
