@@ -30,7 +30,7 @@ from notify_svc.workers.sender import Sender
 from pathwise_contracts import Channel, GuardianLinked
 from pathwise_devstack.ports import free_port
 from pathwise_devstack.smtp_sink import SmtpSink
-from pathwise_runtime import problems
+from pathwise_runtime import metrics, problems
 from pathwise_runtime.applier import BatchApplier
 from pathwise_runtime.auth import CurrentPrincipal, TokenVerifier
 from pathwise_runtime.settings import ServiceSettings
@@ -65,7 +65,7 @@ FRAMEWORKS = {
 }
 
 
-def path_app(asked: Counter[str]) -> FastAPI:
+def path_app(asked: Counter[str], frameworks: dict[str, dict[str, Any]] = FRAMEWORKS) -> FastAPI:
     """Serves each district's framework to a service token of that district."""
     app = FastAPI()
     problems.install(app)
@@ -74,9 +74,15 @@ def path_app(asked: Counter[str]) -> FastAPI:
     @app.get("/v1/framework")
     async def get_framework(who: CurrentPrincipal) -> dict[str, Any]:
         asked[who.district] += 1
-        return FRAMEWORKS[who.district]
+        return frameworks[who.district]
 
     return app
+
+
+def counted(name: str, **labels: str) -> float:
+    """A notify-svc counter's value on /metrics."""
+    value = metrics.REGISTRY.get_sample_value(f"{name}_total", {"service": "notify-svc", **labels})
+    return value or 0.0
 
 
 class Clock:
@@ -250,6 +256,8 @@ async def test_path_svc_down_the_message_still_goes_with_the_code(
     pool: tuple[str, asyncpg.Pool], plan: Plan, support: ModuleType, tmp_path: Path
 ) -> None:
     await plan()
+    reason = "path-svc unreachable (ConnectError)"
+    before = counted("pathwise_notify_titles_unavailable", reason=reason)
     titles = CompetencyTitles(f"http://127.0.0.1:{free_port()}", CREDENTIALS)
     with SmtpSink(tmp_path / "mailbox.jsonl") as sink:
         worker = sender(pool, support, sink.port, titles)
@@ -263,7 +271,34 @@ async def test_path_svc_down_the_message_still_goes_with_the_code(
     assert f"dominó {CODE}." in text.body
     states = await pool[1].fetch("SELECT state FROM deliveries")
     assert [r["state"] for r in states] == ["sent", "sent"]
-    assert worker.titles_unavailable == {"path-svc unreachable (ConnectError)": 2}
+    assert worker.titles_unavailable == {reason: 2}
+    assert counted("pathwise_notify_titles_unavailable", reason=reason) == before + 2
+    await worker.stop()
+
+
+@pytest.mark.integration
+async def test_a_title_missing_in_spanish_goes_in_english_marked_and_counted(
+    pool: tuple[str, asyncpg.Pool], plan: Plan, support: ModuleType, tmp_path: Path
+) -> None:
+    await plan()
+    before = counted("pathwise_notify_language_fallbacks", language="es")
+    english_only = {"d1": framework({"en": "Multiply and divide within 100"})}
+    titles = CompetencyTitles(
+        "http://path",
+        CREDENTIALS,
+        transport=httpx.ASGITransport(app=path_app(Counter(), english_only)),
+    )
+    with SmtpSink(tmp_path / "mailbox.jsonl") as sink:
+        worker = sender(pool, support, sink.port, titles)
+        await worker.run_once()
+        await worker.run_once()
+        (mail,) = sink.messages
+    marked = f"Multiply and divide within 100 ({CODE}, en inglés)"
+    assert f"Su estudiante ha dominado: {marked}." in mail["text"]
+    assert isinstance(worker._sms, FakeSms)
+    assert f"({CODE}, en inglés)." in worker._sms.sent[0][1].body  # the title shortened to fit
+    assert worker.fallbacks == {"es": 1, "es-MX": 1}
+    assert counted("pathwise_notify_language_fallbacks", language="es") == before + 2
     await worker.stop()
 
 

@@ -5,7 +5,9 @@ cached); without them a message names the code alone and still goes out.
 Every English stand-in (a template or a title missing in the guardian's
 language) is counted in ``fallbacks`` and logged; every message that had to
 name codes alone because titles were unavailable is counted in
-``titles_unavailable`` with the reason.
+``titles_unavailable`` with the reason. Both are also Prometheus counters
+(``pathwise_notify_language_fallbacks_total`` by requested language,
+``pathwise_notify_titles_unavailable_total`` by reason) on ``/metrics``.
 """
 
 from __future__ import annotations
@@ -23,8 +25,20 @@ from notify_svc.domain.sms_text import SmsText, render_sms
 from notify_svc.domain.teacher_alert import render_teacher_alert
 from notify_svc.domain.templates import Item, Rendered, render, render_digest
 from notify_svc.settings import NotifySettings
+from pathwise_runtime import metrics
 
 log = logging.getLogger("notify_svc.workers.sender")
+SERVICE = "notify-svc"
+FALLBACKS = metrics.service_counter(
+    "pathwise_notify_language_fallbacks",
+    "Messages with English standing in for the guardian's language (template or title).",
+    ["language"],
+)
+TITLES_UNAVAILABLE = metrics.service_counter(
+    "pathwise_notify_titles_unavailable",
+    "Messages naming competencies by code alone because their titles were unavailable.",
+    ["reason"],
+)
 
 
 class _Wording(Protocol):
@@ -40,6 +54,8 @@ class _Wording(Protocol):
 
     def _fell_back(self, asked: str | None, template: str) -> None: ...
 
+    def _no_titles(self, reason: str) -> None: ...
+
 
 class Rendering:
     """Mixed into ``Sender``: mail, alert and text bodies for claimed jobs."""
@@ -49,22 +65,28 @@ class Rendering:
         if not any(job.item and (job.item.code or job.item.codes) for job in jobs):
             return None
         if self._titles is None:
-            self.titles_unavailable["PATH_URL is not set"] += 1
+            self._no_titles("PATH_URL is not set")
             return None
         try:
             titles = await self._titles.for_district(jobs[0].target.district_id)
         except Exception:  # a name is never worth a message: send it with the codes
             log.exception("competency titles lookup failed; messages name the code only")
-            self.titles_unavailable["lookup failed"] += 1
+            self._no_titles("lookup failed")
             return None
         if titles.names is None:
-            self.titles_unavailable[titles.reason or "no titles"] += 1
+            self._no_titles(titles.reason or "no titles")
         return titles.names
+
+    def _no_titles(self: _Wording, reason: str) -> None:
+        self.titles_unavailable[reason] += 1
+        TITLES_UNAVAILABLE.labels(SERVICE, reason).inc()
 
     def _fell_back(self: _Wording, asked: str | None, template: str) -> None:
         if asked is None:
             return
         self.fallbacks[asked] += 1
+        # The primary subtag only: guardians' tags must not grow the label set unbounded.
+        FALLBACKS.labels(SERVICE, asked.split("-", 1)[0].lower()[:8]).inc()
         log.warning(
             "translation missing; sent in English",
             extra={"language": asked, "template": template},
