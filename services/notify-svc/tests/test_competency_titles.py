@@ -257,7 +257,7 @@ async def test_path_svc_down_the_message_still_goes_with_the_code(
 ) -> None:
     await plan()
     reason = "path-svc unreachable (ConnectError)"
-    before = counted("pathwise_notify_titles_unavailable", reason=reason)
+    before = counted("notify_titles_unavailable", reason=reason)
     titles = CompetencyTitles(f"http://127.0.0.1:{free_port()}", CREDENTIALS)
     with SmtpSink(tmp_path / "mailbox.jsonl") as sink:
         worker = sender(pool, support, sink.port, titles)
@@ -272,7 +272,7 @@ async def test_path_svc_down_the_message_still_goes_with_the_code(
     states = await pool[1].fetch("SELECT state FROM deliveries")
     assert [r["state"] for r in states] == ["sent", "sent"]
     assert worker.titles_unavailable == {reason: 2}
-    assert counted("pathwise_notify_titles_unavailable", reason=reason) == before + 2
+    assert counted("notify_titles_unavailable", reason=reason) == before + 2
     await worker.stop()
 
 
@@ -281,7 +281,7 @@ async def test_a_title_missing_in_spanish_goes_in_english_marked_and_counted(
     pool: tuple[str, asyncpg.Pool], plan: Plan, support: ModuleType, tmp_path: Path
 ) -> None:
     await plan()
-    before = counted("pathwise_notify_language_fallbacks", language="es")
+    before = counted("notify_language_fallbacks", language="es")
     english_only = {"d1": framework({"en": "Multiply and divide within 100"})}
     titles = CompetencyTitles(
         "http://path",
@@ -298,7 +298,7 @@ async def test_a_title_missing_in_spanish_goes_in_english_marked_and_counted(
     assert isinstance(worker._sms, FakeSms)
     assert f"({CODE}, en inglés)." in worker._sms.sent[0][1].body  # the title shortened to fit
     assert worker.fallbacks == {"es": 1, "es-MX": 1}
-    assert counted("pathwise_notify_language_fallbacks", language="es") == before + 2
+    assert counted("notify_language_fallbacks", language="es") == before + 2
     await worker.stop()
 
 

@@ -6,8 +6,9 @@ Every English stand-in (a template or a title missing in the guardian's
 language) is counted in ``fallbacks`` and logged; every message that had to
 name codes alone because titles were unavailable is counted in
 ``titles_unavailable`` with the reason. Both are also Prometheus counters
-(``pathwise_notify_language_fallbacks_total`` by requested language,
-``pathwise_notify_titles_unavailable_total`` by reason) on ``/metrics``.
+(``notify_language_fallbacks_total`` by requested language,
+``notify_titles_unavailable_total`` by reason) on ``/metrics``; not named
+``pathwise_*``, which the shared dashboard covers for every service.
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ from pathwise_runtime import metrics
 log = logging.getLogger("notify_svc.workers.sender")
 SERVICE = "notify-svc"
 FALLBACKS = metrics.service_counter(
-    "pathwise_notify_language_fallbacks",
+    "notify_language_fallbacks",
     "Messages with English standing in for the guardian's language (template or title).",
     ["language"],
 )
 TITLES_UNAVAILABLE = metrics.service_counter(
-    "pathwise_notify_titles_unavailable",
+    "notify_titles_unavailable",
     "Messages naming competencies by code alone because their titles were unavailable.",
     ["reason"],
 )
