@@ -24,7 +24,15 @@ ARRIVAL_LIMIT_S = 240
 """Outer limit only: the wait ends as soon as the coalesced messages are in the sink."""
 COALESCED_SUBJECT = re.compile(r"\d+")
 """Every language's subject for a coalesced message names how many updates it holds."""
-SUPPORT_WORDS = ("support", "apoyo", "hỗ trợ", "支持", "دعم")
+SUPPORT_SUBJECTS = {
+    "your student may need support",
+    "su estudiante podría necesitar apoyo",
+    "con của quý vị có thể cần hỗ trợ",
+    "您的孩子可能需要帮助",
+    "قد يحتاج طالبكم إلى الدعم",
+}
+"""A support alert's whole subject in each language (other subjects name competencies,
+whose titles may say "support" too)."""
 
 
 def _facts(mail: dict[str, Any]) -> int:
@@ -34,8 +42,7 @@ def _facts(mail: dict[str, Any]) -> int:
 
 
 def _is_support(mail: dict[str, Any]) -> bool:
-    subject = (mail.get("subject") or "").lower()
-    return any(word in subject for word in SUPPORT_WORDS)
+    return (mail.get("subject") or "").strip().lower() in SUPPORT_SUBJECTS
 
 
 async def _coalesced(portal: Portal) -> list[dict[str, Any]]:

@@ -22,7 +22,13 @@ EVERYWHERE = {"KAFKA_BOOTSTRAP_SERVERS", "SERVICE_NAME"}
 # The four services seal, open or digest personal data and keep a database.
 SERVICE_NEEDS = {"DATABASE_URL", "PATHWISE_PII_KEY"}
 NEEDS: dict[str, set[str]] = {
-    "notify-svc": {"PROFILE_URL", "SMTP_HOST", "NOTIFY_PUBLIC_URL", "NOTIFY_FAMILY_URL"},
+    "notify-svc": {
+        "PROFILE_URL",
+        "PATH_URL",
+        "SMTP_HOST",
+        "NOTIFY_PUBLIC_URL",
+        "NOTIFY_FAMILY_URL",
+    },
     "portal": {"ASSESSMENT_URL", "PROFILE_URL", "PATH_URL"},
 }
 # Without the development secret nothing is minted or trusted by default.

@@ -46,7 +46,7 @@ KINDS = ("competency_mastered", "support_needed")
 
 
 def kind_of(body: str) -> str:
-    (kind,) = [k for k in KINDS if body.startswith(TEXTS[k]["en"])]
+    (kind,) = [k for k in KINDS if body.startswith(TEXTS[k]["en"].split("{", 1)[0])]
     return kind
 
 

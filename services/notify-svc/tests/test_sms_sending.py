@@ -112,7 +112,7 @@ async def test_a_text_is_sent_once_reported_and_stopped_by_stop(
     await sender.run_once()
     await sender.run_once()
     ((accepted, sms),) = fake.sent
-    assert sms.to == PHONE and "3.OA.A.1" not in sms.body and sms.body.endswith(PUBLIC)
+    assert sms.to == PHONE and "3.OA.A.1" in sms.body and sms.body.endswith(PUBLIC)
     assert sms.status_callback == f"{PUBLIC}/v1/sms/status"
     row = await db.fetchrow("SELECT state, provider_id FROM deliveries")
     assert row is not None and (row["state"], row["provider_id"]) == ("sent", accepted.provider_id)

@@ -8,6 +8,7 @@ from notify_svc.api.sms_webhooks import STOP_WORDS, keyword
 from notify_svc.domain.segments import count, fit
 from notify_svc.domain.signature import twilio_signature, valid_twilio_signature
 from notify_svc.domain.sms_text import TEXTS, render_sms
+from notify_svc.domain.templates import Item
 
 pytestmark = pytest.mark.unit
 LINK = "https://families.example.org"
@@ -30,16 +31,19 @@ def test_a_long_text_is_shortened_politely_and_keeps_its_link() -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "es", "zh-Hans", "vi", "ar"])
-def test_every_text_fits_and_carries_no_details(language: str) -> None:
+def test_every_text_fits_and_names_at_most_the_competency(language: str) -> None:
     for kind in TEXTS:
-        rendered = render_sms([kind] if kind != "digest" else [kind, kind], language, LINK, 2)
+        item = Item(kind, code="Q.1")
+        rendered = render_sms([item] if kind != "digest" else [item, item], language, LINK, 2)
         assert rendered.segments <= 2 and rendered.text.endswith(LINK)
+        assert "STOP" in rendered.text and "{" not in rendered.text
         assert rendered.language == language and rendered.fallback_from is None
-        assert not any(c.isdigit() for c in rendered.text.replace(LINK, "").replace("2", ""))
+        rest = rendered.text.replace(LINK, "").replace("Q.1", "").replace("2", "")
+        assert not any(c.isdigit() for c in rest)
 
 
 def test_a_missing_language_falls_back_to_english_and_says_so() -> None:
-    rendered = render_sms(["competency_mastered"], "fr-CA", LINK, 1)
+    rendered = render_sms([Item("competency_mastered", code="Q.1")], "fr-CA", LINK, 1)
     assert rendered.template == "sms.competency_mastered.en" and rendered.fallback_from == "fr-CA"
 
 

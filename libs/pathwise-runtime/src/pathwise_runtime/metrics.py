@@ -381,3 +381,8 @@ def _route_of(scope: Scope) -> str:
     route = scope.get("route")
     template = getattr(route, "path_format", None) or getattr(route, "path", None)
     return str(template) if template else "unmatched"
+
+
+def service_counter(name: str, documentation: str, labels: Sequence[str]) -> Counter:
+    """A counter of one service's own in the shared registry, ``service`` its first label."""
+    return Counter(name, documentation, ["service", *labels], registry=REGISTRY)

@@ -1,4 +1,4 @@
-"""Settings only notify-svc reads: the mail server, the SMS provider, retries, profile-svc.
+"""Settings only notify-svc reads: mail server, SMS provider, retries, profile-svc, path-svc.
 
 Kept apart from the runtime's ServiceSettings so the shared runtime does not
 grow knobs for one service; names follow what mail operators already use.
@@ -53,6 +53,9 @@ class NotifySettings(BaseSettings):
     # /messages); none: an unknown mail is sent again with the same Message-ID.
     smtp_lookup_url: str | None = Field(None, validation_alias="SMTP_LOOKUP_URL")
     profile_url: str | None = Field(None, validation_alias="PROFILE_URL")
+    # path-svc, for competency titles in messages; kept per district this long (seconds).
+    path_url: str | None = Field(None, validation_alias="PATH_URL")
+    titles_ttl_s: float = Field(300.0, validation_alias="NOTIFY_TITLES_TTL_S", gt=0)
     service_token: SecretStr | None = Field(None, validation_alias="NOTIFY_SERVICE_TOKEN")
     # Where families' unsubscribe links point; the stack's own URL for the service otherwise.
     public_url: str = Field(

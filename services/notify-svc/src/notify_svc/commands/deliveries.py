@@ -176,24 +176,27 @@ async def begin_send_many(
     ref: str | None = None,
     template: str | None = None,
     now: datetime | None = None,
+    body: str | None = None,
 ) -> set[str]:
     """Commit 'sending' for one message's notifications; returns those still claimed.
 
-    The message's reference (what the provider is told), its template and the
-    time its request goes out are kept, so a send whose outcome becomes
-    unknown can be looked up and recorded later.
+    The message's reference (what the provider is told), its template, the
+    time its request goes out and (texts) its body are kept, so a send whose
+    outcome becomes unknown can be looked up and recorded later.
     """
     async with pool.acquire() as conn:
         rows = await conn.fetch(
             """UPDATE deliveries SET state = 'sending', updated_at = now(),
                                      message_ref = coalesce($2::uuid, message_ref),
-                                     template = coalesce($3, template), sending_at = $4
+                                     template = coalesce($3, template), sending_at = $4,
+                                     body = coalesce($5, body)
                 WHERE notification_id = ANY($1::uuid[]) AND state = 'claimed'
             RETURNING notification_id""",
             [uuid.UUID(str(n)) for n in notification_ids],
             ref,
             template,
             now or datetime.now(UTC),
+            body,
         )
     return {str(r["notification_id"]) for r in rows}
 

@@ -52,6 +52,7 @@ class Unknown:
     sending_at: datetime | None
     unknown_since: datetime
     resends: int
+    body: str | None = None  # a text as it went out (the provider is asked with it)
 
     @property
     def ids(self) -> list[str]:
@@ -101,7 +102,7 @@ _PENDING = """
          ORDER BY 1
          LIMIT $1)
     SELECT d.notification_id, d.student_id, d.district_id, d.guardian_id, d.channel,
-           d.cause_event_id, d.attempts, d.template, d.sending_at, d.resends,
+           d.cause_event_id, d.attempts, d.template, d.sending_at, d.resends, d.body,
            coalesce(d.unknown_since, d.updated_at) AS unknown_since, refs.ref,
            (SELECT n.audience FROM notifications n
              WHERE n.notification_id = d.notification_id
@@ -133,6 +134,7 @@ async def pending(
             sending_at=min((r["sending_at"] for r in rs if r["sending_at"]), default=None),
             unknown_since=min(r["unknown_since"] for r in rs),
             resends=max(r["resends"] for r in rs),
+            body=next((r["body"] for r in rs if r["body"]), None),
         )
         for ref, rs in groups.items()
     ]

@@ -4,7 +4,10 @@ The words live in ``wording``. The language is picked from the guardian's
 BCP 47 tag; when it, or one message in it, is missing, the message falls back
 to English and ``Rendered.fallback_from`` names what was asked for, so the
 sender can count and log it (a district sees which translations families miss).
-Arabic HTML is laid out right to left.
+Arabic HTML is laid out right to left. Competencies are named by their title
+in that language with the code in parentheses (``competency_names``); an
+English title standing in for a missing translation is marked and reported
+the same way.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 
-from notify_svc.domain.wording import CLOSING, MESSAGES, RTL, UNSUBSCRIBE
+from notify_svc.domain.competency_names import CompetencyNames, Named, name, shorten
+from notify_svc.domain.wording import CLOSING, IN_ENGLISH, MESSAGES, RTL, UNSUBSCRIBE
 
 COMPETENCY_MASTERED = "competency_mastered"
 FALLBACK_LANGUAGE = "en"
 SUPPORTED = ("en", "es", "zh-Hans", "vi", "ar")
 _CHINESE_SIMPLIFIED = {"zh", "zh-hans", "zh-cn", "zh-sg", "zh-my"}
+SUBJECT_TITLE_LIMIT = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +68,49 @@ def _words(kind: str, tag: str) -> tuple[str, tuple[str, str, str], str | None]:
     return lang, by_language[lang], asked
 
 
-def _fill(pattern: str, item: Item, quote: bool) -> str:
-    wrap = (lambda s: f"<strong>{escape(s)}</strong>") if quote else (lambda s: s)
+def skill(named: Named, lang: str, *, quote: bool = False, limit: int | None = None) -> str:
+    """A competency as a sentence names it: "Title (code)", the code alone without a title.
+
+    ``quote``: as HTML, the title (or code) in bold, an English stand-in tagged
+    ``lang="en"``; ``limit`` shortens the title (subjects), never the code.
+    """
+    title = named.title if limit is None or named.title is None else shorten(named.title, limit)
+    if not title:
+        return f"<strong>{escape(named.code)}</strong>" if quote else named.code
+    inside = f"{named.code}, {IN_ENGLISH[lang]}" if named.fallback else named.code
+    if not quote:
+        return f"{title} ({inside})"
+    tag = f' lang="{named.language}" dir="auto"' if named.fallback else ""
+    return f"<strong{tag}>{escape(title)}</strong> ({escape(inside)})"
+
+
+def _named(item: Item, lang: str, names: CompetencyNames | None) -> list[Named]:
+    codes = item.codes if item.codes else ((item.code,) if item.code else ())
+    return [name(names, code, lang) for code in codes]
+
+
+def _fill(
+    pattern: str,
+    item: Item,
+    quote: bool,
+    lang: str = FALLBACK_LANGUAGE,
+    names: CompetencyNames | None = None,
+    limit: int | None = None,
+) -> str:
     text = escape(pattern) if quote else pattern
+    listed = [name(names, c, lang) for c in item.codes]
+    joiner = "; " if any(n.title for n in listed) else ", "
     return text.format(
-        code=wrap(item.code),
-        codes=", ".join(wrap(c) for c in item.codes),
+        code=skill(name(names, item.code, lang), lang, quote=quote, limit=limit),
+        codes=joiner.join(skill(n, lang, quote=quote, limit=limit) for n in listed),
         count=item.count,
         week=escape(item.week) if quote else item.week,
     )
+
+
+def _title_fallback(items: Sequence[Item], lang: str, names: CompetencyNames | None) -> bool:
+    """Whether a title had to be shown in English for ``lang``."""
+    return any(n.fallback for item in items for n in _named(item, lang, names))
 
 
 def _page(lang: str, headline: str, paragraphs: Sequence[str], unsubscribe: str | None) -> str:
@@ -95,15 +134,22 @@ def _text(headline: str, paragraphs: Sequence[str], lang: str, unsubscribe: str 
     return f"{headline}\n\n" + "\n\n".join(paragraphs) + f"\n\n{CLOSING[lang]}\n{tail}"
 
 
-def render(item: Item, language: str, unsubscribe: str | None = None) -> Rendered:
-    """One fact as its own message."""
+def render(
+    item: Item,
+    language: str,
+    unsubscribe: str | None = None,
+    names: CompetencyNames | None = None,
+) -> Rendered:
+    """One fact as its own message; ``names`` titles its competencies (codes only if None)."""
     lang, (subject, headline, body), asked = _words(item.kind, language)
+    if asked is None and _title_fallback([item], lang, names):
+        asked = language
     return Rendered(
         template=f"{item.kind}.{lang}",
         language=lang,
-        subject=_fill(subject, item, quote=False),
-        text=_text(headline, [_fill(body, item, quote=False)], lang, unsubscribe),
-        html=_page(lang, headline, [_fill(body, item, quote=True)], unsubscribe),
+        subject=_fill(subject, item, False, lang, names, limit=SUBJECT_TITLE_LIMIT),
+        text=_text(headline, [_fill(body, item, False, lang, names)], lang, unsubscribe),
+        html=_page(lang, headline, [_fill(body, item, True, lang, names)], unsubscribe),
         fallback_from=asked,
         kinds=(item.kind,),
     )
@@ -114,6 +160,7 @@ def render_digest(
     language: str,
     unsubscribe: str | None = None,
     kind: str = "digest",
+    names: CompetencyNames | None = None,
 ) -> Rendered:
     """Several facts in one message, each in the digest's language (English if it lacks one).
 
@@ -125,8 +172,10 @@ def render_digest(
     for item in items:
         item_lang, (_, _, body), missing = _words(item.kind, lang)
         asked = asked or missing
-        plain.append(_fill(MESSAGES[item.kind][item_lang][2], item, quote=False))
-        marked.append(_fill(body, item, quote=True))
+        plain.append(_fill(MESSAGES[item.kind][item_lang][2], item, False, lang, names))
+        marked.append(_fill(body, item, True, lang, names))
+    if asked is None and _title_fallback(items, lang, names):
+        asked = language
     return Rendered(
         template=f"{kind}.{lang}",
         language=lang,
@@ -138,6 +187,8 @@ def render_digest(
     )
 
 
-def competency_mastered(competency_id: str, language: str) -> Rendered:
+def competency_mastered(
+    competency_id: str, language: str, names: CompetencyNames | None = None
+) -> Rendered:
     """The 'competency mastered' message in the guardian's language."""
-    return render(Item(COMPETENCY_MASTERED, code=competency_id), language)
+    return render(Item(COMPETENCY_MASTERED, code=competency_id), language, names=names)

@@ -2,7 +2,9 @@
 
 Data only. A language missing a message falls back to English in
 ``templates``, which reports it; keep the placeholders ({code}, {codes},
-{count}, {week}) identical across languages. Messages never name the student
+{count}, {week}) identical across languages. ``{code}`` / ``{codes}`` become
+a competency's title with its code in parentheses when the title is known,
+the bare code otherwise, so a sentence must read well either way. Messages never name the student
 or carry scores or accommodations: the guardian knows whom it is about.
 """
 
@@ -23,6 +25,16 @@ CLOSING: Final = {
     "ar": "تتلقى هذه الرسالة لأنك طلبت إبلاغك بتقدم التعلم.",
 }
 
+# After a competency's title shown in English because it has none in the guardian's
+# language: "Interpret a product (3.OA.A.1, en inglés)".
+IN_ENGLISH: Final = {
+    "en": "in English",
+    "es": "en inglés",
+    "zh-Hans": "英文",
+    "vi": "bằng tiếng Anh",
+    "ar": "بالإنجليزية",
+}
+
 UNSUBSCRIBE: Final = {
     "en": "Stop these emails",
     "es": "Dejar de recibir estos correos",
@@ -37,78 +49,78 @@ MESSAGES: Final[dict[str, dict[str, tuple[str, str, str]]]] = {
         "en": (
             "Competency mastered: {code}",
             "Good news from Pathwise",
-            "Your student has mastered the competency {code}.",
+            "Your student has mastered: {code}.",
         ),
         "es": (
             "Competencia dominada: {code}",
             "Buenas noticias de Pathwise",
-            "Su estudiante ha dominado la competencia {code}.",
+            "Su estudiante ha dominado: {code}.",
         ),
-        "zh-Hans": ("已掌握能力：{code}", "来自 Pathwise 的好消息", "您的孩子已掌握能力 {code}。"),
+        "zh-Hans": ("已掌握能力：{code}", "来自 Pathwise 的好消息", "您的孩子已掌握：{code}。"),
         "vi": (
             "Đã thành thạo năng lực: {code}",
             "Tin vui từ Pathwise",
-            "Con của quý vị đã thành thạo năng lực {code}.",
+            "Con của quý vị đã thành thạo: {code}.",
         ),
-        "ar": ("تم إتقان الكفاءة: {code}", "أخبار سارة من Pathwise", "أتقن طالبكم الكفاءة {code}."),
+        "ar": ("تم إتقان الكفاءة: {code}", "أخبار سارة من Pathwise", "أتقن طالبكم: {code}."),
     },
     "path_changed": {
         "en": (
             "Learning plan update",
             "A change in your student's learning plan",
-            "Your student will now work on {codes} with one-on-one tutoring, "
-            "to get past what is blocking progress.",
+            "To get past what is blocking progress, your student will now work "
+            "with one-on-one tutoring on: {codes}.",
         ),
         "es": (
             "Cambio en el plan de aprendizaje",
             "Un cambio en el plan de aprendizaje de su estudiante",
-            "Su estudiante trabajará ahora {codes} con tutoría individual, "
-            "para superar lo que frena su progreso.",
+            "Para superar lo que frena su progreso, su estudiante trabajará ahora "
+            "con tutoría individual en: {codes}.",
         ),
         "zh-Hans": (
             "学习计划更新",
             "您孩子的学习计划有变化",
-            "您的孩子将通过一对一辅导学习 {codes}，以突破目前的学习障碍。",
+            "为突破目前的学习障碍，您的孩子将通过一对一辅导学习：{codes}。",
         ),
         "vi": (
             "Cập nhật kế hoạch học tập",
             "Kế hoạch học tập của con quý vị đã thay đổi",
-            "Con của quý vị sẽ học {codes} với gia sư kèm riêng để vượt qua khó khăn hiện tại.",
+            "Để vượt qua khó khăn hiện tại, con của quý vị sẽ học với gia sư kèm riêng: {codes}.",
         ),
         "ar": (
             "تحديث خطة التعلم",
             "تغيير في خطة تعلم طالبكم",
-            "سيعمل طالبكم الآن على {codes} مع دروس خصوصية فردية لتجاوز ما يعيق تقدمه.",
+            "لتجاوز ما يعيق تقدمه، سيعمل طالبكم الآن مع دروس خصوصية فردية على: {codes}.",
         ),
     },
     "support_needed": {
         "en": (
             "Your student may need support",
             "Time to check in",
-            "Progress on {code} needs attention. Talking with the teacher now can help "
+            "Progress needs attention on: {code}. Talking with the teacher now can help "
             "before it becomes a problem.",
         ),
         "es": (
             "Su estudiante podría necesitar apoyo",
             "Es momento de hablar",
-            "El progreso en {code} necesita atención. Hablar ahora con el docente puede "
+            "El progreso necesita atención en: {code}. Hablar ahora con el docente puede "
             "ayudar antes de que se convierta en un problema.",
         ),
         "zh-Hans": (
             "您的孩子可能需要帮助",
             "是时候沟通一下了",
-            "{code} 的学习进展需要关注。现在与老师沟通，可以在问题出现之前提供帮助。",
+            "以下内容的学习进展需要关注：{code}。现在与老师沟通，可以在问题出现之前提供帮助。",
         ),
         "vi": (
             "Con của quý vị có thể cần hỗ trợ",
             "Đã đến lúc trao đổi",
-            "Tiến độ ở {code} cần được quan tâm. Trao đổi với giáo viên ngay bây giờ có thể "
+            "Tiến độ cần được quan tâm ở: {code}. Trao đổi với giáo viên ngay bây giờ có thể "
             "giúp trước khi thành vấn đề.",
         ),
         "ar": (
             "قد يحتاج طالبكم إلى الدعم",
             "حان وقت التواصل",
-            "يحتاج التقدم في {code} إلى اهتمام. "
+            "يحتاج التقدم إلى اهتمام في: {code}. "
             "التحدث مع المعلم الآن يمكن أن يساعد قبل أن تصبح مشكلة.",
         ),
     },

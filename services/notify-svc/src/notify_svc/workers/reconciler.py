@@ -48,7 +48,7 @@ class _Settling(Protocol):
     _rules: Rules
     _stopping: asyncio.Event
 
-    def _text_of(self, jobs: list[Job]) -> SmsText: ...
+    async def _text_of(self, jobs: list[Job]) -> SmsText: ...
 
     def _wake_all(self) -> None: ...
 
@@ -164,13 +164,18 @@ class Reconciling:
             number = await self._contacts.open(jobs[0].phone, jobs[0].target.district_id)
         except Exception:
             return "unavailable", [], None
-        text = self._text_of(jobs)
-        sms = Sms(to=number, body=text.text, reference=unknown.ref)
+        # The text as it went out: its competency title may read differently now.
+        if unknown.body is not None:
+            body, template = unknown.body, unknown.template
+        else:  # sent before texts were kept
+            text = await self._text_of(jobs)
+            body, template = text.text, text.template
+        sms = Sms(to=number, body=body, reference=unknown.ref)
         try:
             found = await self._sms.lookup(sms, unknown.sending_at or unknown.unknown_since)
         except SmsFailed:
-            return "unavailable", [], text.template
-        return ("found" if found else "absent"), [a.provider_id for a in found], text.template
+            return "unavailable", [], template
+        return ("found" if found else "absent"), [a.provider_id for a in found], template
 
     async def _reconcile_loop(self: _Settling) -> None:
         """Every NOTIFY_RECONCILE_INTERVAL_S until stopped; a failed round is only logged."""

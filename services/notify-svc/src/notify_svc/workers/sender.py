@@ -12,8 +12,9 @@ digest or its scheduled time (never dropped), suppressed when the channel is
 off, or sent; due digest items of one guardian go out as one mail (one text).
 Teachers' support alerts skip the schedule (they are staff, not families) and
 are sent once each, in English, without an unsubscribe link.
-Texts follow the same state machine through the ``SmsProvider`` port, carry
-no details but a link, and are never sent to a number that replied STOP.
+Texts follow the same state machine through the ``SmsProvider`` port, name the
+competency and a link, and are never sent to a number that replied STOP. The
+words (and competency titles from path-svc) are ``workers.rendering``'s.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from notify_svc.adapters.clock import Clock, system_clock
+from notify_svc.adapters.competency_titles import CompetencyTitles
 from notify_svc.adapters.contacts import (
     ContactGone,
     ContactOpener,
@@ -46,12 +48,11 @@ from notify_svc.commands.claims import Job
 from notify_svc.commands.deliveries import NO_LONGER_PLANNED
 from notify_svc.domain.rules import Rules
 from notify_svc.domain.rules import load as load_rules
-from notify_svc.domain.schedule import Decision, batched, decide
-from notify_svc.domain.teacher_alert import render_teacher_alert
-from notify_svc.domain.templates import Item, Rendered, render, render_digest
+from notify_svc.domain.schedule import Decision, decide
 from notify_svc.projections import PLANNED_CHANNEL
 from notify_svc.settings import NotifySettings
 from notify_svc.workers.reconciler import Reconciling
+from notify_svc.workers.rendering import Rendering
 from notify_svc.workers.sms_sending import SmsSending
 from pathwise_runtime import telemetry
 from pathwise_runtime.pii import Keyring
@@ -60,7 +61,7 @@ from pathwise_runtime.service import Runtime
 log = logging.getLogger(__name__)
 
 
-class Sender(SmsSending, Reconciling):
+class Sender(SmsSending, Reconciling, Rendering):
     """Claims, sends and records; one or more may run against the same database."""
 
     def __init__(
@@ -78,6 +79,7 @@ class Sender(SmsSending, Reconciling):
         unsubscribe_key: bytes | None = None,
         sms: SmsProvider | None = None,
         number_key: bytes | None = None,
+        titles: CompetencyTitles | None = None,
     ) -> None:
         self._pool = pool
         self._dsn = dsn
@@ -85,6 +87,7 @@ class Sender(SmsSending, Reconciling):
         self._contacts = contacts or ContactOpener(keyring)
         self._unsubscribe_key = unsubscribe_key
         self._sms = sms
+        self._titles = titles
         if number_key is None and unsubscribe_key is not None:
             number_key = sms_numbers.number_key(unsubscribe_key)
         if sms is not None and number_key is None:
@@ -109,6 +112,8 @@ class Sender(SmsSending, Reconciling):
         self.texts = 0
         # Requested language -> messages sent in English because it had no translation.
         self.fallbacks: Counter[str] = Counter()
+        # Why messages named competencies by code alone (path-svc down, PATH_URL unset).
+        self.titles_unavailable: Counter[str] = Counter()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="notify-sender")
@@ -120,6 +125,8 @@ class Sender(SmsSending, Reconciling):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._contacts.aclose()
+        if self._titles is not None:
+            await self._titles.aclose()
 
     async def recover(self, older_than: timedelta | None = None) -> int:
         """Close 'sending' rows a crash left behind (older than ``older_than``)."""
@@ -207,25 +214,6 @@ class Sender(SmsSending, Reconciling):
         who = Subscription(target.district_id, target.student_id, target.guardian_id, "email")
         return unsubscribe_link(self._settings, self._unsubscribe_key, who)
 
-    def _render(self, jobs: list[Job], unsubscribe: str | None) -> Rendered:
-        items: list[Item] = [job.item for job in jobs if job.item is not None]
-        language = jobs[0].language
-        daily = any(
-            j.preferences is not None and batched(self._rules[j.kind], j.preferences) for j in jobs
-        )
-        rendered = (
-            render_digest(items, language, unsubscribe, "digest" if daily else "coalesced")
-            if len(jobs) > 1
-            else render(items[0], language, unsubscribe)
-        )
-        if rendered.fallback_from is not None:
-            self.fallbacks[rendered.fallback_from] += 1
-            log.warning(
-                "translation missing; sent in English",
-                extra={"language": rendered.fallback_from, "template": rendered.template},
-            )
-        return rendered
-
     async def _attempt(self, jobs: list[Job]) -> None:
         """Send one mail about ``jobs`` (one notification, or a digest of several)."""
         jobs = sorted(jobs, key=lambda j: (j.planned_at, j.target.notification_id))
@@ -235,14 +223,11 @@ class Sender(SmsSending, Reconciling):
             return
         try:
             if first.to_teacher:
-                assert first.item is not None
                 unsubscribe = None  # an alert about their own student, not a mailing list
-                rendered = render_teacher_alert(
-                    first.item, first.target.student_id, self._settings.teacher_portal
-                )
+                rendered = await self._render_alert(first)
             else:
                 unsubscribe = self._unsubscribe(first)
-                rendered = self._render(jobs, unsubscribe)
+                rendered = await self._render(jobs, unsubscribe)
             assert first.email is not None
             address = await self._contacts.open(first.email, first.target.district_id)
         except LookupFailed as exc:  # profile-svc not reachable now: try again later
@@ -373,6 +358,7 @@ async def start_sender(runtime: Runtime) -> Callable[[], Awaitable[None]]:
     keyring = Keyring.from_settings(runtime.settings)
     secret = settings.service_token.get_secret_value() if settings.service_token else None
     sms = provider_from(settings)
+    credentials = ServiceCredentials(runtime.settings, secret)
     sender = Sender(
         runtime.pool,
         runtime.settings.database_url,
@@ -382,10 +368,11 @@ async def start_sender(runtime: Runtime) -> Callable[[], Awaitable[None]]:
         contacts=ContactOpener(
             keyring,
             profile_url=settings.profile_url,
-            credentials=ServiceCredentials(runtime.settings, secret),
+            credentials=credentials,
         ),
         unsubscribe_key=signing_key(runtime.settings),
         sms=sms,
+        titles=CompetencyTitles(settings.path_url, credentials, ttl_s=settings.titles_ttl_s),
     )
     await sender.start()
     runtime.extras["sender"] = sender

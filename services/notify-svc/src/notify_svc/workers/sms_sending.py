@@ -1,15 +1,15 @@
 """The SMS channel of the sender: one text about a claimed notification (or a digest).
 
 Texts follow the same claim -> sending -> outcome steps as mail, through the
-``SmsProvider`` port; they carry no details but a link, and are never sent
-to a number that replied STOP.
+``SmsProvider`` port; they name the competency (no score, no name) with a
+link, and are never sent to a number that replied STOP. The text as sent is
+kept on its rows, so the reconciler looks up exactly that text.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from typing import Protocol
 
 import asyncpg
@@ -20,7 +20,7 @@ from notify_svc.adapters.outcome import OutcomeUnknown
 from notify_svc.adapters.sms import Sms, SmsFailed, SmsProvider
 from notify_svc.commands import deliveries, sms_numbers, unknowns
 from notify_svc.commands.claims import Job
-from notify_svc.domain.sms_text import SmsText, render_sms
+from notify_svc.domain.sms_text import SmsText
 from notify_svc.settings import NotifySettings
 from pathwise_runtime import telemetry
 
@@ -39,7 +39,6 @@ class _Texting(Protocol):
     _source: str
     _clock: Clock
     texts: int
-    fallbacks: Counter[str]
 
     async def _failed(
         self, jobs: list[Job], error: str, *, permanent: bool, sending: bool = False
@@ -47,7 +46,7 @@ class _Texting(Protocol):
 
     async def _unknown(self, jobs: list[Job], error: str) -> None: ...
 
-    def _text_of(self, jobs: list[Job]) -> SmsText: ...
+    async def _text_of(self, jobs: list[Job]) -> SmsText: ...
 
 
 class SmsSending:
@@ -61,9 +60,7 @@ class SmsSending:
                 jobs, "no SMS provider configured (SMS_PROVIDER_URL)", permanent=True
             )
             return
-        text = self._text_of(jobs)
-        if text.fallback_from is not None:
-            self.fallbacks[text.fallback_from] += 1
+        text = await self._text_of(jobs)
         try:
             assert first.phone is not None
             number = await self._contacts.open(first.phone, first.target.district_id)
@@ -92,7 +89,12 @@ class SmsSending:
         try:
             async with self._limit:
                 taken = await deliveries.begin_send_many(
-                    self._pool, ids, ref=ref, template=text.template, now=self._clock()
+                    self._pool,
+                    ids,
+                    ref=ref,
+                    template=text.template,
+                    now=self._clock(),
+                    body=text.text,
                 )
                 jobs = [job for job in jobs if job.target.notification_id in taken]
                 if not jobs:
@@ -125,12 +127,3 @@ class SmsSending:
             provider_id=accepted.provider_id,
         )
         self.texts += 1
-
-    def _text_of(self: _Texting, jobs: list[Job]) -> SmsText:
-        """The text about ``jobs``; the same again when the reconciler looks it up."""
-        return render_sms(
-            [job.kind for job in jobs],
-            jobs[0].language,
-            self._settings.sms_link,
-            self._settings.sms_max_segments,
-        )
