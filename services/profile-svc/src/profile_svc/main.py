@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from pathwise_runtime.service import ServiceSpec
 from profile_svc.api import guardians, learners, portal, profiles, rosters
+from profile_svc.projections.access_log import AccessLogProjection
 from profile_svc.projections.mastery import MasteryProjection
 from profile_svc.projections.profiles import ProfilesProjection
 
@@ -26,6 +27,6 @@ def _routes(app: FastAPI) -> None:
 SPEC = ServiceSpec(
     name="profile-svc",
     migrations=Path(__file__).resolve().parents[2] / "migrations",
-    projections=lambda _: [ProfilesProjection(), MasteryProjection()],
+    projections=lambda _: [ProfilesProjection(), MasteryProjection(), AccessLogProjection()],
     configure_api=_routes,
 )
