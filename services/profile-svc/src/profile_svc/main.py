@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from pathwise_runtime.service import ServiceSpec
-from profile_svc.api import guardians, learners, portal, profiles, rosters
+from profile_svc.api import full_record, guardians, learners, portal, profiles, rosters
 from profile_svc.projections.access_log import AccessLogProjection
 from profile_svc.projections.mastery import MasteryProjection
 from profile_svc.projections.profiles import ProfilesProjection
@@ -20,6 +20,7 @@ def _routes(app: FastAPI) -> None:
         learners.router,
         guardians.router,
         portal.router,
+        full_record.router,
     ):
         app.include_router(router)
 

@@ -22,10 +22,64 @@ from pathwise_contracts import (
     SubjectErased,
 )
 from pathwise_runtime.projection import Delivered
-from profile_svc.queries import disclosures
 
 # Which service answered, by the topic it logs on: only that service may write it.
 SERVICE_OF_TOPIC = {t.name: t.name.split(".", 1)[0] + "-svc" for t in ACCESS_TOPICS}
+
+
+# profile-svc's actions and the section of the record each one reads.
+SECTIONS = {"read": "profile", "list": "roster", "export": "record-export"}
+
+
+def action_of(event: RecordAccessed) -> str:
+    """The log's ``action`` for a read, the same live and on replay."""
+    if event.purpose == "record-export" or event.export_id is not None:
+        return "export"
+    return {v: k for k, v in SECTIONS.items()}.get(event.section, "read")
+
+
+_INSERT = """
+INSERT INTO access_log (at, district_id, actor, role, student_id, action, event_id, service,
+                        section, endpoint, purpose, principal_district, export_id)
+SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[],
+                     $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[],
+                     $12::text[], $13::uuid[])
+ON CONFLICT (event_id) DO NOTHING
+"""
+
+
+async def insert(conn: asyncpg.Connection, entries: list[tuple[Envelope, str]]) -> None:
+    """Write (envelope, answering service) pairs; an event already logged is skipped."""
+    events = [(e, e.event(), service) for e, service in entries]
+    rows = [
+        (
+            ev.accessed_at,
+            env.districtid,
+            ev.principal_id,
+            ev.principal_kind,
+            ev.student_id,
+            action_of(ev),
+            env.id,
+            service,
+            ev.section,
+            ev.endpoint,
+            ev.purpose,
+            ev.principal_district,
+            ev.export_id,
+        )
+        for env, ev, service in events
+        if isinstance(ev, RecordAccessed)
+    ]
+    if rows:
+        await conn.execute(_INSERT, *[list(column) for column in zip(*rows, strict=True)])
+
+
+async def forget(conn: asyncpg.Connection, district: str, student_id: str) -> None:
+    """Drop the district's entries about an erased student (another district's namesake keeps
+    theirs)."""
+    await conn.execute(
+        "DELETE FROM access_log WHERE district_id = $1 AND student_id = $2", district, student_id
+    )
 
 
 def erased_digest(district: str, student_id: str) -> str:
@@ -67,7 +121,7 @@ class AccessLogProjection:
                 for e, s in reads
                 if (e.districtid, erased_digest(e.districtid, e.subject)) not in gone
             ]
-            await disclosures.insert(conn, keep)
+            await insert(conn, keep)
         for district, student_id in sorted(erased):
             await conn.execute(
                 """INSERT INTO access_log_erased (district_id, digest) VALUES ($1, $2)
@@ -75,5 +129,5 @@ class AccessLogProjection:
                 district,
                 erased_digest(district, student_id),
             )
-            await disclosures.forget(conn, district, student_id)
+            await forget(conn, district, student_id)
         return ()

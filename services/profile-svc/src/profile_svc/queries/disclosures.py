@@ -17,13 +17,11 @@ from uuid import UUID
 import asyncpg
 from pydantic import BaseModel, Field
 
-from pathwise_contracts import Envelope, ProfileRecordAccessed, RecordAccessed
+from pathwise_contracts import ProfileRecordAccessed
 from pathwise_runtime import disclosure
 from pathwise_runtime.auth import Principal
 from profile_svc.domain.access import Viewer
-
-# profile-svc's actions and the section of the record each one reads.
-SECTIONS = {"read": "profile", "list": "roster", "export": "record-export"}
+from profile_svc.projections.access_log import SECTIONS, forget, insert
 
 
 class Disclosure(BaseModel):
@@ -47,49 +45,6 @@ class ReadContext:
     source: str
     endpoint: str
     export_id: UUID | None = None
-
-
-def action_of(event: RecordAccessed) -> str:
-    """The log's ``action`` for a read, the same live and on replay."""
-    if event.purpose == "record-export" or event.export_id is not None:
-        return "export"
-    return {v: k for k, v in SECTIONS.items()}.get(event.section, "read")
-
-
-_INSERT = """
-INSERT INTO access_log (at, district_id, actor, role, student_id, action, event_id, service,
-                        section, endpoint, purpose, principal_district, export_id)
-SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[],
-                     $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[],
-                     $12::text[], $13::uuid[])
-ON CONFLICT (event_id) DO NOTHING
-"""
-
-
-async def insert(conn: asyncpg.Connection, entries: list[tuple[Envelope, str]]) -> None:
-    """Write (envelope, answering service) pairs; an event already logged is skipped."""
-    events = [(e, e.event(), service) for e, service in entries]
-    rows = [
-        (
-            ev.accessed_at,
-            env.districtid,
-            ev.principal_id,
-            ev.principal_kind,
-            ev.student_id,
-            action_of(ev),
-            env.id,
-            service,
-            ev.section,
-            ev.endpoint,
-            ev.purpose,
-            ev.principal_district,
-            ev.export_id,
-        )
-        for env, ev, service in events
-        if isinstance(ev, RecordAccessed)
-    ]
-    if rows:
-        await conn.execute(_INSERT, *[list(column) for column in zip(*rows, strict=True)])
 
 
 async def record_many(
@@ -152,9 +107,4 @@ async def export(
     return [Disclosure(**{k: v for k, v in dict(r).items() if v is not None}) for r in rows]
 
 
-async def forget(conn: asyncpg.Connection, district: str, student_id: str) -> None:
-    """Drop the district's entries about an erased student (another district's namesake keeps
-    theirs)."""
-    await conn.execute(
-        "DELETE FROM access_log WHERE district_id = $1 AND student_id = $2", district, student_id
-    )
+__all__ = ["Disclosure", "ReadContext", "export", "forget", "record", "record_many"]
