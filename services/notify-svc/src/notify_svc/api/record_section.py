@@ -30,7 +30,7 @@ SELECT l.notification_id, l.guardian_id, l.channel, l.at, l.status, l.final, l.t
   FROM delivery_log l
   LEFT JOIN causes c ON c.cause_event_id = l.cause_event_id AND c.district_id = l.district_id
  WHERE l.district_id = $1 AND l.student_id = $2 AND l.recipient = 'guardian'
-   AND ($3::text IS NULL OR l.guardian_id = $3)
+   AND l.status <> 'suppressed' AND ($3::text IS NULL OR l.guardian_id = $3)
  ORDER BY l.at, l.notification_id
 """
 
