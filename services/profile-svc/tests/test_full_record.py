@@ -242,8 +242,9 @@ async def test_the_export_covers_every_service_and_the_log_every_read(
 
         async def logged() -> Any:
             log = (await profile.get(f"/v1/access-log?student_id={ADA}", headers=admin)).json()
-            by = {e["service"] for e in log if e["actor"] == TEACHER}
-            return by >= {"profile-svc", "path-svc", "assessment-svc"} and log
+            by = {(e["service"], e["section"]) for e in log if e["actor"] == TEACHER}
+            read = {("profile-svc", "profile"), ("path-svc", "path"), ("assessment-svc", "results")}
+            return by >= read and log
 
         log = await _until(logged, "the teacher's reads in the access log")
         path_read = next(
