@@ -68,7 +68,7 @@ def _profile(t: Mapping[str, str], p: Mapping[str, Any]) -> str:
     )
     guardians = _table(
         t,
-        ("who", "purpose", "channel"),
+        ("who", "relationship", "language"),
         (
             [g.get("guardian_id"), g.get("relationship"), g.get("language")]
             for g in p.get("guardians", [])
