@@ -27,6 +27,8 @@ from assessment_svc.main import SPEC as ASSESSMENT
 from notify_svc.main import SPEC as NOTIFY
 from path_svc.main import SPEC as PATH
 from pathwise_contracts import (
+    ACCESS_TOPICS,
+    PROFILE_EVENTS,
     Channel,
     Envelope,
     Event,
@@ -37,8 +39,11 @@ from pathwise_contracts import (
 from pathwise_devstack import inprocess, simulation
 from pathwise_devstack.inprocess import Running
 from pathwise_devstack.service_fixtures import SECRET, bearer
+from pathwise_runtime import replay
+from pathwise_runtime.service import open_pool, prepare_database
 from profile_svc.adapters.record_sections import RecordSections, RecordSettings
 from profile_svc.main import SPEC as PROFILE
+from profile_svc.projections.access_log import AccessLogProjection
 
 pytestmark = [pytest.mark.integration, pytest.mark.isolation]
 
@@ -149,6 +154,25 @@ def _connect(profile: Running, others: dict[str, Running]) -> None:
     profile.runtime.extras["record_sections"] = RecordSections(
         profile.runtime.settings, settings, transports=transports
     )
+
+
+_LOG_ROWS = """SELECT at, district_id, actor, role, student_id, action, event_id, service, section,
+                     endpoint, purpose, principal_district, export_id
+                FROM access_log WHERE student_id = $1 ORDER BY event_id"""
+
+
+async def _rebuilt_log(dsn: str, bootstrap: str) -> list[tuple[Any, ...]]:
+    """Ada's access log rebuilt from the topics alone into a fresh database."""
+    horizon = await replay.end_offsets(
+        bootstrap, [*(t.name for t in ACCESS_TOPICS), PROFILE_EVENTS.name]
+    )
+    await prepare_database(dsn, PROFILE.migrations)
+    pool = await open_pool(dsn, min_size=1, max_size=2)
+    try:
+        await replay.rebuild(AccessLogProjection(), pool, bootstrap, horizon)
+        return [tuple(r.values()) for r in await pool.fetch(_LOG_ROWS, ADA)]
+    finally:
+        await pool.close()
 
 
 async def _until(check: Callable[[], Any], what: str) -> Any:
@@ -298,6 +322,16 @@ async def test_the_export_covers_every_service_and_the_log_every_read(
         assert {
             (e["role"], e["purpose"], e["action"]) for e in parts if e["role"] == "service"
         } == {("service", "record-export", "export")}
+
+        # The log is a projection: rebuilt from the topics, it is the same.
+        rebuilt = await _rebuilt_log(database(), kafka_bootstrap)
+        live_pool = svc["profile-svc"].runtime.pool
+
+        async def same() -> bool:
+            return [tuple(r.values()) for r in await live_pool.fetch(_LOG_ROWS, ADA)] == rebuilt
+
+        assert rebuilt and any(r[7] == "path-svc" for r in rebuilt)
+        await _until(same, "the live access log to equal the rebuilt one")
 
         # The readable copy: the family's language, printable, self-contained.
         r = await profile.get(f"/v1/students/{ADA}/full-record.html", headers=mum)
