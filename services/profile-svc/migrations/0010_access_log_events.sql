@@ -11,6 +11,9 @@ ALTER TABLE access_log
     ADD COLUMN principal_district text,
     ADD COLUMN export_id          uuid;
 CREATE UNIQUE INDEX access_log_by_event ON access_log (event_id);
+-- Order is (at, event_id) now: a serial number would differ between the live table
+-- and one rebuilt from the log, which must be equal row for row.
+ALTER TABLE access_log DROP COLUMN seq;
 
 -- Students erased, per district, as a keyless digest of the id (never the id): the
 -- access topics are read independently of the profile topic, so a read can arrive

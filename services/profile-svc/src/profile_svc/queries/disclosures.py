@@ -98,7 +98,7 @@ async def export(
              FROM access_log
             WHERE district_id = $1 AND ($2::text IS NULL OR student_id = $2)
               AND ($3::timestamptz IS NULL OR at >= $3)
-            ORDER BY at, seq LIMIT $4""",
+            ORDER BY at, event_id LIMIT $4""",
         district,
         student_id,
         since,
