@@ -264,11 +264,19 @@ async def test_the_export_covers_every_service_and_the_log_every_read(
 
         await _until(results_in, "both results")
 
+        async def statement_read() -> bool:  # the vendor reads Ada's statements back
+            query = {"agent": f'{{"mbox": "{MBOX}"}}'}
+            r = await assessment.get("/xapi/statements", params=query, headers=xapi)
+            return r.status_code == 200 and bool(r.json()["statements"])
+
+        await _until(statement_read, "the statement in the LRS")
+
         async def logged() -> Any:
             log = (await profile.get(f"/v1/access-log?student_id={ADA}", headers=admin)).json()
             by = {(e["service"], e["section"]) for e in log if e["actor"] == TEACHER}
             read = {("profile-svc", "profile"), ("path-svc", "path"), ("assessment-svc", "results")}
-            return by >= read and log
+            lms = {(e["service"], e["section"]) for e in log if e["actor"] == "lms"}
+            return by >= read and ("assessment-svc", "statements") in lms and log
 
         log = await _until(logged, "the teacher's reads in the access log")
         path_read = next(
