@@ -122,5 +122,10 @@ class RecordSections:
             ) from None
         if r.status_code != 200:
             raise SectionUnavailable(source.section, source.service, f"answered {r.status_code}")
-        body: dict[str, Any] = r.json()
+        try:
+            body = r.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise SectionUnavailable(source.section, source.service, "answered no JSON object")
         return body
