@@ -55,6 +55,15 @@ ASSESSMENT_EVENTS = Topic("assessment.events.v1", partitions=12, retention_ms=FO
 PROFILE_EVENTS = Topic("profile.events.v1", partitions=12, retention_ms=FOREVER)
 PATH_EVENTS = Topic("path.events.v1", partitions=12, retention_ms=FOREVER)
 NOTIFY_EVENTS = Topic("notify.events.v1", partitions=12, retention_ms=FOREVER)
+# Reads of a student's record (FERPA's record of disclosures), one topic per service
+# that answers them: named after the service, so its credential alone may write it
+# (a service can never log a read in another's name), and apart from the domain events
+# so their consumers never page through the far more frequent reads.
+PROFILE_ACCESS = Topic("profile.access.v1", partitions=12, retention_ms=FOREVER)
+ASSESSMENT_ACCESS = Topic("assessment.access.v1", partitions=12, retention_ms=FOREVER)
+PATH_ACCESS = Topic("path.access.v1", partitions=12, retention_ms=FOREVER)
+NOTIFY_ACCESS = Topic("notify.access.v1", partitions=12, retention_ms=FOREVER)
+ACCESS_TOPICS = (PROFILE_ACCESS, ASSESSMENT_ACCESS, PATH_ACCESS, NOTIFY_ACCESS)
 # Raw results from bulk producers in a standard's own format (the content-type
 # header names it); assessment-svc turns them into events. Not CloudEvents.
 # Keyed by the student's id in the producer's system, so their results stay in order.
@@ -73,6 +82,7 @@ TOPICS: tuple[Topic, ...] = (
     PATH_EVENTS,
     NOTIFY_EVENTS,
     ASSESSMENT_SUBMISSIONS,
+    *ACCESS_TOPICS,
 )
 
 

@@ -1,5 +1,13 @@
 """Pathwise v1 events; importing this package registers every event type."""
 
+from pathwise_contracts.events.access import (
+    AssessmentRecordAccessed,
+    NotifyRecordAccessed,
+    PathRecordAccessed,
+    PrincipalKind,
+    ProfileRecordAccessed,
+    RecordAccessed,
+)
 from pathwise_contracts.events.assessment import (
     AssessmentRecorded,
     AssessmentVoided,
@@ -71,6 +79,7 @@ from pathwise_contracts.events.profile import (
 __all__ = [
     "EVENT_TYPES",
     "AccommodationsChanged",
+    "AssessmentRecordAccessed",
     "AssessmentRecorded",
     "AssessmentVoided",
     "Channel",
@@ -104,10 +113,15 @@ __all__ = [
     "NotificationScheduled",
     "NotificationSent",
     "NotificationSuppressed",
+    "NotifyRecordAccessed",
+    "PathRecordAccessed",
     "PathReplanned",
     "PathStep",
+    "PrincipalKind",
     "ProfileEvent",
+    "ProfileRecordAccessed",
     "QuietHours",
+    "RecordAccessed",
     "ReflectionRecorded",
     "ResultSubmitted",
     "SchoolDayEnded",

@@ -23,7 +23,14 @@ DEV_AUDIENCE = "pathwise"
 
 
 def mint_dev_token(
-    secret: str, *, role: str, district: str, sub: str, ttl: int = 3600, now: int | None = None
+    secret: str,
+    *,
+    role: str,
+    district: str,
+    sub: str,
+    ttl: int = 3600,
+    now: int | None = None,
+    purpose: str | None = None,
 ) -> str:
     """A development token (HS256, issuer ``pathwise-dev``) that ``TokenVerifier`` accepts.
 
@@ -42,6 +49,8 @@ def mint_dev_token(
         "iat": issued,
         "exp": issued + ttl,
     }
+    if purpose:
+        claims["purpose"] = purpose
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -50,6 +59,8 @@ class Principal:
     subject: str
     role: str
     district: str
+    purpose: str | None = None
+    """The token's ``purpose`` claim: what a narrowly issued token is for (a record export)."""
 
 
 class TokenVerifier:
@@ -100,7 +111,13 @@ class TokenVerifier:
             raise Problem(
                 401, "token must carry a known 'role' and a 'district' claim", slug="invalid-token"
             )
-        return Principal(subject=str(claims["sub"]), role=role, district=district)
+        purpose = claims.get("purpose")
+        return Principal(
+            subject=str(claims["sub"]),
+            role=role,
+            district=district,
+            purpose=purpose if isinstance(purpose, str) and purpose else None,
+        )
 
 
 def principal(request: Request) -> Principal:

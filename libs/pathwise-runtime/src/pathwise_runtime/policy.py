@@ -53,6 +53,9 @@ class Denied:
     detail: str
 
 
+EXPORT_PURPOSE = "record-export"
+"""The ``purpose`` claim of the service token a record export reads each service with."""
+
 _MAY: dict[str, frozenset[Act]] = {
     "admin": frozenset(Act),
     "teacher": frozenset(Act),
@@ -92,3 +95,19 @@ def decide(
         "student": who.subject == student_id,
     }
     return None if theirs.get(who.role, False) else missing
+
+
+def decide_export_section(who: Principal) -> Denied | None:
+    """None when ``who`` may read a service's whole section of a student's record.
+
+    Only the export itself does: a service token issued for the export purpose
+    (``purpose`` claim ``record-export``), which profile-svc uses after it has
+    decided that the person asking may export. Users, and service tokens issued
+    for anything else (sending messages, recording results), read through the
+    ordinary endpoints, each of which decides for itself.
+    """
+    if who.role != "service":
+        return Denied(403, f"role '{who.role}' may not read a record section; export instead")
+    if who.purpose != EXPORT_PURPOSE:
+        return Denied(403, f"a service token needs purpose '{EXPORT_PURPOSE}' for this")
+    return None

@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from assessment_svc.adapters.keyring import keyring
-from assessment_svc.api import mapping, results, standards, xapi
+from assessment_svc.api import mapping, record_section, results, standards, xapi
 from assessment_svc.projections.assessments import AssessmentsProjection
 from assessment_svc.projections.intake import IntakeProjection
 from assessment_svc.projections.statements import StatementsProjection
@@ -21,6 +21,7 @@ from pathwise_runtime.service import ServiceSpec
 def _api(app: FastAPI) -> None:
     app.include_router(results.router)
     app.include_router(mapping.router)
+    app.include_router(record_section.router)
     app.include_router(standards.router)
     xapi.install(app)
 

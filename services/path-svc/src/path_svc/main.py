@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from path_svc.api.paths import router
 from path_svc.api.portal import router as portal_reads
 from path_svc.api.publishing import router as publishing
+from path_svc.api.record_section import router as record_section
 from path_svc.api.steering import router as steering
 from path_svc.projections import FrameworksProjection, IntakeProjection, PlanningProjection
 from path_svc.workers.school_days import start_school_days
@@ -21,6 +22,7 @@ def _configure(app: FastAPI) -> None:
     app.include_router(publishing)
     app.include_router(steering)
     app.include_router(portal_reads)
+    app.include_router(record_section)
 
 
 SPEC = ServiceSpec(

@@ -92,6 +92,12 @@ class Upstream:
             raise Refused(response.status_code, _detail(response))
         return response.json()
 
+    async def fetch(
+        self, service: str, path: str, token: str, params: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        """A read whose body is not JSON (a page): the response, status left to the caller."""
+        return await self._call("GET", service, path, token, params=params)
+
     async def get_or_none(
         self, service: str, path: str, token: str, params: dict[str, Any] | None = None
     ) -> Any:

@@ -7,7 +7,16 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from pathwise_runtime.service import ServiceSpec
-from profile_svc.api import accommodations, guardians, learners, portal, profiles, rosters
+from profile_svc.api import (
+    accommodations,
+    full_record,
+    guardians,
+    learners,
+    portal,
+    profiles,
+    rosters,
+)
+from profile_svc.projections.access_log import AccessLogProjection
 from profile_svc.projections.mastery import MasteryProjection
 from profile_svc.projections.profiles import ProfilesProjection
 
@@ -20,6 +29,7 @@ def _routes(app: FastAPI) -> None:
         guardians.router,
         portal.router,
         accommodations.router,
+        full_record.router,
     ):
         app.include_router(router)
 
@@ -27,6 +37,6 @@ def _routes(app: FastAPI) -> None:
 SPEC = ServiceSpec(
     name="profile-svc",
     migrations=Path(__file__).resolve().parents[2] / "migrations",
-    projections=lambda _: [ProfilesProjection(), MasteryProjection()],
+    projections=lambda _: [ProfilesProjection(), MasteryProjection(), AccessLogProjection()],
     configure_api=_routes,
 )

@@ -20,7 +20,8 @@ from assessment_svc.commands import ingestion
 from assessment_svc.domain.submission import Submission
 from assessment_svc.domain.voiding import VoidRequest
 from assessment_svc.queries import results as queries
-from pathwise_runtime import access
+from pathwise_contracts import AssessmentRecordAccessed
+from pathwise_runtime import access, disclosure
 from pathwise_runtime.auth import Staff
 from pathwise_runtime.policy import Act
 from pathwise_runtime.problems import Problem
@@ -85,6 +86,9 @@ async def get_one(assessment_id: UUID, who: Staff, request: Request) -> queries.
         raise Problem(404, f"no assessment {assessment_id} in your district")
     async with pool.acquire() as conn:
         await access.authorize(conn, who, Act.READ, found.student_id)
+    await disclosure.log_read(
+        request, who, found.student_id, section="results", kind=AssessmentRecordAccessed
+    )
     return found
 
 
@@ -109,6 +113,9 @@ async def of_student(
         await access.authorize(conn, who, Act.READ, student_id)
     found = await queries.of_student(pool, student_id, who.district, limit=limit, after=after)
     next_cursor = queries.cursor_of(found[-1]) if len(found) == limit else None
+    await disclosure.log_read(
+        request, who, student_id, section="results", kind=AssessmentRecordAccessed
+    )
     return queries.StudentAssessments(
         student_id=student_id, assessments=found, next_cursor=next_cursor
     )

@@ -25,6 +25,7 @@ from assessment_svc.api.lrs_auth import Client, LrsSettings
 from assessment_svc.commands import admission, statement_store
 from assessment_svc.domain import xapi, xapi_activities
 from assessment_svc.domain.xapi_attachments import Part
+from assessment_svc.queries import statement_students
 from assessment_svc.queries import statements as reads
 from assessment_svc.settings import AssessmentSettings
 from pathwise_contracts.identity import Identities
@@ -222,6 +223,7 @@ async def get_statements(
         if not opened:  # its agent was erased a moment ago
             raise Problem(404, f"no statement {single}", field=name)
         [body] = await _rendered(pool, who.district, opened, format, languages)
+        await statement_students.log_shown(request, pool, who, [wanted])
         headers |= _last_modified(body)
         if attachments:
             found = await reads.attachments(_runtime(request), who.district, requests.sha2s(opened))
@@ -281,6 +283,7 @@ async def get_statements(
         _runtime(request), who.district, [r["statement"] for r in rows]
     )
     statements = await _rendered(pool, who.district, documents, format, languages)
+    await statement_students.log_shown(request, pool, who, [r["statement_id"] for r in rows])
     if attachments:
         found = await reads.attachments(_runtime(request), who.district, requests.sha2s(documents))
         return requests.multipart({"statements": statements, "more": more}, found, headers)

@@ -17,6 +17,8 @@ import asyncpg
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from pathwise_contracts import NotifyRecordAccessed
+from pathwise_runtime import disclosure
 from pathwise_runtime.auth import Principal, require_role
 from pathwise_runtime.exports import attachment
 from pathwise_runtime.problems import Problem
@@ -121,6 +123,14 @@ async def _log(
     return list(await pool.fetch(_LOG, district, student, guardian))
 
 
+async def _logged(
+    request: Request, who: Principal, rows: list[asyncpg.Record], student_id: str | None = None
+) -> None:
+    """The access log entry of each student whose messages were just shown."""
+    students = sorted({r["student_id"] for r in rows} | ({student_id} if student_id else set()))
+    await disclosure.log_read(request, who, students, section="messages", kind=NotifyRecordAccessed)
+
+
 def _own_guardian(who: Principal, guardian_id: str) -> None:
     """A guardian reads only their own log; someone else's is 'not found', not 'forbidden'."""
     if who.role == "guardian" and who.subject != guardian_id:
@@ -136,6 +146,7 @@ async def student_notifications(
     rows = await _log(
         request.app.state.runtime.pool, who.district, student=student_id, guardian=guardian
     )
+    await _logged(request, who, rows, student_id)
     return StudentNotifications(
         student_id=student_id,
         notifications=[from_row(Delivery, r) for r in rows],
@@ -151,6 +162,7 @@ async def guardian_notifications(
     rows = await _log(
         request.app.state.runtime.pool, who.district, student=None, guardian=guardian_id
     )
+    await _logged(request, who, rows)
     return GuardianNotifications(
         guardian_id=guardian_id,
         notifications=[
@@ -171,6 +183,7 @@ async def guardian_export(
     rows = await _log(
         request.app.state.runtime.pool, who.district, student=None, guardian=guardian_id
     )
+    await _logged(request, who, rows)
     return _export(rows, format, f"notifications-guardian-{guardian_id}")
 
 
@@ -186,6 +199,7 @@ async def student_export(
     rows = await _log(
         request.app.state.runtime.pool, who.district, student=student_id, guardian=guardian
     )
+    await _logged(request, who, rows, student_id)
     return _export(rows, format, f"notifications-student-{student_id}")
 
 

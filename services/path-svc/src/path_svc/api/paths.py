@@ -20,8 +20,8 @@ from path_svc.api.district import framework_of
 from path_svc.domain.grouping import MAX_SIZE, MIN_SIZE
 from path_svc.domain.mastery import MASTERED
 from path_svc.queries import sections
-from pathwise_contracts import PathStep, SuggestedGroup
-from pathwise_runtime import access
+from pathwise_contracts import PathRecordAccessed, PathStep, SuggestedGroup
+from pathwise_runtime import access, disclosure
 from pathwise_runtime.auth import CurrentPrincipal, Principal
 from pathwise_runtime.policy import Act
 from pathwise_runtime.problems import Problem
@@ -126,6 +126,7 @@ async def get_path(student_id: StudentId, who: CurrentPrincipal, request: Reques
         )
     if row is None:
         raise Problem(404, f"no learning path for student {student_id!r} in your district")
+    await disclosure.log_read(request, who, student_id, section="path", kind=PathRecordAccessed)
     return PathOut(
         student_id=student_id,
         version=row["version"],
@@ -150,6 +151,9 @@ async def get_history(student_id: StudentId, who: CurrentPrincipal, request: Req
         )
     if not rows:
         raise Problem(404, f"no learning path for student {student_id!r} in your district")
+    await disclosure.log_read(
+        request, who, student_id, section="path-history", kind=PathRecordAccessed
+    )
     return HistoryOut(
         student_id=student_id,
         replans=[
@@ -181,6 +185,7 @@ async def get_mastery(student_id: StudentId, who: CurrentPrincipal, request: Req
         )
     if not rows:
         raise Problem(404, f"no mastery evidence for student {student_id!r} in your district")
+    await disclosure.log_read(request, who, student_id, section="mastery", kind=PathRecordAccessed)
     return MasteryOut(student_id=student_id, competencies=[EstimateOut(**dict(r)) for r in rows])
 
 

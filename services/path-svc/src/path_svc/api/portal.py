@@ -21,8 +21,8 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from path_svc.api.paths import PathOut
 from path_svc.domain.mastery import level
-from pathwise_contracts import MasteryLevel, PathStep
-from pathwise_runtime import access
+from pathwise_contracts import MasteryLevel, PathRecordAccessed, PathStep
+from pathwise_runtime import access, disclosure
 from pathwise_runtime.auth import CurrentPrincipal, Principal, Staff, require_role
 from pathwise_runtime.policy import Act
 from pathwise_runtime.problems import Problem
@@ -123,10 +123,19 @@ def longest_waiting(alerts: list[OpenAlert]) -> list[OpenAlert]:
     )
 
 
+async def _shown(
+    request: Request, who: Principal, rows: list[asyncpg.Record], section: str
+) -> None:
+    """An access log entry for each student a section view showed."""
+    students = [r["student_id"] for r in rows]
+    await disclosure.log_read(request, who, students, section=section, kind=PathRecordAccessed)
+
+
 @router.get("/sections/{section_id}/roster")
 async def section_roster(section_id: SectionId, who: Staff, request: Request) -> RosterOut:
     """Each student of the section: current step, its modality and level, mastery counts."""
     rows = await _planners(request, who, section_id)
+    await _shown(request, who, rows, "section-roster")
     return RosterOut(
         section_id=section_id,
         students=[roster_row(r["student_id"], _STATE.validate_json(r["state"])) for r in rows],
@@ -137,6 +146,7 @@ async def section_roster(section_id: SectionId, who: Staff, request: Request) ->
 async def section_support(section_id: SectionId, who: Staff, request: Request) -> SupportOut:
     """Who needs support now in the section (open ``SupportNeeded``), oldest first."""
     rows = await _planners(request, who, section_id)
+    await _shown(request, who, rows, "section-support")
     alerts = [a for r in rows for a in _alerts(r["student_id"], _STATE.validate_json(r["state"]))]
     return SupportOut(section_id=section_id, alerts=longest_waiting(alerts))
 
@@ -155,6 +165,7 @@ async def my_path(who: CurrentPrincipal, request: Request) -> PathOut:
     )
     if row is None:
         raise Problem(404, "no learning path for you yet")
+    await disclosure.log_read(request, who, who.subject, section="path", kind=PathRecordAccessed)
     return PathOut(
         student_id=who.subject,
         version=row["version"],
@@ -195,6 +206,9 @@ async def active_overrides(
     if raw is None:
         raise Problem(404, f"no learning path for student {student_id!r} in your district")
     found: dict[str, Any] = _STATE.validate_json(raw)
+    await disclosure.log_read(
+        request, who, student_id, section="overrides", kind=PathRecordAccessed
+    )
     return OverridesOut(
         student_id=student_id,
         overrides=[

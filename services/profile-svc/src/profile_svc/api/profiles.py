@@ -19,6 +19,7 @@ from pathwise_runtime.auth import (
 from pathwise_runtime.problems import Problem
 from profile_svc.adapters.keystore import STORED_PREFIX, Kind
 from profile_svc.adapters.personal import Vault
+from profile_svc.api.read_context import read_context
 from profile_svc.api.stream_http import Accepted, allowed, personal, run, runtime
 from profile_svc.commands import streams, teaching, viewers
 from profile_svc.domain.enrollment import Enrollment
@@ -83,7 +84,7 @@ async def get_student(
         found = await queries.student(conn, student_id, viewer, personal(request))
         if found is None:
             raise Problem(404, f"no student {student_id!r} in your district")
-        await disclosures.record(conn, viewer, student_id, "read")
+        await disclosures.record(conn, viewer, student_id, "read", read_context(request, who))
     response.headers["ETag"] = f'"{found.version}"'
     return found
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from pathwise_runtime.auth import AdminOrService, CurrentPrincipal
 from pathwise_runtime.problems import Problem
+from profile_svc.api.read_context import read_context
 from profile_svc.api.stream_http import personal, runtime
 from profile_svc.commands import roster_import, viewers
 from profile_svc.domain.oneroster import PackageError, parse, read_zip
@@ -95,7 +96,9 @@ async def find_students(
             after=after,
             limit=limit,
         )
-        await disclosures.record_many(conn, viewer, [s.student_id for s in found], "list")
+        await disclosures.record_many(
+            conn, viewer, [s.student_id for s in found], "list", read_context(request, who)
+        )
     return found
 
 
@@ -110,7 +113,12 @@ async def export_record(
         viewer = await viewers.viewer(conn, who)
         async with conn.transaction():
             found = await records.export(
-                conn, student_id, viewer, personal(request), datetime.now(UTC)
+                conn,
+                student_id,
+                viewer,
+                personal(request),
+                datetime.now(UTC),
+                read_context(request, who),
             )
             if found is not None and viewer.role not in ("admin", "guardian"):
                 raise Problem(403, "only admins and guardians with educational rights may export")

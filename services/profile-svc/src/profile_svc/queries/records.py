@@ -42,12 +42,13 @@ async def export(
     viewer: Viewer,
     personal: PersonalData,
     now: datetime,
+    where: disclosures.ReadContext,
 ) -> StudentRecord | None:
     """The record, or None when the viewer may not see the student (answered as 404)."""
     profile = await queries.student(conn, student_id, viewer, personal)
     if profile is None:
         return None
-    await disclosures.record(conn, viewer, student_id, "export")
+    await disclosures.record_many(conn, viewer, [student_id], "export", where, at=now)
     rows = await conn.fetch(
         """SELECT guardian_id, channel, granted, source, given_at, recorded_at
              FROM consent_history
