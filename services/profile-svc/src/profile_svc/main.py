@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from pathwise_runtime.service import ServiceSpec
-from profile_svc.api import guardians, learners, portal, profiles, rosters
+from profile_svc.api import district, guardians, learners, portal, profiles, rosters
 from profile_svc.projections.mastery import MasteryProjection
 from profile_svc.projections.profiles import ProfilesProjection
 
@@ -19,6 +19,7 @@ def _routes(app: FastAPI) -> None:
         learners.router,
         guardians.router,
         portal.router,
+        district.router,
     ):
         app.include_router(router)
 
