@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from pathwise_runtime import limits, problems, service, telemetry
-from portal import family, live, signin, student, teacher
+from portal import admin, family, live, profile_pages, signin, student, teacher
 from portal.livefeed import Feed, Hub
 from portal.settings import PortalSettings
 from portal.upstream import NotVisible, SignInAgain, Unavailable, Upstream
@@ -106,7 +106,8 @@ def create_app(
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
-    for router in (signin.router, teacher.router, family.router, student.router, live.router):
+    routers = (signin.router, teacher.router, family.router, student.router, live.router)
+    for router in (*routers, profile_pages.router, admin.router):
         app.include_router(router)
     return app
 

@@ -16,7 +16,7 @@ from portal.security import CSRF_FIELD, csrf_token, csrf_valid
 from portal.upstream import Upstream
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-HOMES = {"teacher": "/teacher", "admin": "/teacher", "guardian": "/family", "student": "/student"}
+HOMES = {"teacher": "/teacher", "admin": "/admin", "guardian": "/family", "student": "/student"}
 
 
 @dataclass(frozen=True, slots=True)
