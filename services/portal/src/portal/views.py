@@ -40,6 +40,8 @@ class Framework:
             for c in body["competencies"]
         ]
         self.describe = {c.code: c.description for c in self.competencies}
+        self.code_of = {c.code.lower(): c.code for c in self.competencies}
+        """The framework's spelling of a code profile-svc keeps in lower case (goals)."""
 
     @classmethod
     async def load(cls, up: Upstream, token: str) -> Framework:
