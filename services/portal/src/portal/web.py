@@ -127,6 +127,7 @@ def render(
             "user": user,
             "languages": i18n.LANGUAGES,
             "home": HOMES.get(user.role, "/") if user else "/signin",
+            "ltr": i18n.ltr,
             **context,
         },
         status_code=status,
