@@ -102,3 +102,9 @@ def test_the_accommodations_page_lists_the_catalogue_then_unknown_codes_in_use()
     assert [r.code for r in rows[: len(accommodations_source.KNOWN)]] == list(
         accommodations_source.KNOWN
     )
+
+
+def test_the_page_says_which_accommodations_the_planner_enforces() -> None:
+    rows = {r.code: r for r in accommodations_source.rows([])}
+    assert rows["small_group_instruction"].enforced and rows["one_on_one_instruction"].enforced
+    assert not rows["extended_time"].enforced

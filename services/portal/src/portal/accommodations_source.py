@@ -20,9 +20,12 @@ KNOWN = (
     "home_language",
     "assistive_technology",
     "small_group_instruction",
-    "one_on_one_tutoring",
+    "one_on_one_instruction",
 )
 """Codes with a meaning in the catalogue (``accommodation.<code>``); others show as written."""
+ENFORCED = frozenset({"small_group_instruction", "one_on_one_instruction"})
+"""The codes path-svc's planner enforces today (``REQUIRED`` in its modality rules);
+the page says so, and that the others are recorded but not yet planned for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,10 @@ class Accommodation:
     code: str
     students: int
     known: bool
+
+    @property
+    def enforced(self) -> bool:
+        return self.code in ENFORCED
 
 
 def rows(in_use: list[dict[str, object]]) -> list[Accommodation]:
