@@ -207,3 +207,8 @@ def test_a_family_reads_a_held_message_as_waiting_and_a_skipped_one_with_its_rea
     assert status_key(status, reason) == key
     for lang in i18n.LANGUAGES:
         assert i18n.translator(lang)(key) != key
+
+
+def test_a_code_in_a_sentence_stays_left_to_right() -> None:
+    text = i18n.translator("ar")("teacher.section_title", section=i18n.ltr("cls-1-3a"))
+    assert "\u2066cls-1-3a\u2069" in text

@@ -10,6 +10,7 @@ import pytest
 
 import portal
 from pathwise_contracts import Modality, PathStep, StepAnnotation
+from portal.i18n import translator
 
 pytestmark = pytest.mark.unit
 
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.unit
 def test_the_teacher_sees_annotations_session_and_context() -> None:
     templates = Path(portal.__file__).parent / "templates"
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True)
+    env.globals["t"] = translator("en")
     step = PathStep(
         competency_id="3.NF.A.1",
         modality=Modality.SMALL_GROUP_INSTRUCTION,
@@ -34,17 +36,18 @@ def test_the_teacher_sees_annotations_session_and_context() -> None:
         student={"student_id": "s-1"},
         path=SimpleNamespace(version=2),
         steps=[step],
-        framework=SimpleNamespace(describe={}),
+        framework=SimpleNamespace(describe={}, lang_of={}),
     )
     assert (
-        "Accommodations: extended time 1.5\N{MULTIPLICATION SIGN}, read aloud; session 30 min"
-        in html
+        'Accommodations: <span lang="en" dir="auto">extended time 1.5\N{MULTIPLICATION SIGN}, '
+        "read aloud</span>" in html
     )
-    assert "Context: cooking" in html
+    assert "Session: 30 min" in html
+    assert 'Context: <span lang="en" dir="auto">cooking</span>' in html
     plain = env.get_template("_path_teacher.html").render(
         student={"student_id": "s-1"},
         path=SimpleNamespace(version=1),
         steps=[step.model_copy(update={"annotations": [], "minutes": None, "context": None})],
-        framework=SimpleNamespace(describe={}),
+        framework=SimpleNamespace(describe={}, lang_of={}),
     )
     assert "Accommodations" not in plain and "Context" not in plain

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from notify_svc.api import record_section, sms_webhooks, unsubscribe
+from notify_svc.api import message_settings, record_section, sms_webhooks, unsubscribe
 from notify_svc.api.delivery_log import router
 from notify_svc.projections import DeliveryLogProjection, PlanningProjection
 from notify_svc.workers.sender import start_sender
@@ -18,6 +18,7 @@ def _routes(app: FastAPI) -> None:
     app.include_router(unsubscribe.router)
     app.include_router(sms_webhooks.router)
     app.include_router(record_section.router)
+    app.include_router(message_settings.router)
 
 
 SPEC = ServiceSpec(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from path_svc.api.bundled_frameworks import router as bundled_frameworks
 from path_svc.api.paths import router
 from path_svc.api.portal import router as portal_reads
 from path_svc.api.publishing import router as publishing
@@ -23,6 +24,7 @@ def _configure(app: FastAPI) -> None:
     app.include_router(steering)
     app.include_router(portal_reads)
     app.include_router(record_section)
+    app.include_router(bundled_frameworks)
 
 
 SPEC = ServiceSpec(

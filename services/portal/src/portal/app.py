@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from pathwise_runtime import limits, problems, service, telemetry
-from portal import family, live, records, signin, student, teacher
+from portal import admin, family, live, profile_pages, records, signin, student, teacher
 from portal.livefeed import Feed, Hub
 from portal.settings import PortalSettings
 from portal.upstream import NotVisible, SignInAgain, Unavailable, Upstream
@@ -106,7 +106,7 @@ def create_app(
     app.mount(
         "/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"
     )
-    routers = (signin, teacher, family, records, student, live)
+    routers = (signin, teacher, family, records, student, live, profile_pages, admin)
     for router in (r.router for r in routers):
         app.include_router(router)
     return app

@@ -23,7 +23,7 @@ READ_YOUR_WRITES_S = 5.0
 """How long saving waits for profile-svc to show the change before showing the page."""
 
 
-def _own(student: dict[str, Any], user: User) -> dict[str, Any] | None:
+def own_entry(student: dict[str, Any], user: User) -> dict[str, Any] | None:
     """The guardian's own entry on a child (profile-svc shows a guardian only theirs)."""
     return next((g for g in student.get("guardians", []) if g["guardian_id"] == user.subject), None)
 
@@ -43,7 +43,7 @@ async def _preferred(request: Request, user: User, child_id: str | None) -> str:
     preferred = "en"
     if child_id is not None:
         student = await upstream(request).get("profile", f"/v1/students/{child_id}", user.token)
-        own = _own(student, user)
+        own = own_entry(student, user)
         preferred = negotiate(own["language"]) if own else "en"
     request.session["pref_lang"] = preferred
     return preferred
@@ -59,7 +59,7 @@ async def children(request: Request, user: Guardian) -> Response:
 async def child_context(request: Request, user: User, student_id: str) -> dict[str, Any]:
     up = upstream(request)
     student = await up.get("profile", f"/v1/students/{student_id}", user.token)
-    own = _own(student, user)
+    own = own_entry(student, user)
     if own is None or not own["educational_rights"]:
         raise NotVisible(student_id)
     lang = language(request, await _preferred(request, user, student_id))
@@ -121,7 +121,14 @@ def status_key(status: str, reason: str | None) -> str:
 async def child(request: Request, student_id: str, user: Guardian) -> Response:
     context = await child_context(request, user, student_id)
     messages = await _messages(request, user, student_id)
-    return render(request, "child.html", lang=context["lang_code"], messages=messages, **context)
+    return render(
+        request,
+        "child.html",
+        lang=context["lang_code"],
+        messages=messages,
+        notice=request.query_params.get("notice"),
+        **context,
+    )
 
 
 @router.get("/preferences")
@@ -132,7 +139,7 @@ async def preferences(request: Request, user: Guardian) -> Response:
         student = await upstream(request).get(
             "profile", f"/v1/students/{kids[0]['student_id']}", user.token
         )
-        own = _own(student, user)
+        own = own_entry(student, user)
     await _preferred(request, user, kids[0]["student_id"] if kids else None)
     return render(
         request,
@@ -195,7 +202,7 @@ async def save_preferences(request: Request, user: Guardian, _: None = Csrf) -> 
     for kid in await _children(request, user):
         sid = kid["student_id"]
         student = await up.get("profile", f"/v1/students/{sid}", user.token)
-        own = _own(student, user)
+        own = own_entry(student, user)
         if own is None:
             continue
         base = f"/v1/students/{sid}/guardians/{user.subject}"

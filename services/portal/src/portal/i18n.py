@@ -81,3 +81,9 @@ class Translator:
 
 def translator(language: str | None) -> Translator:
     return Translator(negotiate(language))
+
+
+def ltr(text: object) -> str:
+    """``text`` isolated left-to-right (LRI ... PDI): a competency code put into a sentence
+    keeps its order on a right-to-left page (``3.OA.A.1``, not ``OA.A.1.3``)."""
+    return f"\u2066{text}\u2069"

@@ -14,15 +14,6 @@ from portal.web import Csrf, User, language, render, role, upstream
 
 router = APIRouter(prefix="/student")
 Student = Annotated[User, role("student")]
-LABELS = {
-    "one_on_one_tutoring": "One-on-one tutoring",
-    "small_group_project": "Small-group project",
-    "independent_practice": "Independent practice",
-    "teacher_led_instruction": "Lesson with the teacher",
-    "peer_tutoring": "Learning with a classmate",
-    "small_group_instruction": "Small-group lesson",
-    "mastery_check": "Mastery check",
-}
 
 
 async def student_context(request: Request, user: User) -> dict[str, Any]:
@@ -43,7 +34,8 @@ async def student_context(request: Request, user: User) -> dict[str, Any]:
         "lang_of": own.lang_of,
         "lang_code": lang,
         "reflections": list(reversed((me or {}).get("reflections", [])))[:10],
-        "labels": LABELS,
+        "student": me,
+        "framework": own,
     }
 
 

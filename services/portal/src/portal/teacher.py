@@ -9,17 +9,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from pathwise_contracts import Modality
 from portal import views
+from portal.i18n import translator
 from portal.upstream import Refused
-from portal.web import Csrf, NotFound, User, render, role, upstream
+from portal.web import Csrf, NotFound, User, language, render, role, upstream
 
 router = APIRouter(prefix="/teacher")
 Teacher = Annotated[User, role("teacher", "admin")]
-ACTIONS = {
-    "pin": "Pin: keep this step on the path",
-    "skip": "Skip: take this step off the path",
-    "move": "Reorder: move this step to a position",
-    "modality": "Change how it is taught",
-}
+ACTIONS = ("pin", "skip", "move", "modality")
+"""Override actions; each is labelled ``action_long.<action>`` in the catalogue."""
 
 
 @router.get("")
@@ -56,8 +53,13 @@ async def section(request: Request, section_id: str, user: Teacher) -> Response:
         alerts=[a for a in support["alerts"] if a["student_id"] in names],
         groups=groups["groups"],
         names=names,
-        describe=views.Framework(framework).describe,
+        describe=views.Framework(framework, _lang(request)).describe,
     )
+
+
+def _lang(request: Request) -> str:
+    """A teacher's pages follow the language switch (English until they choose)."""
+    return language(request, request.session.get("pref_lang"))
 
 
 async def student_context(request: Request, user: User, student_id: str) -> dict[str, Any]:
@@ -72,10 +74,11 @@ async def student_context(request: Request, user: User, student_id: str) -> dict
         up.get_or_none("assessment", f"/v1/students/{student_id}/assessments", user.token),
         up.get_or_none("path", f"/v1/students/{student_id}/path/overrides", user.token),
     )
-    framework = views.Framework(framework_body)
+    framework = views.Framework(framework_body, _lang(request))
     steps = views.steps_of(path)
     levels = views.levels_of(mastery, framework.threshold)
     name = views.name_of(student)
+    t = translator(_lang(request))
     return {
         "student": student,
         "name": name,
@@ -85,7 +88,8 @@ async def student_context(request: Request, user: User, student_id: str) -> dict
         "history": (history or {}).get("replans", [])[:20],
         "mastery": {c["competency_id"]: c for c in (mastery or {}).get("competencies", [])},
         "levels": levels,
-        "map": views.mastery_map(framework, levels, steps, name),
+        "map": views.mastery_map(framework, levels, steps, name, t),
+        "reflections": list(reversed(student.get("reflections", [])))[:20],
         "evidence": views.evidence_by_competency(evidence),
         "overrides": (overrides or {}).get("overrides", []),
     }

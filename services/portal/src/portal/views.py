@@ -40,6 +40,8 @@ class Framework:
             for c in body["competencies"]
         ]
         self.describe = {c.code: c.description for c in self.competencies}
+        self.code_of = {c.code.lower(): c.code for c in self.competencies}
+        """The framework's spelling of a code profile-svc keeps in lower case (goals)."""
 
     @classmethod
     async def load(cls, up: Upstream, token: str) -> Framework:
@@ -63,23 +65,20 @@ def steps_of(path: dict[str, Any] | None) -> list[PathStep]:
 
 
 def mastery_map(
-    framework: Framework, levels: dict[str, Level], steps: list[PathStep], name: str
+    framework: Framework, levels: dict[str, Level], steps: list[PathStep], name: str, t: Translator
 ) -> Markup:
     counts = {lvl: sum(1 for v in levels.values() if v == lvl) for lvl in LEVELS}
     counts["not_started"] = len(framework.competencies) - sum(
         counts[lvl] for lvl in LEVELS if lvl != "not_started"
     )
-    summary = ", ".join(f"{counts[lvl]} {lvl.replace('_', ' ')}" for lvl in LEVELS)
+    labels = {lvl: t(f"level.{lvl}") for lvl in LEVELS}
+    summary = ", ".join(f"{counts[lvl]} {labels[lvl]}" for lvl in LEVELS)
     return graph.render(
         framework.competencies,
         levels,
-        labels={lvl: lvl.replace("_", " ") for lvl in LEVELS},
-        title=f"Mastery map of {name}: {framework.title}",
-        description=(
-            f"Prerequisite graph of {len(framework.competencies)} competencies, "
-            f"arrows from a prerequisite to what builds on it; {summary}. "
-            "Steps on the current path are outlined and starred."
-        ),
+        labels=labels,
+        title=t("teacher.map_title", name=name, framework=framework.title),
+        description=t("teacher.map_desc", n=len(framework.competencies), summary=summary),
         on_path=frozenset(s.competency_id for s in steps),
     )
 

@@ -16,7 +16,7 @@ from portal.security import CSRF_FIELD, csrf_token, csrf_valid
 from portal.upstream import Upstream
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-HOMES = {"teacher": "/teacher", "admin": "/teacher", "guardian": "/family", "student": "/student"}
+HOMES = {"teacher": "/teacher", "admin": "/admin", "guardian": "/family", "student": "/student"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +127,7 @@ def render(
             "user": user,
             "languages": i18n.LANGUAGES,
             "home": HOMES.get(user.role, "/") if user else "/signin",
+            "ltr": i18n.ltr,
             **context,
         },
         status_code=status,

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from pathwise_runtime.service import ServiceSpec
 from profile_svc.api import (
     accommodations,
+    district,
     full_record,
     guardians,
     learners,
@@ -30,6 +31,7 @@ def _routes(app: FastAPI) -> None:
         portal.router,
         accommodations.router,
         full_record.router,
+        district.router,
     ):
         app.include_router(router)
 

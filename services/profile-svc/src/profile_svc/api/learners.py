@@ -30,6 +30,9 @@ router = APIRouter(prefix="/v1/students/{student_id}", tags=["learner profile"])
 
 IfMatch = Annotated[str | None, Header(description="The ETag you read; stale gives 412.")]
 STAFF = ("teacher", "admin", "service")
+FAMILY_EDITS = (*STAFF, "guardian")
+"""Goals and interests: staff, the student, and guardians who may see the student
+(``sees``: linked with educational rights), as families set goals with the school."""
 
 Build = Callable[[str, int, Seal], ProfileEvent]
 
@@ -112,7 +115,7 @@ async def set_interests(
     body: Interests,
     command: CommandCall,
 ) -> Accepted:
-    return await command.run(student_id, may=_self_or(*STAFF), decide=_decide(body.event))
+    return await command.run(student_id, may=_self_or(*FAMILY_EDITS), decide=_decide(body.event))
 
 
 @router.put("/modality-preferences", response_model=Accepted)
@@ -143,7 +146,7 @@ async def set_goal(
 ) -> Accepted:
     """A goal set (or revised) by student and teacher together."""
     return await command.run(
-        student_id, may=_self_or(*STAFF), decide=_decide(body.event_for(goal_id))
+        student_id, may=_self_or(*FAMILY_EDITS), decide=_decide(body.event_for(goal_id))
     )
 
 
