@@ -40,10 +40,11 @@ def csrf(html: str) -> str:
     return found.group(1)
 
 
-async def sign_in(browser: httpx.AsyncClient, role: str, subject: str) -> None:
-    """Through the development sign-in form, as a browser would."""
+async def sign_in(browser: httpx.AsyncClient, role: str, subject: str) -> str:
+    """Through the development sign-in form, as a browser would; the session's CSRF token."""
     token = csrf((await browser.get("/signin")).text)
     signed = await browser.post(
         "/signin", data={"role": role, "subject": subject, "csrf_token": token}
     )
     assert signed.status_code == 303
+    return token

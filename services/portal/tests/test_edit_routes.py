@@ -5,15 +5,12 @@ only themself, a guardian only a child they hold educational rights for."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-
-from portal.app import create_app
-from portal.settings import PortalSettings
+from stub_portal import portal_client, sign_in
 
 pytestmark = pytest.mark.unit
 FRAMEWORK = {
@@ -67,42 +64,14 @@ def profile() -> Profile:
 
 @pytest.fixture
 async def browser(profile: Profile) -> AsyncIterator[httpx.AsyncClient]:
-    settings = PortalSettings(
-        PATHWISE_AUTH_DEV_SECRET="x" * 32,
-        PATHWISE_PORTAL_LIVE_UPDATES=False,
-        PATHWISE_PORTAL_COOKIE_SECURE=False,
-        PROFILE_URL="http://profile",
-        PATH_URL="http://path",
-        NOTIFY_URL="http://notify",
-        ASSESSMENT_URL="http://assessment",
-    )
-    app = create_app(settings, transport=httpx.MockTransport(profile))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as client,
-    ):
+    async with portal_client(profile, "x" * 32) as client:
         yield client
-
-
-def csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found
-    return found.group(1)
-
-
-async def _sign_in(browser: httpx.AsyncClient, role: str, subject: str) -> str:
-    token = csrf((await browser.get("/signin")).text)
-    done = await browser.post(
-        "/signin", data={"role": role, "subject": subject, "csrf_token": token}
-    )
-    assert done.status_code == 303
-    return token
 
 
 async def test_a_student_edits_their_own_interests_with_if_match(
     browser: httpx.AsyncClient, profile: Profile
 ) -> None:
-    token = await _sign_in(browser, "student", "stu-1")
+    token = await sign_in(browser, "student", "stu-1")
     page = await browser.get("/student")
     assert page.status_code == 200 and 'name="version" value="3"' in page.text
     saved = await browser.post(
@@ -132,7 +101,7 @@ async def test_a_student_edits_their_own_interests_with_if_match(
 async def test_a_stale_page_is_refused_with_the_services_detail(
     browser: httpx.AsyncClient, profile: Profile
 ) -> None:
-    token = await _sign_in(browser, "student", "stu-1")
+    token = await sign_in(browser, "student", "stu-1")
     profile.stale = True
     refused = await browser.post(
         "/profile/students/stu-1/goals",
@@ -147,7 +116,7 @@ async def test_a_stale_page_is_refused_with_the_services_detail(
 async def test_a_guardian_edits_only_a_child_they_hold_rights_for(
     browser: httpx.AsyncClient, profile: Profile
 ) -> None:
-    token = await _sign_in(browser, "guardian", "gdn-1")
+    token = await sign_in(browser, "guardian", "gdn-1")
     denied = await browser.post(
         "/profile/students/stu-2/goals",
         data={"competency_id": "3.OA.A.1", "version": "3", "csrf_token": token},

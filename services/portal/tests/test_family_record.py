@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-
-from portal.app import create_app
-from portal.settings import PortalSettings
+from stub_portal import portal_client, sign_in
 
 pytestmark = pytest.mark.unit
 SECRET = "r" * 32
@@ -35,27 +32,8 @@ def services(request: httpx.Request) -> httpx.Response:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[httpx.AsyncClient]:
-    settings = PortalSettings(
-        PATHWISE_AUTH_DEV_SECRET=SECRET,
-        PATHWISE_PORTAL_LIVE_UPDATES=False,
-        PATHWISE_PORTAL_COOKIE_SECURE=False,
-        PROFILE_URL="http://profile",
-        PATH_URL="http://path",
-        NOTIFY_URL="http://notify",
-        ASSESSMENT_URL="http://assessment",
-    )
-    app = create_app(settings, transport=httpx.MockTransport(services))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p") as client,
-    ):
-        page = await client.get("/signin")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert token
-        signed = await client.post(
-            "/signin", data={"role": "guardian", "subject": "gdn-1", "csrf_token": token[1]}
-        )
-        assert signed.status_code == 303
+    async with portal_client(services, SECRET) as client:
+        await sign_in(client, "guardian", "gdn-1")
         yield client
 
 

@@ -1,19 +1,19 @@
 """District administrator pages: overview, accommodations, frameworks, message settings.
 
-Read-only, from the services' APIs with the administrator's own token; what
-each page may change lives with the service that owns it.
+From the services' APIs with the administrator's own token; what a page may
+change (the district's framework) is the owning service's command.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
 
 from portal import accommodations_source, district, views
-from portal.upstream import NotVisible
-from portal.web import User, language, render, role, upstream
+from portal.upstream import NotVisible, Refused
+from portal.web import Csrf, User, language, render, role, upstream
 
 router = APIRouter(prefix="/admin")
 Admin = Annotated[User, role("admin")]
@@ -52,19 +52,44 @@ async def accommodations(request: Request, user: Admin) -> Response:
 @router.get("/frameworks")
 async def frameworks(request: Request, user: Admin) -> Response:
     """The framework paths are planned over, and the bundled ones on offer."""
+    return await _frameworks_page(request, user)
+
+
+@router.post("/frameworks")
+async def choose_framework(
+    request: Request, user: Admin, name: Annotated[str, Form()] = "", _: None = Csrf
+) -> Response:
+    """Move the district to a bundled framework; path-svc replans each student once."""
+    try:
+        await upstream(request).send(
+            "PUT", "path", "/v1/district/framework", user.token, {"name": name}
+        )
+    except Refused as refused:
+        return await _frameworks_page(request, user, error=refused.detail, status=422)
+    return RedirectResponse("/admin/frameworks?notice=framework", status_code=303)
+
+
+async def _frameworks_page(
+    request: Request, user: Admin, *, error: str | None = None, status: int = 200
+) -> Response:
     up = upstream(request)
-    current, bundled = await views.gather(
+    current, bundled, chosen = await views.gather(
         up.get("path", "/v1/framework", user.token),
         up.get_or_none("path", "/v1/frameworks/bundled", user.token),
+        up.get_or_none("path", "/v1/district/framework", user.token),
     )
     lang = language(request, request.session.get("pref_lang"))
     return render(
         request,
         "admin_frameworks.html",
+        status=status,
         current=views.Framework(current, lang),
         current_name=current.get("name", ""),
+        since=(chosen or {}).get("since"),
         bundled=bundled or [],
         lang_code=lang,
+        notice=request.query_params.get("notice"),
+        error=error,
     )
 
 
