@@ -165,6 +165,9 @@ async def test_a_district_picks_a_bundled_framework_and_only_its_students_move(
             unknown = await http.put(
                 "/v1/district/framework", json={"name": "no-such"}, headers=admin("d2")
             )
+            sibling = await http.put(  # a language's text file is not a framework of its own
+                "/v1/district/framework", json={"name": "ccssm-3-5.es"}, headers=admin("d2")
+            )
             picked = await http.put(
                 "/v1/district/framework", json={"name": "ccssm-3-5"}, headers=admin("d2")
             )
@@ -182,6 +185,7 @@ async def test_a_district_picks_a_bundled_framework_and_only_its_students_move(
         await pool.close()
 
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "name"
+    assert sibling.status_code == 422
     assert picked.status_code == 202 and picked.json()["district_changed"] is True
     events = [e for _, e in live.log.events()]
     changes = [e for e in events if isinstance(e, DistrictFrameworkChanged)]

@@ -212,6 +212,14 @@ class FrameworkCompetency(BaseModel):
         default_factory=dict, description="Mastery-model parameters, by name (e.g. p_init)."
     )
     group: str | None = Field(default=None, description="The cluster or domain it belongs to.")
+    grade: str | None = Field(
+        default=None, description="The grade it belongs to ('K', '3'), for placement."
+    )
+    descriptions: dict[str, str] = Field(
+        default_factory=dict,
+        description="The description in other languages, by language tag (English is "
+        "``description``).",
+    )
 
 
 class FrameworkAssociation(BaseModel):
@@ -251,6 +259,9 @@ class FrameworkPublished(Event):
     )
     associations: list[FrameworkAssociation] | None = Field(
         default=None, description="CASE associations to earlier codes, for carrying evidence."
+    )
+    titles: dict[str, str] = Field(
+        default_factory=dict, description="The title in other languages, by language tag."
     )
 
 

@@ -8,7 +8,6 @@ offer before one is published or selected for the district.
 from __future__ import annotations
 
 import functools
-from importlib import resources
 
 from fastapi import APIRouter
 from pydantic import BaseModel
@@ -30,25 +29,11 @@ class BundledFramework(BaseModel):
     default: bool
 
 
-def bundled_names() -> list[str]:
-    """Each framework file in the package (``<name>.json`` / ``<name>.case.json``), by name."""
-    names = set()
-    for entry in (resources.files("path_svc") / "frameworks").iterdir():
-        file = entry.name
-        if file.endswith(".params.json"):
-            continue
-        if file.endswith(".case.json") and file.count(".") == 2:
-            names.add(file.removesuffix(".case.json"))
-        elif file.endswith(".json") and file.count(".") == 1:
-            names.add(file.removesuffix(".json"))
-    return sorted(names)
-
-
 @functools.cache
 def bundled() -> tuple[BundledFramework, ...]:
     """Loaded once: the bundled files do not change while the service runs."""
     out = []
-    for name in bundled_names():
+    for name in catalogue.names():
         framework = catalogue.load(name)
         languages = {"en", *framework.titles}
         for c in framework.competencies:

@@ -89,6 +89,8 @@ async def current_framework(request: Request, who: Staff) -> dict[str, Any]:
 async def choose_framework(request: Request, who: Admin, body: FrameworkChoice) -> dict[str, Any]:
     """Move the caller's district to a framework bundled with the service."""
     try:
+        if body.name not in catalogue.names():  # not a language sibling or a weights file
+            raise KeyError(body.name)
         framework = catalogue.load(body.name)
     except (OSError, KeyError, ValueError):
         raise Problem(

@@ -51,6 +51,25 @@ def _languages(folder: Traversable, name: str) -> dict[str, dict[str, Any]]:
 
 
 @functools.cache
+def names() -> tuple[str, ...]:
+    """Every bundled framework: a CASE package ``<name>.case.json`` (its language
+    siblings are ``<name>.<lang>.case.json``) or a plain ``<name>.json`` framework.
+    The fitted parameters and model weights beside them are not frameworks."""
+    found = set()
+    for entry in (resources.files("path_svc") / "frameworks").iterdir():
+        file = entry.name
+        if file.endswith(".case.json") and file.count(".") == 2:
+            found.add(file.removesuffix(".case.json"))
+        elif (
+            file.endswith(".json")
+            and file.count(".") == 1
+            and "competencies" in json.loads(entry.read_text("utf-8"))
+        ):
+            found.add(file.removesuffix(".json"))
+    return tuple(sorted(found))
+
+
+@functools.cache
 def load_default() -> Framework:
     """The framework the service plans over (loaded and validated once)."""
     return load(DEFAULT_FRAMEWORK)

@@ -1,8 +1,9 @@
 """A framework as a fact on the log: ``FrameworkPublished`` with its content, and back.
 
 Replay rebuilds a district's framework from the event alone, so the event
-carries everything the planner reads: codes, statements, prerequisites,
-mastery parameters and the carrying associations. Parameters travel by
+carries everything the planner and the readers use: codes, statements (in
+every language the package has), grades, prerequisites, mastery parameters
+and the carrying associations. Parameters travel by
 name, so a model with more (or fewer) of them reads older events.
 """
 
@@ -37,6 +38,8 @@ def published(package: Package, key: str, source_uri: str | None = None) -> Fram
                 description=c.description,
                 prerequisites=list(c.prerequisites),
                 params=dataclasses.asdict(c.params),
+                grade=c.grade,
+                descriptions=dict(c.descriptions),
             )
             for c in framework.competencies
         ],
@@ -44,6 +47,7 @@ def published(package: Package, key: str, source_uri: str | None = None) -> Fram
             FrameworkAssociation(kind=x.kind, code=x.code, previous=x.previous)
             for x in package.links
         ],
+        titles=dict(framework.titles),
     )
 
 
@@ -59,11 +63,14 @@ def package_of(event: FrameworkPublished) -> Package:
                 description=c.description,
                 prerequisites=tuple(c.prerequisites),
                 params=BktParams(**_params(c.params)),
+                descriptions=tuple(sorted(c.descriptions.items())),
+                grade=c.grade,
             )
             for c in event.content
         ),
         title=event.title,
         version=event.version,
+        titles=event.titles,
     )
     links = tuple(Link(a.kind, a.code, a.previous) for a in event.associations or ())
     return Package(framework, links)
