@@ -57,6 +57,13 @@ FEATURES = (
     "overall_fast",
     "overall_slow",
     "item_difficulty",
+    "answered_log",
+    "last_overall",
+    "gap_log",
+    "rate_decayed",
+    "wins_log",
+    "losses_log",
+    "transfer",
 )
 """The model's inputs, in the order of a competency's ``weights``."""
 
@@ -69,6 +76,8 @@ OVERALL_KEEP = 0.9
 """Weight of the past in the moving average of answers across competencies."""
 RECENT_KEEP = 0.7
 FAST_KEEP = 0.3
+COUNT_KEEP = 0.9
+"""Decay per answer (on any competency) of the right and wrong counts per competency."""
 _CLAMP = 1e-4
 
 
@@ -80,6 +89,9 @@ class SkillModel:
     share_right: float
     """Share of answers right among training students (smoothed)."""
     weights: tuple[float, ...]
+    related: tuple[tuple[str, float], ...] = ()
+    """Transfer: (other competency, weight of the student's record on it), fitted by
+    ``transfer`` on training students; empty where unknown (a framework's competencies)."""
 
     def __post_init__(self) -> None:
         if len(self.weights) != len(FEATURES):
@@ -121,6 +133,16 @@ class SkillState:
     attempts: int = 0
     right_run: int = 0
     wrong_run: int = 0
+    wins: float = 0.0
+    """Right answers, each decayed by ``COUNT_KEEP`` per answer since (as of ``seen_at``)."""
+    losses: float = 0.0
+    seen_at: int = 0
+    """The student's answer count just after this competency was last answered."""
+
+    def counts(self, now: int) -> tuple[float, float]:
+        """Decayed right and wrong counts as of the student's ``now``-th answer."""
+        keep = COUNT_KEEP ** (now - self.seen_at)
+        return self.wins * keep, self.losses * keep
 
 
 @dataclass(slots=True)
@@ -134,6 +156,7 @@ class StudentState:
     overall_fast: float = 0.0
     overall_slow: float = 0.0
     last_skill: str | None = None
+    last_right: float = 0.5
     skills: dict[str, SkillState] = field(default_factory=dict)
 
     def on(self, skill: str, model: SkillModel) -> SkillState:
@@ -192,7 +215,41 @@ def features(
         student.overall_fast,
         student.overall_slow,
         item_offset,
+        *_counts(student, s),
+        transfer(model, student, skill),
     ]
+
+
+def _counts(student: StudentState, s: SkillState | None) -> list[float]:
+    """Best-LR's count inputs: answers so far, last answer, gap, decayed record on ``s``."""
+    now = student.answered
+    wins, losses = s.counts(now) if s else (0.0, 0.0)
+    gap = now - s.seen_at + 1 if s and s.attempts else 0
+    return [
+        math.log1p(now),
+        student.last_right,
+        math.log1p(gap),
+        (wins + 1.0) / (wins + losses + 2.0),
+        math.log1p(wins),
+        math.log1p(losses),
+    ]
+
+
+def deviation(state: SkillState, now: int) -> float:
+    """How far the student's decayed record on a competency leans right (>0) or wrong."""
+    wins, losses = state.counts(now)
+    return (wins - losses) / (wins + losses + 1.0)
+
+
+def transfer(model: SkillModel, student: StudentState, skill: str) -> float:
+    """The student's record on the competencies related to ``skill`` (R-PFA's idea), O(1)
+    in answers: bounded by the fitted related competencies."""
+    total = 0.0
+    for other, weight in model.related:
+        state = student.skills.get(other)
+        if state is not None and other != skill:
+            total += weight * deviation(state, student.answered)
+    return total
 
 
 def combine(weights: Sequence[float], inputs: Sequence[float]) -> float:
@@ -218,6 +275,11 @@ def update(
     m = model.of(skill)
     y = min(max(fraction, 0.0), 1.0)
     s = student.on(skill, m)
+    wins, losses = s.counts(student.answered)
+    s.wins = wins * COUNT_KEEP + (1.0 if y >= 0.5 else 0.0)
+    s.losses = losses * COUNT_KEEP + (0.0 if y >= 0.5 else 1.0)
+    s.seen_at = student.answered + 1
+    student.last_right = y
     expected = sigmoid(student.ability + m.difficulty + model.item_offset(item, m))
     student.ability += ABILITY_STEP / (1.0 + ABILITY_DECAY * student.answered) * (y - expected)
     ahead = sigmoid(logit(bkt_right(s.known, m.bkt)) + student.learning_offset)

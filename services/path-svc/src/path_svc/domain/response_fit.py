@@ -7,18 +7,20 @@ walking every training student through ``response.features`` and
 ``response.update``, the very code the service runs, so the fit sees exactly
 what the online model will see. Weights are fitted by Newton's method once
 for all competencies, then per competency with an L2 pull toward the pooled
-weights, so a competency with few answers keeps the pooled ones.
+weights, so a competency with few answers keeps the pooled ones. Between
+a first pooled fit and the final one, ``transfer`` fits which other
+competencies' records each competency's answers follow.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from path_svc.domain import estimation, evaluation, response
+from path_svc.domain import estimation, evaluation, response, transfer
 
 History = Mapping[str, Sequence[tuple[str, float]]]
 Items = Mapping[str, Sequence[str | None]]
@@ -60,6 +62,14 @@ def fit(
         },
         response.SkillModel(bkt.default, pooled_share, zeros),
         _item_shares(train, items, pooled_share) if items else {},
+    )
+    x, y, skill_of, skills = design(start, train, items)
+    pooled = newton(x, y, POOLED_L2, np.zeros(x.shape[1]), NEWTON_STEPS)
+    residual = y - 1.0 / (1.0 + np.exp(-np.clip(x @ pooled, -30.0, 30.0)))
+    links = transfer.related(train, skills, skill_of, residual)
+    start = replace(
+        start,
+        skills={s: replace(m, related=links.get(s, ())) for s, m in start.skills.items()},
     )
     x, y, skill_of, skills = design(start, train, items)
     pooled = newton(x, y, POOLED_L2, np.zeros(x.shape[1]), NEWTON_STEPS)
@@ -111,7 +121,7 @@ def newton(x: Floats, y: Floats, l2: float, toward: Floats, steps: int) -> Float
 
 
 def _with(m: response.SkillModel, w: Floats) -> response.SkillModel:
-    return response.SkillModel(m.bkt, m.share_right, tuple(float(v) for v in w))
+    return replace(m, weights=tuple(float(v) for v in w))
 
 
 def _shares(history: History) -> dict[str, tuple[float, int]]:

@@ -121,10 +121,14 @@ def _skill_json(m: SkillModel) -> dict[str, Any]:
         "bkt": _rounded(m.bkt),
         "share_right": round(m.share_right, 5),
         "weights": [round(w, 5) for w in m.weights],
+        "related": [[code, round(w, 5)] for code, w in m.related],
     }
 
 
 def _skill(data: Mapping[str, Any]) -> SkillModel:
     return SkillModel(
-        BktParams(**data["bkt"]), float(data["share_right"]), tuple(map(float, data["weights"]))
+        BktParams(**data["bkt"]),
+        float(data["share_right"]),
+        tuple(map(float, data["weights"])),
+        tuple((str(code), float(w)) for code, w in data.get("related", ())),
     )
