@@ -135,7 +135,7 @@ async def test_one_mail_per_notification_recorded_with_its_event(
     app = FastAPI()
     problems.install(app)
     app.include_router(router)
-    app.state.runtime = SimpleNamespace(pool=db)
+    app.state.runtime = SimpleNamespace(pool=db, source="urn:pathwise:notify-svc")
     app.state.token_verifier = TokenVerifier(ServiceSettings(PATHWISE_AUTH_DEV_SECRET=SECRET))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://notify") as client:

@@ -67,3 +67,30 @@ async def test_without_an_address_or_a_token_nothing_is_fetched() -> None:
     no_token = RecordSections(ServiceSettings(PATHWISE_AUTH_DEV_SECRET=None), URLS)
     with pytest.raises(SectionUnavailable, match="PROFILE_EXPORT_TOKEN"):
         await no_token.fetch("d1", "ada", EXPORT, guardian_id=None)
+
+
+async def test_a_configured_export_token_serves_only_its_own_district() -> None:
+    """The sections answer for the token's district: another district's export must not
+    borrow it (a namesake's results would land in the wrong family's record)."""
+    token = jwt.encode({"role": "service", "district": "d1"}, SECRET, algorithm="HS256")
+    configured = RecordSettings(
+        ASSESSMENT_URL="http://a",
+        PATH_URL="http://p",
+        NOTIFY_URL="http://n",
+        PROFILE_EXPORT_TOKEN=token,
+    )
+    seen: list[httpx.Request] = []
+    transport = httpx.MockTransport(lambda r: seen.append(r) or httpx.Response(200, json={}))
+    sections = RecordSections(
+        ServiceSettings(PATHWISE_AUTH_DEV_SECRET=None),
+        configured,
+        transports={name: transport for name in ("assessment-svc", "path-svc", "notify-svc")},
+    )
+    assert set(await sections.fetch("d1", "ada", EXPORT, guardian_id=None)) == {
+        "assessments",
+        "learning",
+        "messages",
+    }
+    with pytest.raises(SectionUnavailable, match="for district 'd1', not 'd2'"):
+        await sections.fetch("d2", "ada", EXPORT, guardian_id=None)
+    assert len(seen) == 3

@@ -218,7 +218,10 @@ class PlanningProjection:
         new = await self.library.package(conn, district, event.digest)
         carried = carry(planner.estimates, new.framework, new.links)
         why = reason(old.framework, new.framework, new.links)
-        planner.profile.goals = translate(planner.profile.goals, new.framework, new.links)
+        profile = planner.profile
+        profile.goals = translate(profile.goals, new.framework, new.links)
+        profile.goal_dates = _follow(profile.goal_dates, new)
+        profile.competency_confidence = _follow(profile.competency_confidence, new)
         return planner.adopted(new.framework, event.digest, carried.estimates, why, cause.id)
 
     def _evidence(
@@ -367,6 +370,15 @@ async def _store(
 def _steps(replan: Replan) -> str:
     body: list[dict[str, Any]] = [s.model_dump(mode="json") for s in replan.steps]
     return json.dumps(body)
+
+
+def _follow(by_code: Mapping[str, V], new: Package) -> dict[str, V]:
+    """Per-code values (goal dates, reflected confidence) under the codes they follow to."""
+    out: dict[str, V] = {}
+    for code, value in by_code.items():
+        for now in translate([code], new.framework, new.links):
+            out.setdefault(now, value)
+    return out
 
 
 def _known(fw: Framework, by_code: Mapping[str, V]) -> dict[str, V]:

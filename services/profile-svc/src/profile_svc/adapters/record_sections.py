@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import jwt
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -77,6 +78,15 @@ class RecordSections:
 
     def _token(self, district: str) -> str | None:
         if self._static:
+            # One configured token speaks for one district: the sections answer for the
+            # token's district, so another district's export must not borrow it.
+            claimed = jwt.decode(self._static, options={"verify_signature": False}).get("district")
+            if claimed != district:
+                raise SectionUnavailable(
+                    "all",
+                    "profile-svc",
+                    f"has PROFILE_EXPORT_TOKEN for district {claimed!r}, not {district!r}",
+                )
             return self._static
         if not self._secret:
             return None

@@ -3,8 +3,9 @@
 ``/v1/district/accommodations``: each accommodation code in use and how many
 enrolled students have it. ``/v1/district/mastery``: per school and grade,
 how many students, how many have evidence, and competencies mastered. Only
-numbers leave, so nothing is disclosed about a student and the access log is
-not involved; admins and services only.
+numbers leave, for admins and services only: an admin may open every record
+of the district anyway, and a count is not a read of a record, so the access
+log is not involved (a group of one student does show that student's count).
 """
 
 from __future__ import annotations
