@@ -272,14 +272,24 @@ class Backlog:
             if dlq[topic]:
                 DLQ_RECORDS.labels(self._service, f"{topic}.dlq").set(depth)
 
-    async def _find_markers(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> None:
-        """Learn once per partition whether it starts with a creation marker."""
-        for tp in tps:
+    async def _find_markers(
+        self, consumer: AIOKafkaConsumer, tps: list[TopicPartition], budget_s: float = 2.0
+    ) -> None:
+        """Learn once per partition whether it starts with a creation marker: all the
+        partitions in one fetch loop (one at a time, a service with many topics spent the
+        whole refresh budget here and never served its lag)."""
+        pending = set(tps)
+        for tp in pending:
             consumer.seek(tp, 0)
-            fetched = await consumer.getmany(tp, timeout_ms=500, max_records=1)
-            records = fetched.get(tp, [])
-            if records:
-                self._marked[tp] = records[0].offset == 0 and topics.is_control(records[0])
+        deadline = time.monotonic() + budget_s
+        while pending and time.monotonic() < deadline:
+            fetched = await consumer.getmany(*pending, timeout_ms=200)
+            if not any(fetched.values()):
+                break
+            for tp, records in fetched.items():
+                if records and tp in pending:
+                    self._marked[tp] = records[0].offset == 0 and topics.is_control(records[0])
+                    pending.discard(tp)
 
 
 async def bounded_log_ends(
