@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from path_svc.domain.cycles import every_cycle
+from path_svc.domain import graph
 
 LANGUAGES = ("en", "es", "vi", "zh-Hans", "ar")
 """The portal's languages (its ``locales``); English is the package itself."""
@@ -102,7 +102,7 @@ def cycles(package: Mapping[str, Any]) -> list[list[str]]:
         if a["associationType"] == "precedes":
             origin = code[a["originNodeURI"]["identifier"]]
             edges.setdefault(origin, []).append(code[a["destinationNodeURI"]["identifier"]])
-    return every_cycle(edges)
+    return graph.cycles(edges)
 
 
 def file_name(name: str, lang: str) -> str:
