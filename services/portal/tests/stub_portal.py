@@ -34,6 +34,28 @@ async def portal_client(services: Services, secret: str) -> AsyncIterator[httpx.
         yield client
 
 
+def family_of_ana(request: httpx.Request, language: str) -> httpx.Response | None:
+    """profile-svc as guardian gdn-1 of stu-1 (Ana) finds it, in ``language``; None for
+    any other path (the caller answers those)."""
+    path = request.url.path
+    if path == "/v1/people":
+        return httpx.Response(200, json=[{"person_id": "gdn-1", "role": "guardian", "hint": ""}])
+    if path == "/v1/students" and request.url.host == "profile":
+        return httpx.Response(200, json=[{"student_id": "stu-1", "display_name": "Ana"}])
+    if path == "/v1/students/stu-1":
+        guardian = {
+            "guardian_id": "gdn-1",
+            "educational_rights": True,
+            "language": language,
+            "consent": {"email": True, "sms": False},
+            "frequency": {},
+        }
+        return httpx.Response(
+            200, json={"student_id": "stu-1", "display_name": "Ana", "guardians": [guardian]}
+        )
+    return None
+
+
 def csrf(html: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found, "every form carries a csrf_token"

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from stub_portal import csrf, portal_client, sign_in
+from stub_portal import csrf, family_of_ana, portal_client, sign_in
 
 pytestmark = pytest.mark.unit
 SECRET = "y" * 32
@@ -40,21 +40,9 @@ def services(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=FRAMEWORK)
     if path in ("/v1/students/stu-1/path", "/v1/me/path"):
         return httpx.Response(200, json=PATH)
-    if path == "/v1/people":
-        return httpx.Response(200, json=[{"person_id": "gdn-1", "role": "guardian", "hint": ""}])
-    if path == "/v1/students" and request.url.host == "profile":
-        return httpx.Response(200, json=[{"student_id": "stu-1", "display_name": "Ana"}])
-    if path == "/v1/students/stu-1":
-        guardian = {
-            "guardian_id": "gdn-1",
-            "educational_rights": True,
-            "language": "es",
-            "consent": {"email": True, "sms": False},
-            "frequency": {},
-        }
-        return httpx.Response(
-            200, json={"student_id": "stu-1", "display_name": "Ana", "guardians": [guardian]}
-        )
+    family = family_of_ana(request, "es")
+    if family is not None:
+        return family
     return httpx.Response(404, json={"detail": "not here"})
 
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from stub_portal import csrf, portal_client
+from stub_portal import csrf, family_of_ana, portal_client
 
 pytestmark = pytest.mark.unit
 SECRET = "x" * 32
@@ -14,22 +14,9 @@ SECRET = "x" * 32
 
 def services(request: httpx.Request) -> httpx.Response:
     """profile-svc and friends as a guardian of stu-1 (only) would find them."""
-    path = request.url.path
-    if path == "/v1/people":
-        return httpx.Response(200, json=[{"person_id": "gdn-1", "role": "guardian", "hint": ""}])
-    if path == "/v1/students" and request.url.host == "profile":
-        return httpx.Response(200, json=[{"student_id": "stu-1", "display_name": "Ana"}])
-    if path == "/v1/students/stu-1":
-        guardian = {
-            "guardian_id": "gdn-1",
-            "educational_rights": True,
-            "language": "ar",
-            "consent": {"email": True, "sms": False},
-            "frequency": {},
-        }
-        return httpx.Response(
-            200, json={"student_id": "stu-1", "display_name": "Ana", "guardians": [guardian]}
-        )
+    family = family_of_ana(request, "ar")
+    if family is not None:
+        return family
     return httpx.Response(404, json={"detail": "no such student in your district"})
 
 
