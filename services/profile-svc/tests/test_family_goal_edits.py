@@ -56,6 +56,11 @@ async def test_a_guardian_with_rights_edits_goals_and_interests_only(
     )
     assert r.status_code == 200, r.text
     assert (await client.put(f"{base}/goals/g2", json=goal, headers=step)).status_code == 404
+    # A guardian cannot record a goal as agreed by the teacher alone.
+    r = await client.put(f"{base}/goals/g3", json={**goal, "agreed_by": ["teacher"]}, headers=mum)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in r.json()["errors"]] == ["agreed_by"]
     r = await client.put(f"{base}/accommodations", json={"requirements": []}, headers=mum)
     assert r.status_code == 403
 

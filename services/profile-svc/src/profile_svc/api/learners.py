@@ -34,6 +34,9 @@ FAMILY_EDITS = (*STAFF, "guardian")
 """Goals and interests: staff, the student, and guardians who may see the student
 (``sees``: linked with educational rights), as families set goals with the school."""
 
+PARTIES = ("student", "teacher", "guardian")
+"""The roles a goal's ``agreed_by`` names."""
+
 Build = Callable[[str, int, Seal], ProfileEvent]
 
 
@@ -145,9 +148,30 @@ async def set_goal(
     command: CommandCall,
 ) -> Accepted:
     """A goal set (or revised) by student and teacher together."""
+    _own_agreement(command.who, body)
     return await command.run(
         student_id, may=_self_or(*FAMILY_EDITS), decide=_decide(body.event_for(goal_id))
     )
+
+
+def _own_agreement(who: Principal, body: Goal) -> None:
+    """A party to the goal records it with their own agreement: a guardian cannot
+    write a goal only "the teacher" agreed to. Admins and services record for others
+    (an import, a meeting's minutes), so for them any party is accepted."""
+    if who.role in PARTIES and who.role not in body.agreed_by:
+        raise Problem(
+            422,
+            f"agreed_by: a {who.role} setting a goal must list their own agreement ({who.role!r})",
+            slug="validation-error",
+            errors=[
+                {
+                    "pointer": "#/agreed_by",
+                    "field": "agreed_by",
+                    "in": "body",
+                    "detail": f"must include {who.role!r}, the role of whoever sets the goal",
+                }
+            ],
+        )
 
 
 @router.post("/reflections", response_model=Accepted)
