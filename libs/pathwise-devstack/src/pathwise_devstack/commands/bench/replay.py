@@ -227,6 +227,7 @@ async def _replay(
         per[p.name] = {"records": seen, "seconds": round(time.perf_counter() - began, 3)}
     replayed = time.perf_counter() - started
     dead, emitted = await _outbox(pool)
+    rows = {t: await _count(pool, t) for p in projections for t in p.tables}
     total = migrated + replayed
     row = {
         **rate(events, total),
@@ -236,6 +237,7 @@ async def _replay(
         "projections": per,
         "dead_lettered": dead,
         "emitted": emitted,
+        "rows": rows,
         "target_seconds": TARGET_SECONDS,
         "meets_target": total <= TARGET_SECONDS,
     }
@@ -245,6 +247,10 @@ async def _replay(
             "the figure overstates the replay's real throughput"
         )
     return row
+
+
+async def _count(pool: asyncpg.Pool, table: str) -> int:
+    return int(await pool.fetchval(f'SELECT count(*) FROM "{table}"'))
 
 
 async def _outbox(pool: asyncpg.Pool) -> tuple[int, int]:

@@ -15,10 +15,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from pathwise_contracts import EncryptedValue, Envelope, Event
 
@@ -52,10 +52,10 @@ class Log:
     competencies: tuple[str, ...]
     count: int = 0
     versions: dict[str, int] = field(default_factory=dict)
-    recent: dict[str, uuid.UUID] = field(default_factory=dict)  # last assessment per student
+    recent: dict[str, UUID] = field(default_factory=dict)  # last assessment per student
 
-    def uuid(self) -> uuid.UUID:
-        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+    def uuid(self) -> UUID:
+        return UUID(int=self.rng.getrandbits(128), version=4)
 
     def now(self) -> datetime:
         return START + SPACING * self.count
@@ -83,7 +83,7 @@ class Log:
         topic: str,
         district: str,
         *,
-        id: uuid.UUID | None = None,
+        id: UUID | None = None,
         source: str = "urn:pathwise:bench",
     ) -> Message:
         envelope = Envelope.wrap(
