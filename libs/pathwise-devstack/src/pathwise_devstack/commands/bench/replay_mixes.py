@@ -2,8 +2,9 @@
 
 The steady weights say what dominates each log: results for assessment-svc and
 path-svc, mastery changes and record reads beside the roster for profile-svc,
-mastery, plans and support alerts for notify-svc. Events a service derives
-itself (its own topic) are left out: the replay rebuilds those from the inputs.
+mastery, plans and support alerts for notify-svc. A service's own topic is in
+its mix only where a projection reads it: path-svc's planning replays the
+MasteryUpdated path-svc derived from each result (as its log holds them).
 """
 
 from __future__ import annotations
@@ -15,25 +16,16 @@ from pathwise_contracts import (
     PATH_ACCESS,
     PATH_EVENTS,
     PROFILE_ACCESS,
-    PROFILE_EVENTS,
     AssessmentRecorded,
     AssessmentVoided,
     CompetencyMappingsChanged,
     CompetencyMastered,
-    ConsentChanged,
-    ContactPreferencesChanged,
-    EnrollmentChanged,
-    GoalSet,
-    GuardianLinked,
-    InterestsChanged,
     MasteryUpdated,
     PathReplanned,
     ResultSubmitted,
     StatementStored,
-    StudentEnrolled,
     SubmissionVoided,
     SupportNeeded,
-    TeachersAssigned,
 )
 from pathwise_contracts.events.access import (
     AssessmentRecordAccessed,
@@ -43,120 +35,31 @@ from pathwise_contracts.events.access import (
 )
 from pathwise_contracts.events.assessment import CompetencyMapping
 from pathwise_contracts.events.path import Modality, PathStep
-from pathwise_contracts.events.profile import AssignedTeacher, Channel
 from pathwise_devstack.commands.bench.replay_log import Log, Message, Mix, Student
+from pathwise_devstack.commands.bench.replay_roster import (
+    consent,
+    contact,
+    enrolled,
+    enrollment_change,
+    goal,
+    guardian_links,
+    interests,
+    teachers,
+)
 
-PROFILE_SRC = "urn:pathwise:profile-svc"
 ASSESSMENT_SRC = "urn:pathwise:assessment-svc"
 PATH_SRC = "urn:pathwise:path-svc"
 ACTIVITIES = 40  # activities results arrive for before anyone mapped them
-INTERESTS = ("space", "music", "animals", "sports", "art", "games", "cooking", "robots")
-
-
-# ---------------------------------------------------------------------------
-# profile.events.v1
-
-
-def enrolled(log: Log, s: Student, *, identities: bool = False) -> Message:
-    event = StudentEnrolled(
-        student_id=s.id,
-        district_id=s.district,
-        school_id=f"{s.district}-sch{int(s.id[1:]) % 12:02d}",
-        grade=str(3 + int(s.id[1:]) % 4),
-        section_ids=[f"{s.district}-sec{int(s.id[1:]) % 60:02d}"],
-        display_name=log.sealed(24),
-        identities=[s.identity] if identities else None,
-    )
-    return log.wrap(event, PROFILE_EVENTS.name, s.district, source=PROFILE_SRC)
-
-
-def teachers(log: Log, s: Student) -> Message:
-    event = TeachersAssigned(
-        student_id=s.id, teachers=[AssignedTeacher(teacher_id=t) for t in s.teachers]
-    )
-    return log.wrap(event, PROFILE_EVENTS.name, s.district, source=PROFILE_SRC)
-
-
-def guardian_links(log: Log, s: Student) -> list[Message]:
-    return [
-        log.wrap(
-            GuardianLinked(
-                student_id=s.id,
-                guardian_id=g,
-                relationship="parent",
-                educational_rights=True,
-                language="en" if log.rng.random() < 0.8 else "es",
-                email=log.sealed(40),
-                phone=log.sealed(20) if log.rng.random() < 0.5 else None,
-                consent={Channel.EMAIL: True, Channel.SMS: log.rng.random() < 0.3},
-            ),
-            PROFILE_EVENTS.name,
-            s.district,
-            source=PROFILE_SRC,
-        )
-        for g in s.guardians
-    ]
-
-
-def contact(log: Log, s: Student) -> list[Message]:
-    event = ContactPreferencesChanged(
-        student_id=s.id,
-        guardian_id=log.rng.choice(s.guardians),
-        language="en",
-        email=log.sealed(40),
-        consent={Channel.EMAIL: log.rng.random() < 0.9, Channel.SMS: log.rng.random() < 0.3},
-        time_zone="America/Chicago",
-    )
-    return [log.wrap(event, PROFILE_EVENTS.name, s.district, source=PROFILE_SRC)]
-
-
-def consent(log: Log, s: Student) -> list[Message]:
-    event = ConsentChanged(
-        student_id=s.id,
-        version=log.version(s),
-        guardian_id=log.rng.choice(s.guardians),
-        channel=log.rng.choice((Channel.EMAIL, Channel.SMS)),
-        granted=log.rng.random() < 0.7,
-        source="portal",
-        given_at=log.now(),
-    )
-    return [log.wrap(event, PROFILE_EVENTS.name, s.district, source=PROFILE_SRC)]
-
-
-def interests(log: Log, s: Student) -> list[Message]:
-    event = InterestsChanged(
-        student_id=s.id, version=log.version(s), interests=log.rng.sample(INTERESTS, 2)
-    )
-    return [log.wrap(event, PROFILE_EVENTS.name, s.district, source=PROFILE_SRC)]
-
-
-def goal(log: Log, s: Student) -> list[Message]:
-    event = GoalSet(
-        student_id=s.id,
-        version=log.version(s),
-        goal_id=f"goal-{log.rng.randrange(3)}",
-        competency_ids=[log.competency()],
-        status="active",
-        agreed_by=["student", "teacher"],
-    )
-    return [log.wrap(event, PROFILE_EVENTS.name, s.district, source=PROFILE_SRC)]
-
-
-def enrollment_change(log: Log, s: Student) -> list[Message]:
-    event = EnrollmentChanged(
-        student_id=s.id,
-        version=log.version(s),
-        grade=str(3 + log.rng.randrange(4)),
-        section_ids=[f"{s.district}-sec{log.rng.randrange(60):02d}"],
-    )
-    return [log.wrap(event, PROFILE_EVENTS.name, s.district, source=PROFILE_SRC)]
-
 
 # ---------------------------------------------------------------------------
 # assessment.events.v1
 
 
 def recorded(log: Log, s: Student) -> list[Message]:
+    return [_recorded(log, s)[0]]
+
+
+def _recorded(log: Log, s: Student) -> tuple[Message, AssessmentRecorded]:
     assessment = log.uuid()
     log.recent[s.id] = assessment
     event = AssessmentRecorded(
@@ -169,9 +72,10 @@ def recorded(log: Log, s: Student) -> list[Message]:
         source="oneroster",
         source_id=str(log.count),
     )
-    return [
-        log.wrap(event, ASSESSMENT_EVENTS.name, s.district, id=assessment, source=ASSESSMENT_SRC)
-    ]
+    wrapped = log.wrap(
+        event, ASSESSMENT_EVENTS.name, s.district, id=assessment, source=ASSESSMENT_SRC
+    )
+    return wrapped, event
 
 
 def _submitted(log: Log, s: Student, competency: str | None, activity: str) -> ResultSubmitted:
@@ -322,6 +226,21 @@ _READS = (
 )
 
 
+def assessed(log: Log, s: Student) -> list[Message]:
+    """A result and the MasteryUpdated path-svc derived from it (its evidence, same code)."""
+    message, event = _recorded(log, s)
+    p = round(log.rng.random(), 4)
+    update = MasteryUpdated(
+        student_id=s.id,
+        competency_id=event.competency_id,
+        p_mastery=p,
+        previous=round(max(0.0, p - 0.05), 4),
+        evidence_id=event.assessment_id,
+        attempts=log.rng.randint(1, 30),
+    )
+    return [message, log.wrap(update, PATH_EVENTS.name, s.district, source=PATH_SRC)]
+
+
 def read(log: Log, s: Student) -> list[Message]:
     kind, topic, section, endpoint = log.rng.choices(_READS, (5, 3, 3, 1))[0]
     event = kind(
@@ -378,8 +297,9 @@ MIXES: dict[str, Mix] = {
     ),
     "path-svc": Mix(
         roster=lambda log, s: [enrolled(log, s), teachers(log, s)],
-        steady=((92, recorded), (1, voided), (3, interests), (2, goal), (2, enrollment_change)),
-        about="roster, then AssessmentRecorded (and voids), interests, goals",
+        steady=((92, assessed), (1, voided), (3, interests), (2, goal), (2, enrollment_change)),
+        about="roster, then AssessmentRecorded with the MasteryUpdated derived from it, "
+        "voids, interests, goals",
     ),
     "notify-svc": Mix(
         roster=_roster,
