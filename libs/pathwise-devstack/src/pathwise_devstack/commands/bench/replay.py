@@ -107,12 +107,12 @@ async def produce(
                 partition = (murmur2(key) & 0x7FFFFFFF) % PARTITIONS.get(topic, 12)
                 partition_of[(copy, key)] = partition
             where = (copy, partition)
-            batch = open_batches.get(where) or open_batches.setdefault(
-                where, producer.create_batch()
-            )
-            if batch.append(key=key, value=value, timestamp=None) is None:
+            batch = open_batches.get(where)
+            if batch is None:
+                batch = open_batches[where] = producer.create_batch()
+            if batch.append(key=key, value=value, timestamp=None) is None:  # full
                 await flush(where)
-                batch = open_batches.setdefault(where, producer.create_batch())
+                batch = open_batches[where] = producer.create_batch()
                 batch.append(key=key, value=value, timestamp=None)
             count += 1
         for where in list(open_batches):
