@@ -7,12 +7,14 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from itertools import islice
+from types import SimpleNamespace
 from uuid import uuid4
 
 import pytest
 from rich.console import Console
 
 from pathwise_contracts import TOPICS, Envelope, StudentEnrolled, TeachersAssigned
+from pathwise_devstack import entrypoints
 from pathwise_devstack.cli import build_parser
 from pathwise_devstack.commands.bench.replay import (
     DEFAULT_REPLAY_EVENTS,
@@ -43,6 +45,22 @@ def test_every_message_is_a_valid_event_keyed_by_its_subject(service: str) -> No
         count += 1
     assert count == 3000
     assert len(seen) >= 4, seen  # a mix, not one type
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_mix_writes_only_topics_the_service_reads_and_feeds_every_projection(
+    service: str,
+) -> None:
+    # Building the projections touches nothing: no pool, no keys until first use.
+    runtime = SimpleNamespace(source=f"urn:pathwise:{service}", settings=None, pool=None)
+    built = list(entrypoints.service_spec(service).projections(runtime))
+    written = {topic for topic, _, _ in messages(MIXES[service], 3000, CODES)}
+    read = {t for p in built for t in p.topics}
+    assert written <= read
+    own = {"notify-svc": "delivery_log"}  # reads only what notify-svc itself writes
+    for p in built:
+        if p.name != own.get(service):
+            assert written & set(p.topics), f"{p.name} would replay nothing"
 
 
 def test_the_same_seed_gives_the_same_log_and_another_seed_another() -> None:
