@@ -20,6 +20,7 @@ from pathwise_devstack.commands.bench.replay import (
     DEFAULT_REPLAY_EVENTS,
     SERVICES,
     OnBenchTopics,
+    measure_replay,
 )
 from pathwise_devstack.commands.bench.replay_log import messages
 from pathwise_devstack.commands.bench.replay_mixes import MIXES
@@ -165,3 +166,9 @@ def test_the_table_shows_target_verdicts_skips_and_dead_letter_warnings() -> Non
 def test_replay_events_option() -> None:
     assert build_parser().parse_args(["bench"]).replay_events == DEFAULT_REPLAY_EVENTS
     assert build_parser().parse_args(["bench", "--replay-events", "0"]).replay_events == 0
+
+
+async def test_a_service_that_cannot_be_loaded_is_skipped_with_the_reason() -> None:
+    row = await measure_replay(None, "no-such-svc", 10, CODES)  # type: ignore[arg-type]
+    assert set(row) == {"skipped"}
+    assert "no-such-svc cannot be loaded" in row["skipped"]
