@@ -69,3 +69,27 @@ async def test_bench_measures_the_same_events_on_every_path(
     Console(file=screen, width=120).print(bench.render_table(report))
     assert "raw limit" in screen.getvalue()
     assert "runtime projector" in screen.getvalue()
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+async def test_bench_replays_each_service_into_a_fresh_database(
+    infrastructure: Infrastructure,
+) -> None:
+    events = 2000  # `--replay-events 2000`
+    rows = await bench.replays(infrastructure, events)
+
+    assert set(rows) == {"assessment-svc", "profile-svc", "path-svc", "notify-svc"}
+    for service, row in rows.items():
+        assert "skipped" not in row, row  # every service is installed here
+        assert row["events"] == events
+        assert row["seconds"] > 0 and row["events_per_s"] > 0
+        assert row["target_seconds"] == 60.0
+        assert isinstance(row["meets_target"], bool)
+        assert row["dead_lettered"] == 0, (service, row)
+        assert row["records_applied"] >= events  # some projections share a topic
+        assert any(row["rows"].values()), row["rows"]  # the tables were rebuilt
+    assert rows["path-svc"]["emitted"] > 0  # mastery derived from the results
+    screen = io.StringIO()
+    Console(file=screen, width=160).print(bench.render_replay(rows))
+    assert "notify-svc" in screen.getvalue()

@@ -10,7 +10,10 @@ from the beginning by
    projection, subscribed through a FastStream `KafkaBroker` (fresh group);
 3. path-svc's own projection(s), when path-svc provides them, on the same path.
 
-Then the LRS (``bench.lrs``: xAPI statements per second and filtered reads) and
+Then, per service, the replay of N events of its input topics into a fresh
+database by the code `pathwise replay` runs (``bench.replay``; 60 s target),
+
+then the LRS (``bench.lrs``: xAPI statements per second and filtered reads) and
 the end-to-end latency of the whole platform, each on a stack of its own.
 
 Everything the run creates (topic, databases, embedded servers) it removes.
@@ -41,12 +44,18 @@ from pathwise_devstack.commands.bench.projectors import (
     measure_runtime_projector,
 )
 from pathwise_devstack.commands.bench.raw_limit import measure_raw_limit
+from pathwise_devstack.commands.bench.replay import (
+    DEFAULT_REPLAY_EVENTS,
+    TARGET_SECONDS,
+    measure_replays,
+)
 from pathwise_devstack.commands.bench.report import (
     _ratio,
     add_ratios,
     machine,
     render_curve,
     render_hops,
+    render_replay,
     render_table,
     write_report,
 )
@@ -75,7 +84,9 @@ __all__ = [
     "competency_codes",
     "measure",
     "register",
+    "render_replay",
     "render_table",
+    "replays",
     "run",
     "write_report",
 ]
@@ -110,6 +121,13 @@ def register(subparsers: Any) -> None:
         "--e2e-seconds", type=float, default=15.0, help="length of the latency run (0 skips it)"
     )
     parser.add_argument(
+        "--replay-events",
+        type=int,
+        default=DEFAULT_REPLAY_EVENTS,
+        help="events per service to replay into a fresh database "
+        f"(default {DEFAULT_REPLAY_EVENTS:,}; 0 skips it)",
+    )
+    parser.add_argument(
         "--lrs-statements",
         type=int,
         default=10_000,
@@ -136,10 +154,7 @@ async def measure(
     say = progress or (lambda _: None)
     bootstrap = infra.bootstrap_servers
     path = discover_path_service()
-    if isinstance(path, PathService) and path.competencies:
-        competencies, origin = path.competencies, "path-svc default framework"
-    else:
-        competencies, origin = FALLBACK_COMPETENCIES, "built-in list"
+    competencies, origin = _competencies(path)
     say(f"generating {events:,} events")
     workload = build_workload(events, competencies, origin)
     tag = workload.topic.name.split(".")[2]
@@ -209,6 +224,21 @@ async def measure(
     }
 
 
+def _competencies(path: PathService | str) -> tuple[tuple[str, ...], str]:
+    """The default framework's codes, so projections that check them find them."""
+    if isinstance(path, PathService) and path.competencies:
+        return path.competencies, "path-svc default framework"
+    return FALLBACK_COMPETENCIES, "built-in list"
+
+
+async def replays(
+    infra: Infrastructure, events: int, progress: Progress | None = None
+) -> dict[str, Any]:
+    """results.replay: every service's replay of ``events`` of its inputs."""
+    competencies, _ = _competencies(discover_path_service())
+    return await measure_replays(infra, events, competencies, progress)
+
+
 def _rates(text: str) -> list[float]:
     try:
         rates = [float(part) for part in text.split(",") if part.strip()]
@@ -264,6 +294,9 @@ def run(args: argparse.Namespace) -> int:
     if args.events < 1:
         console.print("pathwise bench: --events must be at least 1")
         return 2
+    if args.replay_events < 0:
+        console.print("pathwise bench: --replay-events must be 0 (skip) or more")
+        return 2
     workdir = (args.workdir or Path.cwd()).resolve()
     # Even when started with SIGINT ignored (a background job), both signals stop the run
     # through the same path: asyncio.run cancels `measure`, whose cleanup runs, then the
@@ -278,6 +311,17 @@ def run(args: argparse.Namespace) -> int:
             report = asyncio.run(
                 measure(infra, args.events, lambda m: console.print(f"pathwise bench: {m}"))
             )
+            if args.replay_events > 0:
+                console.print(
+                    f"pathwise bench: replay: {args.replay_events:,} events per service "
+                    "into a fresh database"
+                )
+                report["results"]["replay"] = asyncio.run(
+                    replays(
+                        infra, args.replay_events, lambda m: console.print(f"pathwise bench: {m}")
+                    )
+                )
+                report["targets"]["replay_seconds_max"] = TARGET_SECONDS
             if args.lrs_statements > 0:
                 console.print(
                     f"pathwise bench: LRS: {args.lrs_statements:,} statements in batches of "
@@ -316,6 +360,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2))
     else:
         Console().print(render_table(report))
+        if report["results"].get("replay"):
+            Console().print(render_replay(report["results"]["replay"]))
         lrs = report["results"].get("lrs")
         if lrs:
             Console().print(

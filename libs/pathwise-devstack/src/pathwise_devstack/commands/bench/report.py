@@ -85,6 +85,40 @@ def render_table(report: Mapping[str, Any]) -> Table:
     return table
 
 
+def render_replay(rows: Mapping[str, Any]) -> Table:
+    """Per service: N events of its inputs replayed into a fresh database."""
+    table = Table(
+        title="replay into a fresh database (pathwise replay's code)", caption_justify="left"
+    )
+    table.add_column("service")
+    for column in ("events", "seconds", "events/s", "target", "dead letters"):
+        table.add_column(column, justify="right")
+    warnings = []
+    for service, row in rows.items():
+        if "skipped" in row:
+            table.add_row(service, "-", "-", "-", f"not available ({row['skipped']})", "-")
+            continue
+        verdict = "ok" if row["meets_target"] else "missed"
+        table.add_row(
+            service,
+            f"{row['events']:,}",
+            f"{row['seconds']:.2f}",
+            f"{row['events_per_s']:,.0f}",
+            f"<= {row['target_seconds']:g} s  {verdict}",
+            f"{row['dead_lettered']:,}",
+        )
+        if row.get("warning"):
+            warnings.append(f"{service}: {row['warning']}")
+    table.caption = "\n".join(
+        [
+            "seconds: the service's migrations on a fresh database, then every projection "
+            "rebuilt from the beginning of its topics to the last event applied",
+            *warnings,
+        ]
+    )
+    return table
+
+
 def render_curve(e2e: Mapping[str, Any]) -> Table:
     """End to end (HTTP ingest -> email) at each rate asked."""
     best = e2e.get("max_sustainable_per_s")
