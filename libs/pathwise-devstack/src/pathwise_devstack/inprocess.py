@@ -18,12 +18,9 @@ import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from pathwise_contracts import Envelope, Topic
+from pathwise_devstack.quick import SESSION_TIMEOUT_MS
 from pathwise_runtime.service import Runtime, ServiceSpec, create_app
 from pathwise_runtime.settings import ServiceSettings
-
-# Short enough that a fresh consumer group is assigned within a second; long enough
-# that a test busy on the event loop does not lose its members to the broker.
-TEST_SESSION_TIMEOUT_MS = 2000
 
 
 @dataclass
@@ -49,8 +46,7 @@ async def running(
         PATHWISE_AUTH_DEV_SECRET=secret,
         SERVICE_NAME=f"{spec.name}-test-{secrets.token_hex(4)}",
         OUTBOX_POLL_INTERVAL_S=0.2,
-        # The broker holds a new group's first join for half the session timeout.
-        CONSUMER_SESSION_TIMEOUT_MS=TEST_SESSION_TIMEOUT_MS,
+        CONSUMER_SESSION_TIMEOUT_MS=SESSION_TIMEOUT_MS,  # joins within a second
     )
     app = create_app(spec, settings)
     transport = httpx.ASGITransport(app=app)
