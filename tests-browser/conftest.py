@@ -16,6 +16,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from pathwise_devstack.platform import Platform
+from pathwise_devstack.quick import QUICK_SETTINGS
 
 COALESCE_WINDOW_S = "10"
 
@@ -35,7 +36,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         # A family's facts of one burst travel together, as they do in a district
         # (the local stack otherwise tells each at once): the mail sink page shows it.
         env.setenv("NOTIFY_COALESCE_WINDOW_S", COALESCE_WINDOW_S)
-        with Platform(workdir, log_path=workdir / "services.log") as running:
+        with Platform(
+            workdir, log_path=workdir / "services.log", settings=QUICK_SETTINGS
+        ) as running:
             yield running
 
 

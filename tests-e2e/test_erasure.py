@@ -25,6 +25,7 @@ from pathwise_devstack import simulation
 from pathwise_devstack.inprocess import read_topic
 from pathwise_devstack.pg import drop_database, dsn_with_database
 from pathwise_devstack.platform import Platform
+from pathwise_devstack.quick import QUICK_SETTINGS
 from pathwise_devstack.services import SERVICES
 from pathwise_devstack.verification import replay_service
 
@@ -38,7 +39,7 @@ ATTEMPTS = 6
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     workdir = tmp_path_factory.mktemp("erasure")
-    with Platform(workdir, log_path=workdir / "services.log") as running:
+    with Platform(workdir, log_path=workdir / "services.log", settings=QUICK_SETTINGS) as running:
         yield running
 
 

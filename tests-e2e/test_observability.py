@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from pathwise_devstack import simulation
 from pathwise_devstack.platform import Platform
+from pathwise_devstack.quick import QUICK_SETTINGS
 from pathwise_devstack.services import SERVICES
 from pathwise_devstack.stack import run_coroutine_sync
 from pathwise_runtime.telemetry import TRACE_FILE_ENV
@@ -87,7 +88,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     with pytest.MonkeyPatch.context() as env:
         # Service processes inherit the environment; one file per service.
         env.setenv(TRACE_FILE_ENV, str(traces / "{service}.jsonl"))
-        with Platform(workdir, log_path=log) as platform:
+        with Platform(workdir, log_path=log, settings=QUICK_SETTINGS) as platform:
             bodies, scraped, mails = run_coroutine_sync(lambda: drive(platform))
     # Stopping the platform (SIGTERM) flushed every service's spans.
     spans: dict[str, list[dict[str, Any]]] = defaultdict(list)

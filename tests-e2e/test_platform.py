@@ -21,6 +21,7 @@ from pathwise_contracts import TOPICS
 from pathwise_devstack import simulation
 from pathwise_devstack.inprocess import read_topic
 from pathwise_devstack.platform import Platform
+from pathwise_devstack.quick import QUICK_SETTINGS
 from pathwise_devstack.services import SERVICES
 from pathwise_devstack.verification import replay_service
 
@@ -34,7 +35,7 @@ ATTEMPTS = 5  # 250 x 4 x 5 = 5,000 results
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     workdir = tmp_path_factory.mktemp("e2e")
-    with Platform(workdir, log_path=workdir / "services.log") as running:
+    with Platform(workdir, log_path=workdir / "services.log", settings=QUICK_SETTINGS) as running:
         yield running
 
 

@@ -14,6 +14,7 @@ from runtime_support import assessment, new_topic, prepare, produce, wait_for
 
 from pathwise_devstack.cli import main
 from pathwise_devstack.deadletters import REDRIVE_HEADER, read_dead_letters, redrive
+from pathwise_devstack.quick import SESSION_TIMEOUT_MS
 from pathwise_runtime.applier import BatchApplier
 from pathwise_runtime.outbox import OutboxRelay
 from pathwise_runtime.projector import Projector
@@ -29,7 +30,11 @@ async def running(dsn: str, bootstrap: str, topic: str, poison: str | None) -> A
     pool = await open_pool(dsn)
     broker = KafkaBroker(bootstrap)
     tally = Tally("tally", [topic], poison_student=poison)
-    Projector(BatchApplier(tally, pool, bootstrap), group_id=f"redrive-{topic}").register(broker)
+    Projector(
+        BatchApplier(tally, pool, bootstrap),
+        group_id=f"redrive-{topic}",
+        session_timeout_ms=SESSION_TIMEOUT_MS,  # joins within a second
+    ).register(broker)
     relay = OutboxRelay(pool, dsn, bootstrap, poll_interval_s=0.2)
     await broker.start()
     await relay.start()

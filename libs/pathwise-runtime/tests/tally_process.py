@@ -23,7 +23,8 @@ async def main() -> None:
         applier,
         group_id=f"tally-{topic}",
         max_records=int(os.environ.get("MAX_RECORDS", "300")),
-        session_timeout_ms=6000,
+        # A killed member holds its partitions this long; the next one joins after half.
+        session_timeout_ms=2000,
     )
     broker = KafkaBroker(bootstrap, log_level=logging.DEBUG)
     projector.register(broker)

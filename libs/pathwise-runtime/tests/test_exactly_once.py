@@ -39,6 +39,8 @@ from pathwise_runtime.topics import TopicIdentityError, ensure_topics
 
 pytestmark = pytest.mark.integration
 PROCESS = Path(__file__).with_name("tally_process.py")
+# The broker holds a new group's first join for half the session timeout.
+SESSION_TIMEOUT_MS = 2000
 
 
 async def totals(dsn: str) -> tuple[int, int, int]:
@@ -167,6 +169,7 @@ async def test_poison_messages_go_to_the_dlq_and_the_stream_goes_on(
     projector = Projector(
         BatchApplier(Tally("tally", [topic.name], poison_student="refused"), pool, kafka_bootstrap),
         group_id=f"poison-{topic.name}",
+        session_timeout_ms=SESSION_TIMEOUT_MS,
     )
     projector.register(broker)
     relay = OutboxRelay(pool, dsn, kafka_bootstrap, poll_interval_s=0.2)
@@ -242,6 +245,8 @@ async def test_a_restored_database_resumes_from_its_own_watermarks(
         group_id=group,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        session_timeout_ms=SESSION_TIMEOUT_MS,
+        heartbeat_interval_ms=SESSION_TIMEOUT_MS // 5,
     )
     await consumer.start()
     try:
@@ -259,7 +264,9 @@ async def test_a_restored_database_resumes_from_its_own_watermarks(
         await applier.apply(records[:51])  # the marker and the first 50 events
         assert await totals(dsn) == (50, 50, 50)
         projector = Projector(
-            BatchApplier(Tally("tally", [topic.name]), pool, kafka_bootstrap), group_id=group
+            BatchApplier(Tally("tally", [topic.name]), pool, kafka_bootstrap),
+            group_id=group,
+            session_timeout_ms=SESSION_TIMEOUT_MS,
         )
         projector.register(broker)
         await broker.start()

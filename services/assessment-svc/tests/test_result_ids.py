@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 
+from assessment_svc.main import SPEC
 from pathwise_contracts import derive_event_id
 from pathwise_contracts.ids import assessment_id as derive_assessment_id
-from pathwise_devstack.service_fixtures import rostered
+from pathwise_devstack.service_fixtures import rostered, shared_service
 
 pytestmark = [pytest.mark.integration, pytest.mark.isolation]
+service = shared_service(SPEC)  # each test enrolls subjects of its own
 
 Auth = Callable[..., dict[str, str]]
 

@@ -17,6 +17,7 @@ from path_svc.main import SPEC
 from path_svc.workers.weekly_groups import publish_week
 from pathwise_contracts import AccommodationsChanged, Envelope, GroupsSuggested, SubjectErased
 from pathwise_devstack.devtoken import mint_token
+from pathwise_devstack.quick import SESSION_TIMEOUT_MS
 from pathwise_runtime.service import create_app
 from pathwise_runtime.settings import ServiceSettings
 
@@ -60,6 +61,7 @@ async def test_path_mastery_and_framework_over_http(
         PATHWISE_AUTH_DEV_SECRET=SECRET,
         SERVICE_NAME=f"path-svc-test-{tag}",
         OUTBOX_POLL_INTERVAL_S=0.2,
+        CONSUMER_SESSION_TIMEOUT_MS=SESSION_TIMEOUT_MS,
     )
     app = create_app(SPEC, settings)
     transport = httpx.ASGITransport(app=app)
@@ -129,6 +131,7 @@ async def test_teachers_override_and_students_choose_over_http(
         PATHWISE_AUTH_DEV_SECRET=SECRET,
         SERVICE_NAME=f"path-svc-test-{tag}",
         OUTBOX_POLL_INTERVAL_S=0.2,
+        CONSUMER_SESSION_TIMEOUT_MS=SESSION_TIMEOUT_MS,
     )
     app = create_app(SPEC, settings)
     transport = httpx.ASGITransport(app=app)
@@ -229,6 +232,7 @@ async def test_section_groups_over_http(database: Callable[[], str], kafka_boots
         PATHWISE_AUTH_DEV_SECRET=SECRET,
         SERVICE_NAME=f"path-svc-test-{tag}",
         OUTBOX_POLL_INTERVAL_S=0.2,
+        CONSUMER_SESSION_TIMEOUT_MS=SESSION_TIMEOUT_MS,
     )
     facts: list[Envelope] = []
     for i in range(4):  # a plan requiring small-group instruction makes every step a group one

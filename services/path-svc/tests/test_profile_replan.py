@@ -21,6 +21,7 @@ from path_support import START, TEST_SOURCE, produce, rostered
 from path_svc.main import SPEC
 from pathwise_contracts import AccommodationsChanged, Envelope, Event, GoalSet
 from pathwise_devstack.devtoken import mint_token
+from pathwise_devstack.quick import SESSION_TIMEOUT_MS
 from pathwise_runtime.service import create_app
 from pathwise_runtime.settings import ServiceSettings
 
@@ -63,6 +64,7 @@ async def test_a_goal_change_reorders_the_path_and_the_reason_names_the_goal(
         PATHWISE_AUTH_DEV_SECRET=SECRET,
         SERVICE_NAME=f"path-svc-goals-{tag}",
         OUTBOX_POLL_INTERVAL_S=0.2,
+        CONSUMER_SESSION_TIMEOUT_MS=SESSION_TIMEOUT_MS,
     )
     headers = {"Authorization": f"Bearer {mint_token(SECRET, role='teacher', district='d1')}"}
     app = create_app(SPEC, settings)

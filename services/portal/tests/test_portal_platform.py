@@ -16,6 +16,7 @@ import pytest
 
 from pathwise_devstack import portal_demo, simulation
 from pathwise_devstack.platform import Platform
+from pathwise_devstack.quick import QUICK_SETTINGS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 # Outer limits only: each wait ends as soon as the event it waits for arrives; the
@@ -27,7 +28,7 @@ STUDENTS = 8
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     workdir = tmp_path_factory.mktemp("portal")
-    with Platform(workdir, log_path=workdir / "services.log") as running:
+    with Platform(workdir, log_path=workdir / "services.log", settings=QUICK_SETTINGS) as running:
         yield running
 
 

@@ -10,9 +10,12 @@ import pytest
 
 from pathwise_contracts import EncryptedValue, Envelope, GuardianLinked, StudentEnrolled
 from pathwise_devstack import sample_district
+from pathwise_devstack.service_fixtures import shared_service
 from profile_svc.adapters.personal import PersonalData
+from profile_svc.main import SPEC
 
 pytestmark = [pytest.mark.integration, pytest.mark.isolation]
+service = shared_service(SPEC)  # each test enrolls subjects of its own
 
 Auth = Callable[..., dict[str, str]]
 

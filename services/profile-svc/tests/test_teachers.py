@@ -10,8 +10,11 @@ import pytest
 
 from pathwise_contracts import Envelope, TeachersAssigned
 from pathwise_devstack import sample_district
+from pathwise_devstack.service_fixtures import shared_service
+from profile_svc.main import SPEC
 
 pytestmark = pytest.mark.integration
+service = shared_service(SPEC)  # each test uses subjects of its own
 
 Auth = Callable[..., dict[str, str]]
 

@@ -18,6 +18,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from pathwise_contracts import Envelope, Topic
+from pathwise_devstack.quick import SESSION_TIMEOUT_MS
 from pathwise_runtime.service import Runtime, ServiceSpec, create_app
 from pathwise_runtime.settings import ServiceSettings
 
@@ -45,6 +46,7 @@ async def running(
         PATHWISE_AUTH_DEV_SECRET=secret,
         SERVICE_NAME=f"{spec.name}-test-{secrets.token_hex(4)}",
         OUTBOX_POLL_INTERVAL_S=0.2,
+        CONSUMER_SESSION_TIMEOUT_MS=SESSION_TIMEOUT_MS,  # joins within a second
     )
     app = create_app(spec, settings)
     transport = httpx.ASGITransport(app=app)

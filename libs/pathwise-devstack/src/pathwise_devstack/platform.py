@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -55,8 +56,12 @@ class Platform:
         *,
         log_path: Path | None = None,
         ready_timeout: float = 90.0,
+        settings: Mapping[str, str] | None = None,
     ) -> None:
+        """``settings``: environment every service starts with, on top of its own
+        (``quick.QUICK_SETTINGS`` for tests)."""
         self.workdir = workdir
+        self._settings = dict(settings or {})
         self._log = LogFile(log_path) if log_path else None
         self._ready_timeout = ready_timeout
         self._stack = contextlib.ExitStack()
@@ -77,7 +82,12 @@ class Platform:
             )
             for spec in SERVICES:
                 self.supervisor.start_service(
-                    self.infra, spec, self.ports[spec.name], ports=self.ports, wait=False
+                    self.infra,
+                    spec,
+                    self.ports[spec.name],
+                    ports=self.ports,
+                    wait=False,
+                    settings=self._settings,
                 )
             for spec in SERVICES:
                 self.supervisor.wait_ready(spec.name)

@@ -31,6 +31,7 @@ from pathwise_contracts.events.profile import AssignedTeacher
 from pathwise_devstack import inprocess
 from pathwise_devstack.devtoken import mint_token
 from pathwise_devstack.inprocess import Running
+from pathwise_devstack.stack import Infrastructure
 from pathwise_runtime.access import AccessProjection
 from pathwise_runtime.projection import Delivered
 from pathwise_runtime.service import ServiceSpec
@@ -142,3 +143,21 @@ def service_fixtures(spec: ServiceSpec, topic: Topic) -> tuple[Any, ...]:
         return inprocess.eventually
 
     return auth, offline_client, service, published, wait_until
+
+
+def shared_service(spec: ServiceSpec) -> Any:
+    """A module-wide ``service`` for ``spec``: one start (migrations, consumer groups)
+    for every test of a module whose tests each use subjects of their own::
+
+        service = shared_service(SPEC)
+    """
+
+    @pytest.fixture(scope="module")
+    async def service(
+        module_database: str, infrastructure: Infrastructure
+    ) -> AsyncIterator[Running]:
+        bootstrap = infrastructure.bootstrap_servers
+        async with inprocess.running(spec, module_database, bootstrap, secret=SECRET) as run:
+            yield run
+
+    return service

@@ -114,9 +114,11 @@ class Supervisor:
         *,
         ports: Mapping[str, int] | None = None,
         wait: bool = True,
+        settings: Mapping[str, str] | None = None,
     ) -> None:
-        """Run a Pathwise service as `python -m <module>` with its environment."""
-        env = service_env(infra, service, port, ports=ports)
+        """Run a Pathwise service as `python -m <module>` with its environment
+        (``settings`` on top, e.g. shorter timers for tests; kept across restarts)."""
+        env = {**service_env(infra, service, port, ports=ports), **(settings or {})}
         command = [sys.executable, "-m", service.module]
         self.start(service.name, command, port=port, env=env, wait=wait)
 

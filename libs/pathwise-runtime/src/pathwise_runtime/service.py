@@ -106,6 +106,7 @@ def build_projectors(
             max_records=settings.consumer_max_records,
             batch_timeout_ms=settings.consumer_batch_timeout_ms,
             fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+            session_timeout_ms=settings.consumer_session_timeout_ms,
         )
         for p in spec.projections(runtime)
     ]

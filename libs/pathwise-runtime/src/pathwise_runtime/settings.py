@@ -44,6 +44,11 @@ class ServiceSettings(BaseSettings):
         100, validation_alias="CONSUMER_FETCH_MAX_WAIT_MS", ge=0
     )
     consumer_batch_timeout_ms: int = Field(50, validation_alias="CONSUMER_BATCH_TIMEOUT_MS", ge=0)
+    # How long a silent member keeps its partitions; the broker also holds a new
+    # group's first join for about half of it (tests and demos shorten it).
+    consumer_session_timeout_ms: int = Field(
+        10_000, validation_alias="CONSUMER_SESSION_TIMEOUT_MS", ge=1000
+    )
     http_host: str = Field("0.0.0.0", validation_alias="HTTP_HOST")
     http_port: int = Field(8080, validation_alias="HTTP_PORT")
     district_id: str = Field("d1", validation_alias="DISTRICT_ID")

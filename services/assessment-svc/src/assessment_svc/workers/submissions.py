@@ -215,6 +215,8 @@ async def start_ingest(runtime: Runtime) -> Callable[[], Awaitable[None]]:
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
+        session_timeout_ms=settings.consumer_session_timeout_ms,
+        heartbeat_interval_ms=max(100, settings.consumer_session_timeout_ms // 5),
         **kafka_security.client_options(settings),
     )
     keys = Keys.of(runtime)
