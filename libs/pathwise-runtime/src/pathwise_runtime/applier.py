@@ -9,6 +9,7 @@ redelivery is recognised by the watermark and skipped).
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ import asyncpg
 from aiokafka import ConsumerRecord
 
 from pathwise_contracts import Envelope
-from pathwise_runtime import metrics, outbox, telemetry, topics, watermarks
+from pathwise_runtime import claims, metrics, outbox, telemetry, topics, watermarks
 from pathwise_runtime.dlq import dlq_message
 from pathwise_runtime.projection import Delivered, Projection
 
@@ -97,6 +98,21 @@ class BatchApplier:
         self._verified.clear()
 
     async def apply(self, records: Sequence[Record]) -> None:
+        """Apply one batch with the garbage collector paused.
+
+        Decoding allocates objects that all stay alive until the batch ends and
+        are then freed by reference counting (none is cyclic): a collection
+        meanwhile only rescans them. It resumes once the batch's objects are gone.
+        """
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            await self._apply(records)
+        finally:
+            if collecting:
+                gc.enable()
+
+    async def _apply(self, records: Sequence[Record]) -> None:
         started = time.perf_counter()
         started_ns = time.time_ns()
         name = self.projection.name
@@ -117,8 +133,12 @@ class BatchApplier:
                             _check_marker(record, incarnation, marks)
                             markers[(record.topic, record.partition)] = incarnation
                     fresh = watermarks.unapplied(records, marks)
-                    delivered, dead = self._decode(fresh, spans if tracing else None)
-                    delivered = await self._first_deliveries(conn, delivered)
+                    delivered, dead = await claims.decode_and_claim(
+                        conn,
+                        name,
+                        fresh,
+                        lambda chunk: self._decode(chunk, spans if tracing else None),
+                    )
                     with telemetry.deriving_from_causes():
                         emitted, poisoned = await self._apply_isolating_poison(conn, delivered)
                     emitted = spans.reparent(emitted)
@@ -186,26 +206,6 @@ class BatchApplier:
         self._outcomes["applied"].inc(applied)
         self._outcomes["dead_lettered"].inc(dead)
         self._emitted.inc(emitted)
-
-    async def _first_deliveries(
-        self, conn: asyncpg.Connection, delivered: list[Delivered]
-    ) -> list[Delivered]:
-        """Drop events already applied under another offset (an outbox re-publish)."""
-        if not delivered:
-            return []
-        ids = await conn.fetch(
-            """INSERT INTO pathwise_applied_events (projection, event_id)
-               SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id""",
-            self.projection.name,
-            [d.envelope.id for d in delivered],
-        )
-        new = {r["event_id"] for r in ids}
-        first: list[Delivered] = []
-        for d in delivered:
-            if d.envelope.id in new:
-                new.discard(d.envelope.id)  # a duplicate inside one batch counts once
-                first.append(d)
-        return first
 
     async def _forget(self, conn: asyncpg.Connection, poisoned: list[Delivered]) -> None:
         """A dead-lettered event was not applied: a redrive of it must be applied."""
