@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from path_svc.domain.mastery import BktParams, observe
@@ -319,13 +319,15 @@ def walk(
 
 
 _SKILL_FIELDS = tuple(f.name for f in fields(SkillState))
+_STUDENT_FIELDS = tuple(f.name for f in fields(StudentState) if f.name != "skills")
 
 
 def dump(student: StudentState) -> dict[str, Any]:
     """The state as JSON-ready data: per competency a list in ``SkillState``'s field order
     (a K-8 framework has hundreds of competencies). Floats round-trip exactly through
-    JSON, so replay equals live."""
-    data = asdict(student)
+    JSON, so replay equals live. Built field by field, not with ``asdict``: the
+    projection dumps every touched student per batch, and ``asdict`` deep-copies."""
+    data: dict[str, Any] = {name: getattr(student, name) for name in _STUDENT_FIELDS}
     data["skills"] = {
         code: [getattr(state, name) for name in _SKILL_FIELDS]
         for code, state in sorted(student.skills.items())
@@ -336,9 +338,8 @@ def dump(student: StudentState) -> dict[str, Any]:
 def load(data: dict[str, Any]) -> StudentState:
     """The state back from ``dump``; fields it lacks (written before they existed, always
     last in order) take their defaults."""
-    names = {f.name for f in fields(StudentState)} - {"skills"}
     skills = {
-        code: SkillState(**dict(zip(_SKILL_FIELDS, values, strict=False)))
+        code: SkillState(*values[: len(_SKILL_FIELDS)])
         for code, values in data.get("skills", {}).items()
     }
-    return StudentState(**{k: v for k, v in data.items() if k in names}, skills=skills)
+    return StudentState(**{k: data[k] for k in _STUDENT_FIELDS if k in data}, skills=skills)
