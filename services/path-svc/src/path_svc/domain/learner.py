@@ -10,7 +10,7 @@ overrides, so one log decides every path.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from path_svc.domain import response
@@ -70,29 +70,33 @@ class Learner:
         if competency_id not in framework:
             raise ValueError(f"competency {competency_id!r} is not in framework {framework.name!r}")
         params = framework[competency_id].params
-        estimate = self.estimates.setdefault(competency_id, Estimate(params.p_init))
+        estimate = self.estimates.get(competency_id)
+        if estimate is None:
+            estimate = self.estimates[competency_id] = Estimate(params.p_init)
         previous = estimate.p_mastery
-        estimate.p_mastery = observe(previous, fraction(score, max_score), params)
+        value = fraction(score, max_score)
+        estimate.p_mastery = observe(previous, value, params)
         estimate.attempts += 1
         estimate.updated_at = at
         newly_mastered = not estimate.mastered and estimate.p_mastery >= MASTERED
-        estimate.mastered = estimate.mastered or newly_mastered
         if newly_mastered:
+            estimate.mastered = True
             estimate.mastered_at = at
         self.changed_competencies.add(competency_id)
-        change = Change(
+        p_correct = None
+        if model is not None:
+            response.update(model, self.answers, competency_id, value)
+            self.answers_changed = True
+            p_correct = response.predict(model, self.answers, competency_id)
+        return Change(
             competency_id,
             previous,
             estimate.p_mastery,
             estimate.attempts,
             newly_mastered,
             level(estimate.p_mastery, estimate.attempts),
+            p_correct,
         )
-        if model is None:
-            return change
-        response.update(model, self.answers, competency_id, fraction(score, max_score))
-        self.answers_changed = True
-        return replace(change, p_correct=response.predict(model, self.answers, competency_id))
 
     def rewalk(
         self, model: ResponseModel, evidence: Sequence[tuple[str, float]], competency_id: str

@@ -25,9 +25,11 @@ Every update is O(1): the state is a few numbers per student and per
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from path_svc.domain.mastery import BktParams, observe
@@ -101,7 +103,7 @@ class SkillModel:
 
     @property
     def difficulty(self) -> float:
-        return logit(self.share_right)
+        return _difficulty(self.share_right)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +174,12 @@ def logit(p: float) -> float:
     return math.log(q / (1.0 - q))
 
 
+@functools.cache
+def _difficulty(share_right: float) -> float:
+    """``logit`` of a share, kept: every prediction and update asks for it."""
+    return logit(share_right)
+
+
 def sigmoid(x: float) -> float:
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
@@ -187,51 +195,40 @@ def bkt_right(known: float, params: BktParams) -> float:
 def features(
     model: SkillModel, student: StudentState, skill: str, item_offset: float = 0.0
 ) -> list[float]:
-    """The inputs for the next answer on ``skill``, from the state before it."""
+    """The inputs for the next answer on ``skill``, from the state before it (in
+    ``FEATURES`` order; written out flat because the projection predicts every answer)."""
     s = student.skills.get(skill)
-    share = model.share_right
-    known = s.known if s else model.bkt.p_init
-    right_run = min(s.right_run, 3) if s else 0
-    wrong_run = min(s.wrong_run, 3) if s else 0
-    switched = student.last_skill is not None and student.last_skill != skill
-    return [
-        1.0,
-        logit(bkt_right(known, model.bkt)),
-        student.ability,
-        model.difficulty,
-        student.learning_offset,
-        (s.recent if s else share) - share,
-        (s.recent_fast if s else share) - share,
-        math.log1p(s.attempts if s else 0),
-        student.recent_overall,
-        logit(known),
-        *(1.0 if right_run == r else 0.0 for r in (1, 2, 3)),
-        *(1.0 if wrong_run == r else 0.0 for r in (1, 2, 3)),
-        0.0 if s and s.attempts else 1.0,
-        1.0 if switched else 0.0,
-        math.log1p(s.right_run if s else 0),
-        math.log1p(s.wrong_run if s else 0),
-        (s.recent_slow if s else share) - share,
-        student.overall_fast,
-        student.overall_slow,
-        item_offset,
-        *_counts(student, s),
-        transfer(model, student, skill),
-    ]
-
-
-def _counts(student: StudentState, s: SkillState | None) -> list[float]:
-    """Best-LR's count inputs: answers so far, last answer, gap, decayed record on ``s``."""
+    last = student.last_skill
+    switched = 1.0 if last is not None and last != skill else 0.0
     now = student.answered
-    wins, losses = s.counts(now) if s else (0.0, 0.0)
-    gap = now - s.seen_at + 1 if s and s.attempts else 0
+    if s is None:  # never answered: the competency's priors, no record
+        known = model.bkt.p_init
+        return [
+            *(1.0, logit(bkt_right(known, model.bkt)), student.ability, model.difficulty),
+            *(student.learning_offset, 0.0, 0.0, 0.0, student.recent_overall, logit(known)),
+            *(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, switched, 0.0, 0.0, 0.0),
+            *(student.overall_fast, student.overall_slow, item_offset),
+            *(math.log1p(now), student.last_right, 0.0, 0.5, 0.0, 0.0),
+            transfer(model, student, skill),
+        ]
+    share, known, attempts = model.share_right, s.known, s.attempts
+    right_run, wrong_run = min(s.right_run, 3), min(s.wrong_run, 3)
+    wins, losses = s.counts(now)
     return [
-        math.log1p(now),
-        student.last_right,
-        math.log1p(gap),
-        (wins + 1.0) / (wins + losses + 2.0),
-        math.log1p(wins),
-        math.log1p(losses),
+        *(1.0, logit(bkt_right(known, model.bkt)), student.ability, model.difficulty),
+        *(student.learning_offset, s.recent - share, s.recent_fast - share),
+        *(math.log1p(attempts), student.recent_overall, logit(known)),
+        *(1.0 if right_run == 1 else 0.0, 1.0 if right_run == 2 else 0.0),
+        *(1.0 if right_run == 3 else 0.0, 1.0 if wrong_run == 1 else 0.0),
+        *(1.0 if wrong_run == 2 else 0.0, 1.0 if wrong_run == 3 else 0.0),
+        *(0.0 if attempts else 1.0, switched),
+        *(math.log1p(s.right_run), math.log1p(s.wrong_run), s.recent_slow - share),
+        *(student.overall_fast, student.overall_slow, item_offset),
+        # Best-LR's counts: answers so far, last answer, gap, decayed record here.
+        *(math.log1p(now), student.last_right),
+        math.log1p(now - s.seen_at + 1 if attempts else 0),
+        *((wins + 1.0) / (wins + losses + 2.0), math.log1p(wins), math.log1p(losses)),
+        transfer(model, student, skill),
     ]
 
 
@@ -253,7 +250,9 @@ def transfer(model: SkillModel, student: StudentState, skill: str) -> float:
 
 
 def combine(weights: Sequence[float], inputs: Sequence[float]) -> float:
-    return sigmoid(sum(w * x for w, x in zip(weights, inputs, strict=True)))
+    if len(weights) != len(inputs):
+        raise ValueError(f"{len(inputs)} inputs for {len(weights)} weights")
+    return sigmoid(sum(map(operator.mul, weights, inputs)))
 
 
 def predict(
@@ -319,13 +318,15 @@ def walk(
 
 
 _SKILL_FIELDS = tuple(f.name for f in fields(SkillState))
+_STUDENT_FIELDS = tuple(f.name for f in fields(StudentState) if f.name != "skills")
 
 
 def dump(student: StudentState) -> dict[str, Any]:
     """The state as JSON-ready data: per competency a list in ``SkillState``'s field order
     (a K-8 framework has hundreds of competencies). Floats round-trip exactly through
-    JSON, so replay equals live."""
-    data = asdict(student)
+    JSON, so replay equals live. Built field by field, not with ``asdict``: the
+    projection dumps every touched student per batch, and ``asdict`` deep-copies."""
+    data: dict[str, Any] = {name: getattr(student, name) for name in _STUDENT_FIELDS}
     data["skills"] = {
         code: [getattr(state, name) for name in _SKILL_FIELDS]
         for code, state in sorted(student.skills.items())
@@ -336,9 +337,8 @@ def dump(student: StudentState) -> dict[str, Any]:
 def load(data: dict[str, Any]) -> StudentState:
     """The state back from ``dump``; fields it lacks (written before they existed, always
     last in order) take their defaults."""
-    names = {f.name for f in fields(StudentState)} - {"skills"}
     skills = {
-        code: SkillState(**dict(zip(_SKILL_FIELDS, values, strict=False)))
+        code: SkillState(*values[: len(_SKILL_FIELDS)])
         for code, values in data.get("skills", {}).items()
     }
-    return StudentState(**{k: v for k, v in data.items() if k in names}, skills=skills)
+    return StudentState(**{k: data[k] for k in _STUDENT_FIELDS if k in data}, skills=skills)
