@@ -29,6 +29,20 @@ from pathwise_devstack.stack import Infrastructure, service_env
 
 LineSink = Callable[[str, str], None]
 _COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "red")
+PROFILE_DIR_ENV = "PATHWISE_PROFILE_DIR"
+PROFILE_SERVICES_ENV = "PATHWISE_PROFILE_SERVICES"
+
+
+def profiler_args(name: str) -> list[str]:
+    """``-m cProfile -o <dir>/<name>.prof`` when ``PATHWISE_PROFILE_DIR`` is set and the
+    service is one of ``PATHWISE_PROFILE_SERVICES`` (comma-separated; empty: all), so an
+    operator finds where a service spends its CPU under real load; the profile is written
+    when the service stops (SIGTERM)."""
+    folder = os.environ.get(PROFILE_DIR_ENV)
+    wanted = {n.strip() for n in os.environ.get(PROFILE_SERVICES_ENV, "").split(",") if n.strip()}
+    if not folder or (wanted and name not in wanted):
+        return []
+    return ["-m", "cProfile", "-o", os.path.join(folder, f"{name}.prof")]
 
 
 class ServiceNotReady(RuntimeError):
@@ -117,7 +131,7 @@ class Supervisor:
     ) -> None:
         """Run a Pathwise service as `python -m <module>` with its environment."""
         env = service_env(infra, service, port, ports=ports)
-        command = [sys.executable, "-m", service.module]
+        command = [sys.executable, *profiler_args(service.name), "-m", service.module]
         self.start(service.name, command, port=port, env=env, wait=wait)
 
     def _spawn(self, managed: _Managed) -> None:
