@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from pathwise_devstack import hops, queue_depth, simulation
+from pathwise_devstack import cpu_usage, hops, queue_depth, simulation
 from pathwise_devstack.platform import Platform
 from pathwise_runtime.telemetry import TRACE_FILE_ENV
 
@@ -50,6 +50,7 @@ async def measure(
         ]
         results = [q[i] for i in range(per_student) for q in queues]
         started, window_start = time.monotonic(), time.time_ns()
+        cpu_before = cpu_usage.snapshot(data_under=platform.workdir)
         async with queue_depth.sampling(platform) as depth:
             # Past twice its length a run stops posting: above capacity, the rest waits.
             await simulation.stream(
@@ -64,6 +65,9 @@ async def measure(
     stopped = time.monotonic()
     await platform.wait_caught_up(timeout=300)
     drained = time.monotonic() - stopped
+    cpu_ms = cpu_usage.per_result(
+        cpu_before, cpu_usage.snapshot(data_under=platform.workdir), traffic.posted
+    )
     latencies = simulation.latencies_ms(traffic, platform.mails())
     p99 = simulation.percentile(latencies, 99)
     return {
@@ -81,6 +85,7 @@ async def measure(
         "target_p99_ms": TARGET_P99_MS,
         "ratio_to_target": round(p99 / TARGET_P99_MS, 2) if p99 is not None else None,
         "queues": depth.summary(),
+        "cpu_ms_per_result": cpu_ms,
     }
 
 

@@ -124,7 +124,8 @@ def render_curve(e2e: Mapping[str, Any]) -> Table:
     best = e2e.get("max_sustainable_per_s")
     verdict = f"max sustainable: {best:g} results/s" if best else "no rate asked was sustained"
     table = Table(title="end to end, HTTP ingest → family email", caption_justify="left")
-    for column in ("asked/s", "achieved/s", "p50 ms", "p99 ms", "caught up in", "sustained"):
+    columns = ("asked/s", "achieved/s", "p50 ms", "p99 ms", "caught up in", "CPU ms/result")
+    for column in (*columns, "sustained"):
         table.add_column(column, justify="right")
     for run in e2e["runs"]:
         table.add_row(
@@ -133,6 +134,7 @@ def render_curve(e2e: Mapping[str, Any]) -> Table:
             _ms(run["p50_ms"]),
             _ms(run["p99_ms"]),
             f"{run['drain_s']:g} s",
+            _ms(run.get("cpu_ms_per_result", {}).get("total")),
             "yes" if run.get("sustained") else "no",
         )
     table.caption = (
@@ -161,6 +163,11 @@ def render_hops(e2e: Mapping[str, Any]) -> Table:
             f"{name} {q['max']:,} / {q['last']:,}" for name, q in seen.items() if name != "samples"
         )
         lines.append(f"  {queue} ({seen['samples']}): {depths}")
+    cpu = e2e.get("cpu_ms_per_result") or {}
+    lines.append(
+        "CPU ms per result: "
+        + ", ".join(f"{name} {ms:,.2f}" for name, ms in cpu.items() if name != "total")
+    )
     table.caption = "\n".join(lines)
     return table
 
