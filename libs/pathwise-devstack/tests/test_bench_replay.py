@@ -21,10 +21,12 @@ from pathwise_devstack.commands.bench.replay import (
     SERVICES,
     OnBenchTopics,
     measure_replay,
+    target_seconds,
 )
 from pathwise_devstack.commands.bench.replay_log import messages
 from pathwise_devstack.commands.bench.replay_mixes import MIXES
 from pathwise_devstack.commands.bench.report import render_replay
+from pathwise_runtime import replay
 from pathwise_runtime.projection import Delivered
 
 pytestmark = pytest.mark.unit
@@ -62,6 +64,15 @@ def test_a_mix_writes_only_topics_the_service_reads_and_feeds_every_projection(
     for p in built:
         if p.name != own.get(service):
             assert written & set(p.topics), f"{p.name} would replay nothing"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_services_replay_stages_name_each_of_its_projections_once(service: str) -> None:
+    runtime = SimpleNamespace(source=f"urn:pathwise:{service}", settings=None, pool=None)
+    spec = entrypoints.service_spec(service)
+    built = list(spec.projections(runtime))
+    groups = replay.stages(built, spec.replay_stages)  # raises when they do not
+    assert [p for group in groups for p in group] != [] and len(groups) < len(built) + 1
 
 
 def test_the_same_seed_gives_the_same_log_and_another_seed_another() -> None:
@@ -159,8 +170,19 @@ def test_the_table_shows_target_verdicts_skips_and_dead_letter_warnings() -> Non
     Console(file=screen, width=160).print(render_replay(rows))
     text = screen.getvalue()
     assert "1,000,000" in text and "ok" in text and "missed" in text
+    assert "<= 60 s  ok" in text  # a million: the target itself
     assert "cannot be loaded" in text
     assert "notify-svc: 3 records were dead-lettered" in text
+    rows["path-svc"] = {**row, "events": 100_000, "target_seconds": 6.0, "target_scaled": True}
+    screen = io.StringIO()
+    Console(file=screen, width=160).print(render_replay(rows))
+    assert "<= 6 s (scaled)" in screen.getvalue()
+
+
+def test_the_target_scales_with_the_events_replayed() -> None:
+    assert target_seconds(1_000_000) == 60.0
+    assert target_seconds(100_000) == 6.0
+    assert target_seconds(2_000) == 0.12
 
 
 def test_replay_events_option() -> None:

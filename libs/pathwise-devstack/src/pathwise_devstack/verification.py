@@ -18,6 +18,7 @@ from pathwise_devstack.entrypoints import service_spec
 from pathwise_devstack.pg import drop_database, dsn_with_database, ensure_database
 from pathwise_runtime import replay
 from pathwise_runtime.outbox import OutboxRelay
+from pathwise_runtime.projection import Projection
 from pathwise_runtime.service import Runtime, open_pool, prepare_database
 from pathwise_runtime.settings import ServiceSettings
 
@@ -75,7 +76,7 @@ async def replay_service(
     report = ReplayReport(name, database)
     try:
         await prepare_database(replay_dsn, spec.migrations)
-        pool = await open_pool(replay_dsn, min_size=1, max_size=4)
+        pool = await open_pool(replay_dsn, min_size=1, max_size=replay.POOL_SIZE)
         try:
             settings = ServiceSettings(
                 SERVICE_NAME=name, DATABASE_URL=replay_dsn, KAFKA_BOOTSTRAP_SERVERS=bootstrap
@@ -86,12 +87,12 @@ async def replay_service(
                 settings, pool, KafkaBroker(bootstrap), OutboxRelay(pool, replay_dsn, bootstrap)
             )
             projections = list(spec.projections(runtime))
+            groups = replay.stages(projections, spec.replay_stages)
             topics = sorted({t for p in projections for t in p.topics})
             horizon = await replay.end_offsets(bootstrap, topics)
-            for p in projections:
-                report.events_replayed += await replay.rebuild(p, pool, bootstrap, horizon)
+            report.events_replayed += await _rebuild(groups, pool, bootstrap, horizon)
             if verify:
-                await _verify(report, projections, pool, live_dsn, bootstrap, horizon, timeout)
+                await _verify(report, groups, pool, live_dsn, bootstrap, horizon, timeout)
         finally:
             await pool.close()
     finally:
@@ -100,15 +101,26 @@ async def replay_service(
     return report
 
 
+async def _rebuild(
+    groups: list[list[Projection]],
+    pool: asyncpg.Pool,
+    bootstrap: str,
+    horizon: dict[tuple[str, int], int],
+) -> int:
+    done = await replay.rebuild_all(groups, pool, bootstrap, horizon)
+    return sum(r.records for r in done.values())
+
+
 async def _verify(
     report: ReplayReport,
-    projections: list[Any],
+    groups: list[list[Projection]],
     pool: asyncpg.Pool,
     live_dsn: str,
     bootstrap: str,
     horizon: dict[tuple[str, int], int],
     timeout: float,
 ) -> None:
+    projections = [p for group in groups for p in group]
     live = await open_pool(live_dsn, min_size=1, max_size=2)
     try:
         for _ in range(5):
@@ -118,8 +130,7 @@ async def _verify(
             if newer == horizon:
                 break
             horizon = newer  # the live service moved on while we replayed: follow it
-            for p in projections:
-                report.events_replayed += await replay.rebuild(p, pool, bootstrap, horizon)
+            report.events_replayed += await _rebuild(groups, pool, bootstrap, horizon)
         for p in projections:
             for table in p.tables:
                 report.tables[table] = await replay.compare(live, pool, table)

@@ -11,20 +11,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from pathwise_runtime import kafka_security
-from pathwise_runtime.applier import BatchApplier
+from pathwise_runtime.applier import BatchApplier, Record
 from pathwise_runtime.projection import Projection
 from pathwise_runtime.topics import log_ends
 
 log = logging.getLogger(__name__)
+
+BATCH_SIZE = 5000
+"""Records per transaction, as the live projectors apply them."""
+PREFETCH = 2
+"""Batches fetched ahead of the one being applied: bounds the memory they hold."""
+POOL_SIZE = 6
+"""Connections of a replay database's pool: at least one per projection of a stage."""
+RETRIES = 5
+"""Attempts at a batch whose transaction Postgres rolled back (a deadlock with a
+concurrent projection's batch is resolved by rolling one of them back)."""
 
 
 @dataclass
@@ -68,15 +79,77 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     return set(parts)
 
 
+@dataclass(frozen=True)
+class Rebuilt:
+    """One projection's rebuild: records applied and the seconds it took."""
+
+    records: int
+    seconds: float
+
+
+def stages(
+    projections: Sequence[Projection], order: Sequence[Sequence[str]] = ()
+) -> list[list[Projection]]:
+    """The projections grouped as ``order`` names them (``ServiceSpec.replay_stages``).
+
+    Without an order, one stage per projection, in their own order. An order must
+    name every projection exactly once: a forgotten one would silently not be rebuilt.
+    """
+    if not order:
+        return [[p] for p in projections]
+    by_name = {p.name: p for p in projections}
+    named = [name for stage in order for name in stage]
+    if sorted(named) != sorted(by_name):
+        raise ValueError(
+            f"replay stages {list(map(list, order))} must name each of {sorted(by_name)} once"
+        )
+    return [[by_name[name] for name in stage] for stage in order]
+
+
+async def rebuild_all(
+    groups: Sequence[Sequence[Projection]],
+    pool: asyncpg.Pool,
+    bootstrap: str,
+    horizon: dict[tuple[str, int], int],
+) -> dict[str, Rebuilt]:
+    """Rebuild stage after stage, the projections of one stage concurrently.
+
+    Projections of a stage own disjoint tables and watermarks, so running them
+    together only overlaps one's decoding with another's wait on Postgres; a
+    projection that reads another's tables belongs to a later stage.
+    """
+    done: dict[str, Rebuilt] = {}
+
+    async def one(projection: Projection) -> None:
+        began = time.perf_counter()
+        records = await rebuild(projection, pool, bootstrap, horizon)
+        done[projection.name] = Rebuilt(records, time.perf_counter() - began)
+
+    for group in groups:
+        tasks = [asyncio.create_task(one(p)) for p in group]
+        try:
+            await asyncio.gather(*tasks)  # the first failure, as itself
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+    return done
+
+
 async def rebuild(
     projection: Projection,
     pool: asyncpg.Pool,
     bootstrap: str,
     horizon: dict[tuple[str, int], int],
     *,
-    batch_size: int = 5000,
+    batch_size: int = BATCH_SIZE,
 ) -> int:
-    """Apply every record below ``horizon`` of the projection's topics; returns the count."""
+    """Apply every record below ``horizon`` of the projection's topics; returns the count.
+
+    The next batch is fetched while the current one is applied (at most
+    ``PREFETCH`` batches ahead), so the consumer's decoding overlaps the wait on
+    Postgres; batches are still applied one at a time, in log order.
+    """
     applier = BatchApplier(projection, pool, bootstrap)
     tps = [
         TopicPartition(t, p)
@@ -92,14 +165,39 @@ async def rebuild(
         **kafka_security.client_options(),
     )
     await consumer.start()
+    batches: asyncio.Queue[list[Record] | BaseException | None] = asyncio.Queue(PREFETCH)
     seen = 0
+    fetching: asyncio.Task[None] | None = None
     try:
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
-        remaining = set(tps)
+        fetching = asyncio.create_task(_fetch(consumer, tps, horizon, batch_size, batches))
+        while (batch := await batches.get()) is not None:
+            if isinstance(batch, BaseException):
+                raise batch
+            await _apply(applier, batch)
+            seen += len(batch)
+        return seen
+    finally:
+        if fetching is not None:
+            fetching.cancel()
+            await asyncio.gather(fetching, return_exceptions=True)
+        await consumer.stop()
+
+
+async def _fetch(
+    consumer: AIOKafkaConsumer,
+    tps: list[TopicPartition],
+    horizon: dict[tuple[str, int], int],
+    batch_size: int,
+    out: asyncio.Queue[list[Record] | BaseException | None],
+) -> None:
+    """Put the batches below the horizon on ``out``, then None (or what went wrong)."""
+    remaining = set(tps)
+    try:
         while remaining:
             fetched = await consumer.getmany(*remaining, timeout_ms=1000, max_records=batch_size)
-            batch: list[ConsumerRecord[bytes, bytes]] = []
+            batch: list[Record] = []
             for tp, records in fetched.items():
                 end = horizon[(tp.topic, tp.partition)]
                 batch.extend(r for r in records if r.offset < end)
@@ -109,11 +207,24 @@ async def rebuild(
                 if await consumer.position(tp) >= horizon[(tp.topic, tp.partition)]:
                     remaining.discard(tp)
             if batch:
-                await applier.apply(batch)
-                seen += len(batch)
-        return seen
-    finally:
-        await consumer.stop()
+                await out.put(batch)
+    except Exception as exc:  # the apply loop raises it
+        await out.put(exc)
+        return
+    await out.put(None)
+
+
+async def _apply(applier: BatchApplier, batch: list[Record]) -> None:
+    """Apply one batch; a deadlock or serialization failure rolled it back whole: again."""
+    for attempt in range(RETRIES):
+        try:
+            await applier.apply(batch)
+            return
+        except asyncpg.TransactionRollbackError:
+            if attempt == RETRIES - 1:
+                raise
+            log.warning("replay batch rolled back, retrying", exc_info=True)
+            await asyncio.sleep(0.1 * 2**attempt)
 
 
 async def wait_until_caught_up(

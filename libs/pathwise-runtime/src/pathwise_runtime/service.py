@@ -74,6 +74,10 @@ class ServiceSpec:
     configure_api: Callable[[FastAPI], None] = lambda _: None
     # Started after the projectors; each returns its stop function.
     workers: Sequence[Worker] = ()
+    # Replay rebuilds these groups of projection names one after another, each
+    # group's projections concurrently: one that reads another's tables goes in a
+    # later group. Empty: one projection at a time, in the order above.
+    replay_stages: Sequence[Sequence[str]] = ()
 
 
 async def open_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:

@@ -29,13 +29,14 @@ def _api(app: FastAPI) -> None:
 SPEC = ServiceSpec(
     name="assessment-svc",
     migrations=Path(__file__).resolve().parents[2] / "migrations",
-    # intake first: replay rebuilds in this order, so the tombstones of erased
-    # students exist before the tables that must skip them.
     projections=lambda rt: [
         IntakeProjection(source=rt.source, keyring=partial(keyring, rt)),
         AssessmentsProjection(),
         StatementsProjection(),
     ],
+    # All three at once: the others read only intake's tombstones, whose outcome
+    # is order-free (projections.erasure), as it is live.
+    replay_stages=[("intake", "assessments", "statements")],
     configure_api=_api,
     workers=[start_backfill, start_ingest, start_pruning],
 )

@@ -25,6 +25,8 @@ SPEC = ServiceSpec(
     name="notify-svc",
     migrations=Path(__file__).resolve().parents[2] / "migrations",
     projections=lambda _rt: [PlanningProjection(), DeliveryLogProjection()],
+    # delivery_log reads planning's tombstones, order-free as in erasure live.
+    replay_stages=[("planning", "delivery_log")],
     configure_api=lambda app: _routes(app),
     workers=[start_sender],
 )

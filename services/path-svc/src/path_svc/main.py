@@ -30,15 +30,15 @@ def _configure(app: FastAPI) -> None:
 SPEC = ServiceSpec(
     name="path-svc",
     migrations=Path(__file__).resolve().parents[2] / "migrations",
-    # frameworks first, then intake before planning: replay rebuilds in this
-    # order, so every published framework is known to the evidence and paths
-    # that use it, and tombstones of erased students exist before the planning
-    # tables that must skip them.
     projections=lambda rt: [
         FrameworksProjection(),
         IntakeProjection(source=rt.source),
         PlanningProjection(source=rt.source),
     ],
+    # frameworks first, so every published framework is known to the evidence
+    # and paths that use it; then intake and planning at once: planning reads only
+    # intake's tombstones, whose outcome is order-free (projections.erasure).
+    replay_stages=[("frameworks",), ("learning", "planning")],
     configure_api=_configure,
     workers=[start_weekly_groups, start_school_days],
 )

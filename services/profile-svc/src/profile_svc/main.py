@@ -40,5 +40,7 @@ SPEC = ServiceSpec(
     name="profile-svc",
     migrations=Path(__file__).resolve().parents[2] / "migrations",
     projections=lambda _: [ProfilesProjection(), MasteryProjection(), AccessLogProjection()],
+    # Each keeps its own tables and tombstones: replay rebuilds them at once.
+    replay_stages=[("profiles", "mastery", "access_log")],
     configure_api=_routes,
 )

@@ -46,6 +46,7 @@ from pathwise_devstack.commands.bench.projectors import (
 from pathwise_devstack.commands.bench.raw_limit import measure_raw_limit
 from pathwise_devstack.commands.bench.replay import (
     DEFAULT_REPLAY_EVENTS,
+    TARGET_EVENTS,
     TARGET_SECONDS,
     measure_replays,
 )
@@ -322,6 +323,7 @@ def run(args: argparse.Namespace) -> int:
                     )
                 )
                 report["targets"]["replay_seconds_max"] = TARGET_SECONDS
+                report["targets"]["replay_seconds_max_events"] = TARGET_EVENTS
             if args.lrs_statements > 0:
                 console.print(
                     f"pathwise bench: LRS: {args.lrs_statements:,} statements in batches of "

@@ -42,6 +42,8 @@ from pathwise_runtime.topics import ensure_topics
 
 DEFAULT_REPLAY_EVENTS = 1_000_000
 TARGET_SECONDS = 60.0
+TARGET_EVENTS = 1_000_000
+"""The target is 60 s for a million events; another N is judged on 60 s x N / 1M."""
 SERVICES = ("assessment-svc", "profile-svc", "path-svc", "notify-svc")
 BATCH_BYTES = 512 * 1024  # one produce request per partition batch
 IN_FLIGHT = 64  # batches awaiting their ack before more are built: bounds memory
@@ -147,7 +149,7 @@ async def measure_replay(
         started = time.perf_counter()
         await prepare_database(dsn, spec.migrations)
         migrated = time.perf_counter() - started
-        pool = await open_pool(dsn, min_size=1, max_size=4)
+        pool = await open_pool(dsn, min_size=1, max_size=replay.POOL_SIZE)
         try:
             settings = ServiceSettings(
                 SERVICE_NAME=service,
@@ -178,7 +180,7 @@ async def measure_replay(
             )
             say(f"replay {service}: rebuilding {', '.join(p.name for p in inner)}")
             row = await _replay(
-                [OnBenchTopics(p, copies) for p in inner],
+                replay.stages([OnBenchTopics(p, copies) for p in inner], spec.replay_stages),
                 pool,
                 infra.bootstrap_servers,
                 migrated,
@@ -209,26 +211,28 @@ def _only(stream: Iterable[Message], copies: Mapping[str, str]) -> Iterable[Mess
 
 
 async def _replay(
-    projections: Sequence[OnBenchTopics],
+    groups: Sequence[Sequence[Projection]],
     pool: asyncpg.Pool,
     bootstrap: str,
     migrated: float,
     events: int,
 ) -> dict[str, Any]:
-    """`verification.replay_service`'s loop, timed per projection."""
+    """`verification.replay_service`'s rebuild, timed per projection."""
+    projections = [p for group in groups for p in group]
     started = time.perf_counter()
     horizon = await replay.end_offsets(
         bootstrap, sorted({t for p in projections for t in p.topics})
     )
-    per: dict[str, dict[str, Any]] = {}
-    for p in projections:
-        began = time.perf_counter()
-        seen = await replay.rebuild(p, pool, bootstrap, horizon)
-        per[p.name] = {"records": seen, "seconds": round(time.perf_counter() - began, 3)}
+    done = await replay.rebuild_all(groups, pool, bootstrap, horizon)
     replayed = time.perf_counter() - started
+    per = {
+        p.name: {"records": done[p.name].records, "seconds": round(done[p.name].seconds, 3)}
+        for p in projections
+    }
     dead, emitted = await _outbox(pool)
     rows = {t: await _count(pool, t) for p in projections for t in p.tables}
     total = migrated + replayed
+    target = target_seconds(events)
     row = {
         **rate(events, total),
         "migrate_seconds": round(migrated, 3),
@@ -238,8 +242,9 @@ async def _replay(
         "dead_lettered": dead,
         "emitted": emitted,
         "rows": rows,
-        "target_seconds": TARGET_SECONDS,
-        "meets_target": total <= TARGET_SECONDS,
+        "target_seconds": target,
+        "target_scaled": events != TARGET_EVENTS,
+        "meets_target": total <= target,
     }
     if dead:
         row["warning"] = (
@@ -247,6 +252,12 @@ async def _replay(
             "the figure overstates the replay's real throughput"
         )
     return row
+
+
+def target_seconds(events: int) -> float:
+    """The target scaled to ``events`` (linearly, so optimistic below a million:
+    a bigger log also means bigger tables and a higher cost per event)."""
+    return round(TARGET_SECONDS * events / TARGET_EVENTS, 3)
 
 
 async def _count(pool: asyncpg.Pool, table: str) -> int:
