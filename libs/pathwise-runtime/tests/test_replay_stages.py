@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -35,39 +36,36 @@ def test_an_order_must_name_every_projection_once(order: list[tuple[str, ...]]) 
         replay.stages([A, B, C], order)
 
 
-async def test_stages_run_in_turn_and_the_projections_of_one_at_once(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_stages_run_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
     log: list[str] = []
 
-    async def rebuild(projection: Named, *_: Any) -> int:
-        log.append(f"start {projection.name}")
+    async def stage(group: list[Named], *_: Any) -> dict[str, replay.Rebuilt]:
+        log.append("start " + "".join(p.name for p in group))
         await asyncio.sleep(0.01)
-        log.append(f"end {projection.name}")
-        return len(projection.name)
+        log.append("end " + "".join(p.name for p in group))
+        return {p.name: replay.Rebuilt(1, 0.01) for p in group}
 
-    monkeypatch.setattr(replay, "rebuild", rebuild)
+    monkeypatch.setattr(replay, "_rebuild_stage", stage)
     done = await replay.rebuild_all([[A], [B, C]], None, "", {})  # type: ignore[arg-type,list-item]
-    assert log == ["start a", "end a", "start b", "start c", "end b", "end c"]
-    assert {name: r.records for name, r in done.items()} == {"a": 1, "b": 1, "c": 1}
-    assert all(r.seconds > 0 for r in done.values())
+    assert log == ["start a", "end a", "start bc", "end bc"]
+    assert set(done) == {"a", "b", "c"}
 
 
-async def test_a_failed_rebuild_raises_itself_and_stops_the_others(
+def _record(value: bytes, offset: int = 7) -> Any:
+    return SimpleNamespace(topic="t", partition=0, offset=offset, value=value)
+
+
+def test_a_record_several_projections_read_is_decoded_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    stopped: list[str] = []
-
-    async def rebuild(projection: Named, *_: Any) -> int:
-        if projection.name == "a":
-            raise LookupError("topic gone")
-        try:
-            await asyncio.sleep(10)
-        finally:
-            stopped.append(projection.name)
-        return 0
-
-    monkeypatch.setattr(replay, "rebuild", rebuild)
-    with pytest.raises(LookupError, match="topic gone"):
-        await replay.rebuild_all([[A, B], [C]], None, "", {})  # type: ignore[arg-type,list-item]
-    assert stopped == ["b"]  # and the next stage never started
+    calls: list[bytes] = []
+    monkeypatch.setattr(replay.Envelope, "parse", lambda value: calls.append(value) or value)
+    parse = replay.SharedParse()
+    shared, alone = _record(b"shared"), _record(b"alone", offset=8)
+    parse.expect(shared, 2)
+    parse.expect(alone, 1)
+    assert parse(shared) == parse(shared) == b"shared"
+    assert calls == [b"shared"]
+    assert parse(shared) == b"shared"  # forgotten after its last reader: decoded again
+    assert parse(alone) == b"alone"
+    assert calls == [b"shared", b"shared", b"alone"]

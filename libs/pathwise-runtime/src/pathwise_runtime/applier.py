@@ -12,14 +12,14 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
 import asyncpg
 from aiokafka import ConsumerRecord
 
-from pathwise_contracts import Envelope
+from pathwise_contracts import Envelope, Event
 from pathwise_runtime import claims, metrics, outbox, telemetry, topics, watermarks
 from pathwise_runtime.dlq import dlq_message
 from pathwise_runtime.projection import Delivered, Projection
@@ -63,8 +63,10 @@ class BatchApplier:
         bootstrap_servers: str,
         *,
         service: str = "pathwise",
+        parse: Callable[[Record], tuple[Envelope, Event]] | None = None,
     ) -> None:
         self.projection = projection
+        self._parse = parse or _parse
         self.service = service
         self._pool = pool
         self._bootstrap = bootstrap_servers
@@ -185,7 +187,7 @@ class BatchApplier:
             if topics.is_control(record):
                 continue
             try:
-                envelope, event = Envelope.parse(record.value or b"")
+                envelope, event = self._parse(record)
             except ValueError as exc:  # pydantic's ValidationError is a ValueError
                 dead.append(dlq_message(record, self.projection.name, exc))
                 continue
@@ -265,6 +267,10 @@ class BatchApplier:
                 if problem:
                     raise topics.TopicIdentityError(problem)
         self._verified.update(todo)
+
+
+def _parse(record: Record) -> tuple[Envelope, Event]:
+    return Envelope.parse(record.value or b"")
 
 
 def _check_marker(record: Record, incarnation: str, marks: watermarks.Watermarks) -> None:

@@ -15,12 +15,13 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from pathwise_runtime import kafka_security
+from pathwise_contracts import Envelope, Event
+from pathwise_runtime import kafka_security, topics
 from pathwise_runtime.applier import BatchApplier, Record
 from pathwise_runtime.projection import Projection
 from pathwise_runtime.topics import log_ends
@@ -111,28 +112,18 @@ async def rebuild_all(
     pool: asyncpg.Pool,
     bootstrap: str,
     horizon: dict[tuple[str, int], int],
+    *,
+    batch_size: int = BATCH_SIZE,
 ) -> dict[str, Rebuilt]:
     """Rebuild stage after stage, the projections of one stage concurrently.
 
     Projections of a stage own disjoint tables and watermarks, so running them
-    together only overlaps one's decoding with another's wait on Postgres; a
-    projection that reads another's tables belongs to a later stage.
+    together only overlaps one's work in this process with another's wait on
+    Postgres; a projection that reads another's tables belongs to a later stage.
     """
     done: dict[str, Rebuilt] = {}
-
-    async def one(projection: Projection) -> None:
-        began = time.perf_counter()
-        records = await rebuild(projection, pool, bootstrap, horizon)
-        done[projection.name] = Rebuilt(records, time.perf_counter() - began)
-
     for group in groups:
-        tasks = [asyncio.create_task(one(p)) for p in group]
-        try:
-            await asyncio.gather(*tasks)  # the first failure, as itself
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        done.update(await _rebuild_stage(group, pool, bootstrap, horizon, batch_size))
     return done
 
 
@@ -144,20 +135,33 @@ async def rebuild(
     *,
     batch_size: int = BATCH_SIZE,
 ) -> int:
-    """Apply every record below ``horizon`` of the projection's topics; returns the count.
+    """Apply every record below ``horizon`` of the projection's topics; returns the count."""
+    done = await _rebuild_stage([projection], pool, bootstrap, horizon, batch_size)
+    return done[projection.name].records
 
-    The next batch is fetched while the current one is applied (at most
-    ``PREFETCH`` batches ahead), so the consumer's decoding overlaps the wait on
-    Postgres; batches are still applied one at a time, in log order.
+
+async def _rebuild_stage(
+    group: Sequence[Projection],
+    pool: asyncpg.Pool,
+    bootstrap: str,
+    horizon: dict[tuple[str, int], int],
+    batch_size: int,
+) -> dict[str, Rebuilt]:
+    """One consumer for the stage, one apply loop per projection.
+
+    The consumer reads every topic of the stage once, and a record several
+    projections read is decoded once (``SharedParse``). It fetches while the
+    batches are applied, at most ``PREFETCH`` batches ahead of the slowest
+    projection; each projection still applies its batches one at a time, in
+    log order, as the live projector does.
     """
-    applier = BatchApplier(projection, pool, bootstrap)
-    tps = [
-        TopicPartition(t, p)
-        for (t, p), end in horizon.items()
-        if t in projection.topics and end > 0
-    ]
+    began = time.perf_counter()
+    parse = SharedParse()
+    loops = [_Loop(BatchApplier(p, pool, bootstrap, parse=parse)) for p in group]
+    wanted = {t for p in group for t in p.topics}
+    tps = [TopicPartition(t, p) for (t, p), end in horizon.items() if t in wanted and end > 0]
     if not tps:
-        return 0
+        return {p.name: Rebuilt(0, 0.0) for p in group}
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
@@ -165,24 +169,66 @@ async def rebuild(
         **kafka_security.client_options(),
     )
     await consumer.start()
-    batches: asyncio.Queue[list[Record] | BaseException | None] = asyncio.Queue(PREFETCH)
-    seen = 0
-    fetching: asyncio.Task[None] | None = None
     try:
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
-        fetching = asyncio.create_task(_fetch(consumer, tps, horizon, batch_size, batches))
-        while (batch := await batches.get()) is not None:
-            if isinstance(batch, BaseException):
-                raise batch
-            await _apply(applier, batch)
-            seen += len(batch)
-        return seen
+        tasks = [asyncio.create_task(_fetch(consumer, tps, horizon, batch_size, loops, parse))]
+        tasks += [asyncio.create_task(loop.run(began)) for loop in loops]
+        try:
+            await asyncio.gather(*tasks)  # the first failure, as itself
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
     finally:
-        if fetching is not None:
-            fetching.cancel()
-            await asyncio.gather(fetching, return_exceptions=True)
         await consumer.stop()
+    return {loop.applier.projection.name: loop.done for loop in loops}
+
+
+class SharedParse:
+    """Decodes a record once for all the projections of a stage that read it.
+
+    ``expect`` says how many will ask; the last one's ask forgets it, so what is
+    kept is bounded by the batches in flight. A miss (one reader, a retried
+    batch) decodes again: the same bytes give the same event.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, int, int], list[Any]] = {}
+
+    def expect(self, record: Record, readers: int) -> None:
+        if readers > 1:
+            self._kept[(record.topic, record.partition, record.offset)] = [readers, None]
+
+    def __call__(self, record: Record) -> tuple[Envelope, Event]:
+        key = (record.topic, record.partition, record.offset)
+        kept = self._kept.get(key)
+        if kept is None:
+            return Envelope.parse(record.value or b"")
+        if kept[1] is None:
+            kept[1] = Envelope.parse(record.value or b"")  # a failure is not kept
+        kept[0] -= 1
+        if kept[0] <= 0:
+            del self._kept[key]
+        return cast(tuple[Envelope, Event], kept[1])
+
+
+class _Loop:
+    """One projection's apply loop over the batches the stage's fetcher hands it."""
+
+    def __init__(self, applier: BatchApplier) -> None:
+        self.applier = applier
+        self.topics = frozenset(applier.projection.topics)
+        self.queue: asyncio.Queue[list[Record] | None] = asyncio.Queue(PREFETCH)
+        self.pending: list[Record] = []
+        self.done = Rebuilt(0, 0.0)
+
+    async def run(self, began: float) -> None:
+        seen = 0
+        while (batch := await self.queue.get()) is not None:
+            await _apply(self.applier, batch)
+            seen += len(batch)
+        self.done = Rebuilt(seen, time.perf_counter() - began)
 
 
 async def _fetch(
@@ -190,28 +236,35 @@ async def _fetch(
     tps: list[TopicPartition],
     horizon: dict[tuple[str, int], int],
     batch_size: int,
-    out: asyncio.Queue[list[Record] | BaseException | None],
+    loops: list[_Loop],
+    parse: SharedParse,
 ) -> None:
-    """Put the batches below the horizon on ``out``, then None (or what went wrong)."""
+    """Hand each loop the records below the horizon of its topics, ``batch_size`` at a
+    time, then None."""
     remaining = set(tps)
-    try:
-        while remaining:
-            fetched = await consumer.getmany(*remaining, timeout_ms=1000, max_records=batch_size)
-            batch: list[Record] = []
-            for tp, records in fetched.items():
-                end = horizon[(tp.topic, tp.partition)]
-                batch.extend(r for r in records if r.offset < end)
-                if records and records[-1].offset >= end - 1:
-                    remaining.discard(tp)
-            for tp in list(remaining):
-                if await consumer.position(tp) >= horizon[(tp.topic, tp.partition)]:
-                    remaining.discard(tp)
-            if batch:
-                await out.put(batch)
-    except Exception as exc:  # the apply loop raises it
-        await out.put(exc)
-        return
-    await out.put(None)
+    while remaining:
+        fetched = await consumer.getmany(*remaining, timeout_ms=1000, max_records=batch_size)
+        for tp, records in fetched.items():
+            end = horizon[(tp.topic, tp.partition)]
+            below = [r for r in records if r.offset < end]
+            readers = [loop for loop in loops if tp.topic in loop.topics]
+            if len(readers) > 1:
+                for record in below:
+                    if not topics.is_control(record):
+                        parse.expect(record, len(readers))
+            for loop in readers:
+                loop.pending.extend(below)
+            if records and records[-1].offset >= end - 1:
+                remaining.discard(tp)
+        for tp in list(remaining):
+            if await consumer.position(tp) >= horizon[(tp.topic, tp.partition)]:
+                remaining.discard(tp)
+        for loop in loops:
+            while len(loop.pending) >= batch_size or (not remaining and loop.pending):
+                batch, loop.pending = loop.pending[:batch_size], loop.pending[batch_size:]
+                await loop.queue.put(batch)
+    for loop in loops:
+        await loop.queue.put(None)
 
 
 async def _apply(applier: BatchApplier, batch: list[Record]) -> None:
