@@ -224,11 +224,10 @@ class _Loop:
         self.done = Rebuilt(0, 0.0)
 
     async def run(self, began: float) -> None:
-        seen = 0
+        """Seconds: from the stage's start to this projection's last batch applied."""
         while (batch := await self.queue.get()) is not None:
             await _apply(self.applier, batch)
-            seen += len(batch)
-        self.done = Rebuilt(seen, time.perf_counter() - began)
+            self.done = Rebuilt(self.done.records + len(batch), time.perf_counter() - began)
 
 
 async def _fetch(
