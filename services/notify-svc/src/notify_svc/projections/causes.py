@@ -9,10 +9,11 @@ the wall clock).
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
@@ -32,9 +33,14 @@ Cause = tuple[str, str, str, str, str | None, str | None, datetime, str]
 
 def week_of(moment: datetime) -> tuple[str, datetime]:
     """The ISO week of an event time (UTC) and the moment that week ends."""
-    utc = moment.astimezone(UTC)
-    year, week, weekday = utc.isocalendar()
-    start = datetime(utc.year, utc.month, utc.day, tzinfo=UTC) - timedelta(days=weekday - 1)
+    return _week_of_day(moment.astimezone(UTC).date())
+
+
+@functools.lru_cache(maxsize=4096)
+def _week_of_day(day: date) -> tuple[str, datetime]:
+    """Per day, not per event: a replay asks for the same few weeks a million times."""
+    year, week, weekday = day.isocalendar()
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(days=weekday - 1)
     return f"{year}-W{week:02d}", start + timedelta(days=7)
 
 
@@ -89,15 +95,16 @@ class Facts:
 
     async def load(self, items: Iterable[tuple[Event, Envelope]]) -> None:
         """Read the legacy summary ids and the paths the batch's facts will look at."""
-        weeks: dict[str, list[tuple[str, str, str]]] = {}  # legacy id -> keys
+        summaries: set[tuple[str, str, str]] = set()
         students: set[tuple[str, str]] = set()
         for event, envelope in items:
             if isinstance(event, MasteryUpdated):
-                week = week_of(envelope.time)[0]
-                legacy = legacy_summary_cause_id(event.student_id, week)
-                weeks.setdefault(legacy, []).append((envelope.districtid, event.student_id, week))
+                summaries.add((envelope.districtid, event.student_id, week_of(envelope.time)[0]))
             elif isinstance(event, PathReplanned):
                 students.add((envelope.districtid, event.student_id))
+        weeks: dict[str, list[tuple[str, str, str]]] = {}  # legacy id -> keys
+        for key in summaries:
+            weeks.setdefault(legacy_summary_cause_id(key[1], key[2]), []).append(key)
         if weeks:
             await self._load_known(weeks)
         if students:
@@ -179,7 +186,6 @@ class Facts:
     async def _summary_id(self, district: str, student: str, week: str) -> str:
         """The summary's id: the district-less one if this district's fact or delivery
         already has it (so a replay, or the week in progress, never plans it twice)."""
-        legacy = legacy_summary_cause_id(student, week)
         known = self._known.get((district, student), {}).get(week)
         if known is None:
             known = await self._conn.fetchval(
@@ -187,11 +193,13 @@ class Facts:
                                     WHERE cause_event_id = $1 AND district_id = $2)
                        OR EXISTS (SELECT 1 FROM deliveries
                                    WHERE district_id = $2 AND cause_event_id = $1)""",
-                uuid.UUID(legacy),
+                uuid.UUID(legacy_summary_cause_id(student, week)),
                 district,
             )
             self._known.setdefault((district, student), {})[week] = bool(known)
-        return legacy if known else summary_cause_id(district, student, week)
+        if known:
+            return legacy_summary_cause_id(student, week)
+        return summary_cause_id(district, student, week)
 
     async def _replanned(self, event: PathReplanned, district: str) -> list[str]:
         """Competencies this replan moves to a significant modality (tutoring) that were
