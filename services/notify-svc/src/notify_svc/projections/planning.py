@@ -85,6 +85,7 @@ class PlanningProjection:
         facts = causes.Facts(conn, self._rules)
         await facts.load((d.event, d.envelope) for d in batch)
         enrolled: set[tuple[str, str]] = set()
+        writes = recipients.Writes()
         touched: set[tuple[str, str, str]] = set()
         taught: set[tuple[str, str]] = set()
         found: list[causes.Cause] = []
@@ -92,6 +93,7 @@ class PlanningProjection:
             event, envelope = item.event, item.envelope
             district = envelope.districtid
             if isinstance(event, SubjectErased):
+                await writes.flush(conn)  # the erasure deletes what they wrote
                 await recipients.erase(conn, event, envelope, touched)
                 student = event.kind == "student"
                 facts.forget(district, event.student_id, student_erased=student)
@@ -105,16 +107,16 @@ class PlanningProjection:
                 enrolled.add((district, event.student_id))
                 homes.setdefault(event.student_id, set()).add(district)
             elif isinstance(event, GuardianLinked):
-                await recipients.link(conn, event, envelope)
+                recipients.link(writes, event, envelope)
                 touched.add((district, event.student_id, event.guardian_id))
             elif isinstance(event, ContactPreferencesChanged):
-                await recipients.change_preferences(conn, event, envelope)
+                recipients.change_preferences(writes, event, envelope)
                 touched.add((district, event.student_id, event.guardian_id))
             elif isinstance(event, ConsentChanged):
-                await recipients.change_consent(conn, event, envelope)
+                recipients.change_consent(writes, event, envelope)
                 touched.add((district, event.student_id, event.guardian_id))
             elif isinstance(event, TeachersAssigned):
-                await recipients.assign_teachers(conn, event, envelope)
+                recipients.assign_teachers(writes, event, envelope)
                 taught.add((district, event.student_id))
             elif district not in homes.get(event.student_id, {district}):
                 log.warning(
@@ -125,6 +127,7 @@ class PlanningProjection:
                 fact = await facts.cause_of(event, envelope)
                 if fact is not None:
                     found.append(fact)
+        await writes.flush(conn)
         await _enrol(conn, enrolled)
         await facts.flush()
         # A fact collected earlier in this batch than its student's erasure goes too.
