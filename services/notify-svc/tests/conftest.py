@@ -15,11 +15,14 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import asyncpg
 import pytest
 from aiokafka import ConsumerRecord
 
+from notify_svc.adapters import sms
+from notify_svc.adapters.mail import SmtpConnections
 from pathwise_contracts import (
     Channel,
     CompetencyMastered,
@@ -204,6 +207,26 @@ async def pool(migrated: Callable[[], str]) -> AsyncIterator[tuple[str, asyncpg.
         yield dsn, pool
     finally:
         await pool.close()
+
+
+@pytest.fixture(autouse=True)
+async def _kept_connections_closed(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
+    """Tests drive Senders and SMS adapters without closing them: close the SMTP and HTTP
+    connections they kept open for the next message."""
+    made: list[SmtpConnections | sms._Client] = []
+    for kind in (SmtpConnections, sms._Client):
+        monkeypatch.setattr(kind, "__init__", _tracked(kind.__init__, made))
+    yield
+    for kept in made:
+        await kept.aclose()
+
+
+def _tracked(init: Callable[..., None], made: list[Any]) -> Callable[..., None]:
+    def tracked(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        made.append(self)
+
+    return tracked
 
 
 @pytest.fixture

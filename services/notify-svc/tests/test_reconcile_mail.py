@@ -145,13 +145,13 @@ async def test_every_family_gets_one_mail_whatever_the_relay_does(
     modes = iter(faults)
     deliver = sender_module.deliver
 
-    async def crashing(message: EmailMessage, settings: NotifySettings) -> None:
+    async def crashing(message: EmailMessage, settings: NotifySettings, *kept: Any) -> None:
         message_id = str(message["Message-ID"])
         mode = "ok" if message_id in crashed else next(modes)
         crashed.setdefault(message_id, mode)
         if mode == "crash_before":
             raise Crash
-        await deliver(message, settings)
+        await deliver(message, settings, *kept)
         if mode == "crash_after":
             raise Crash
 

@@ -7,9 +7,10 @@ and what is refused (and whether a refusal is worth a retry), these fail.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -51,10 +52,11 @@ def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmsSink]:
 
 
 @pytest.fixture(params=["twilio-at-sink", "vonage-at-sink", "fake"])
-def under(request: pytest.FixtureRequest, sink: SmsSink) -> Under:
+async def under(request: pytest.FixtureRequest, sink: SmsSink) -> AsyncIterator[Under]:
     if request.param == "fake":
         fake = FakeSms()
-        return Under(fake, lambda: [s.body for _, s in fake.sent])
+        yield Under(fake, lambda: [s.body for _, s in fake.sent])
+        return
     start = len(sink.messages)
     adapter: SmsProvider
     if request.param == "vonage-at-sink":
@@ -64,7 +66,8 @@ def under(request: pytest.FixtureRequest, sink: SmsSink) -> Under:
         adapter = TwilioSms(
             sink.url, TwilioCredentials(sink.account_sid, sink.auth_token, "+15550100")
         )
-    return Under(adapter, lambda: [m["body"] for m in sink.messages[start:]])
+    async with contextlib.aclosing(adapter):  # its kept connections
+        yield Under(adapter, lambda: [m["body"] for m in sink.messages[start:]])
 
 
 async def test_an_accepted_message_has_a_provider_id_and_is_sent_once(under: Under) -> None:
@@ -88,17 +91,20 @@ async def test_an_invalid_message_is_refused_for_good(under: Under, to: str, bod
 async def test_the_sink_refuses_wrong_credentials_and_keeps_an_outbox(sink: SmsSink) -> None:
     wrong = TwilioSms(sink.url, TwilioCredentials(sink.account_sid, "wrong", "+15550100"))
     with pytest.raises(SmsFailed) as refused:
-        await wrong.send(Sms(to="+15550123456", body="x"))
+        async with contextlib.aclosing(wrong):
+            await wrong.send(Sms(to="+15550123456", body="x"))
     assert refused.value.permanent and "401" in str(refused.value)
     vonage = VonageSms(sink.url, VonageCredentials(sink.account_sid, "wrong", "+15550100"))
     with pytest.raises(SmsFailed) as refused:
-        await vonage.send(Sms(to="+15550123456", body="x"))
+        async with contextlib.aclosing(vonage):
+            await vonage.send(Sms(to="+15550123456", body="x"))
     assert refused.value.permanent and "Bad Credentials" in str(refused.value)
     right = TwilioSms(
         sink.url,
         TwilioCredentials(sink.account_sid, sink.auth_token, messaging_service_sid="MG1"),
     )
-    accepted = await right.send(Sms(to="+15550123999", body="Pathwise: ünïcode ✓"))
+    async with contextlib.aclosing(right):
+        accepted = await right.send(Sms(to="+15550123999", body="Pathwise: ünïcode ✓"))
     stored = [m for m in read_outbox(sink.outbox) if m["sid"] == accepted.provider_id]
     assert stored and stored[0]["body"] == "Pathwise: ünïcode ✓" and stored[0]["from"] == "MG1"
 
@@ -182,9 +188,10 @@ async def test_the_sinks_signed_callbacks_are_accepted_by_the_webhooks(
     assert callback.startswith(public)
     assert callback.endswith("/v1/sms/vonage/status" if provider == "vonage" else "/v1/sms/status")
     ref = str(uuid.uuid4())
-    accepted = await adapter.send(
-        Sms(to="+15550123456", body="Pathwise: hi", status_callback=callback, reference=ref)
-    )
+    async with contextlib.aclosing(adapter):
+        accepted = await adapter.send(
+            Sms(to="+15550123456", body="Pathwise: hi", status_callback=callback, reference=ref)
+        )
     for _ in range(500):
         if arrived.is_set():
             break
@@ -207,7 +214,8 @@ async def test_the_sinks_signed_callbacks_are_accepted_by_the_webhooks(
 
 async def test_the_sinks_page_lists_what_was_sent(sink: SmsSink) -> None:
     adapter = TwilioSms(sink.url, TwilioCredentials(sink.account_sid, sink.auth_token, "+15550100"))
-    await adapter.send(Sms(to="+15550123777", body="Pathwise: <b>listed</b>"))
+    async with contextlib.aclosing(adapter):
+        await adapter.send(Sms(to="+15550123777", body="Pathwise: <b>listed</b>"))
     async with httpx.AsyncClient(base_url=sink.url) as client:
         page = (await client.get("/")).text
         listed = (await client.get("/messages")).json()

@@ -27,6 +27,9 @@ class NotifySettings(BaseSettings):
     smtp_username: str | None = Field(None, validation_alias="SMTP_USERNAME")
     smtp_password: SecretStr | None = Field(None, validation_alias="SMTP_PASSWORD")
     smtp_timeout_s: float = Field(15.0, validation_alias="SMTP_TIMEOUT_S", gt=0)
+    # How long an idle SMTP connection is kept for the next mail (under the server's
+    # idle timeout, commonly 300 s); 0 opens one per mail.
+    smtp_keepalive_s: float = Field(60.0, validation_alias="SMTP_KEEPALIVE_S", ge=0)
     mail_from: str = Field(
         "Pathwise <no-reply@pathwise.local>", validation_alias="NOTIFY_MAIL_FROM"
     )

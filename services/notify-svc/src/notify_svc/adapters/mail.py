@@ -6,7 +6,9 @@ twice, mail systems and the demo's mailbox can recognise it as the same one.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -64,13 +66,78 @@ def compose(mail: Addressed, rendered: Rendered, sender: str) -> EmailMessage:
     return message
 
 
-async def deliver(message: EmailMessage, settings: NotifySettings) -> None:
+GOODBYE_S = 1.0  # how long closing waits for the server to answer QUIT
+
+
+class SmtpConnections:
+    """SMTP connections kept open between mails, one per mail in flight.
+
+    Connecting (greeting, EHLO, STARTTLS, AUTH) costs several round trips and
+    more CPU than handing a mail over. A connection goes back for the next mail
+    only after the server took one on it; after any error it is closed. One the
+    server closed while idle, or idle longer than ``SMTP_KEEPALIVE_S`` (servers
+    drop idle clients after a few minutes), is not used again, so a send is
+    never begun on a connection known to be gone.
+    """
+
+    def __init__(self, settings: NotifySettings) -> None:
+        self._settings = settings
+        self._idle: list[tuple[float, aiosmtplib.SMTP]] = []
+
+    async def deliver(self, message: EmailMessage) -> None:
+        """``deliver`` on a kept connection (or a new one)."""
+        client = await self._take()
+        try:
+            await _hand_over(client, message)
+        except BaseException:
+            client.close()
+            raise
+        if client.is_connected and self._settings.smtp_keepalive_s > 0:
+            self._idle.append((time.monotonic(), client))
+        else:
+            await _quit(client)
+
+    async def _take(self) -> aiosmtplib.SMTP:
+        oldest = time.monotonic() - self._settings.smtp_keepalive_s
+        while self._idle:
+            since, client = self._idle.pop()  # the most recently used: least likely stale
+            if client.is_connected and since > oldest:
+                return client
+            client.close()
+        return await _connect(self._settings)
+
+    async def aclose(self) -> None:
+        """Say goodbye on every idle connection, briefly: a silent server is not waited for."""
+        idle, self._idle = [client for _, client in self._idle], []
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(min(self._settings.smtp_timeout_s, GOODBYE_S)):
+                await asyncio.gather(*(_quit(client) for client in idle))
+        for client in idle:
+            client.close()
+
+
+async def deliver(
+    message: EmailMessage, settings: NotifySettings, connections: SmtpConnections | None = None
+) -> None:
     """Hand the mail to the configured server; raise SendFailed when it does not take it.
 
     Failing to connect (or log in) is a failure: nothing was handed over. Losing
     the server (timeout, dropped connection) once the mail is on its way is
     ``OutcomeUnknown``: the server may have taken it before it went silent.
+    Without ``connections`` the mail gets a connection of its own.
     """
+    if connections is not None:
+        await connections.deliver(message)
+        return
+    client = await _connect(settings)
+    try:
+        await _hand_over(client, message)
+        await _quit(client)
+    finally:
+        client.close()
+
+
+async def _connect(settings: NotifySettings) -> aiosmtplib.SMTP:
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
     client = aiosmtplib.SMTP(
         hostname=settings.smtp_host,
@@ -86,10 +153,7 @@ async def deliver(message: EmailMessage, settings: NotifySettings) -> None:
         raise SendFailed(f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600) from exc
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
         raise SendFailed(f"{type(exc).__name__}: {exc}", permanent=False) from exc
-    try:
-        await _hand_over(client, message)
-    finally:
-        client.close()
+    return client
 
 
 async def _hand_over(client: aiosmtplib.SMTP, message: EmailMessage) -> None:
@@ -105,8 +169,12 @@ async def _hand_over(client: aiosmtplib.SMTP, message: EmailMessage) -> None:
         raise SendFailed(f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600) from exc
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
         raise OutcomeUnknown(f"no answer from the mail server ({type(exc).__name__})") from exc
+
+
+async def _quit(client: aiosmtplib.SMTP) -> None:
     with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
         await client.quit()  # the mail was taken: a lost goodbye changes nothing
+    client.close()
 
 
 async def lookup(message_id: str, settings: NotifySettings) -> Answer:

@@ -9,9 +9,11 @@ the wall clock).
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
@@ -31,9 +33,14 @@ Cause = tuple[str, str, str, str, str | None, str | None, datetime, str]
 
 def week_of(moment: datetime) -> tuple[str, datetime]:
     """The ISO week of an event time (UTC) and the moment that week ends."""
-    utc = moment.astimezone(UTC)
-    year, week, weekday = utc.isocalendar()
-    start = datetime(utc.year, utc.month, utc.day, tzinfo=UTC) - timedelta(days=weekday - 1)
+    return _week_of_day(moment.astimezone(UTC).date())
+
+
+@functools.lru_cache(maxsize=4096)
+def _week_of_day(day: date) -> tuple[str, datetime]:
+    """Per day, not per event: a replay asks for the same few weeks a million times."""
+    year, week, weekday = day.isocalendar()
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(days=weekday - 1)
     return f"{year}-W{week:02d}", start + timedelta(days=7)
 
 
@@ -45,21 +52,6 @@ def summary_cause_id(district_id: str, student_id: str, week: str) -> str:
 def legacy_summary_cause_id(student_id: str, week: str) -> str:
     """A summary's id before ids carried the district; one given it keeps it."""
     return str(derive_event_id("notify-svc", "weekly_summary", student_id, week))
-
-
-async def _summary_id(conn: asyncpg.Connection, district: str, student: str, week: str) -> str:
-    """The summary's id: the district-less one if this district's fact or delivery already
-    has it (so a replay, or the week in progress, never plans that summary twice)."""
-    legacy = legacy_summary_cause_id(student, week)
-    known = await conn.fetchval(
-        """SELECT EXISTS (SELECT 1 FROM causes
-                            WHERE cause_event_id = $1 AND district_id = $2)
-               OR EXISTS (SELECT 1 FROM deliveries
-                           WHERE district_id = $2 AND cause_event_id = $1)""",
-        uuid.UUID(legacy),
-        district,
-    )
-    return legacy if known else summary_cause_id(district, student, week)
 
 
 def cause(
@@ -82,60 +74,164 @@ def cause(
     )
 
 
-async def cause_of(
-    conn: asyncpg.Connection, rules: Rules, event: Event, envelope: Envelope
-) -> Cause | None:
-    """The fact ``event`` is, if the rules plan notifications about it."""
-    if isinstance(event, CompetencyMastered):
-        return cause(
-            envelope, "competency_mastered", event.competency_id, evidence=str(event.evidence_id)
-        )
-    if isinstance(event, SupportNeeded):
-        detail = {"reason": event.reason, "episode": event.episode}
-        return cause(envelope, "support_needed", event.competency_id, detail)
-    if isinstance(event, PathReplanned):
-        moved = await _replanned(conn, rules, event, envelope.districtid)
-        return cause(envelope, "path_changed", None, {"codes": moved}) if moved else None
-    if isinstance(event, MasteryUpdated):
-        week, ends = week_of(envelope.time)
-        return (
-            await _summary_id(conn, envelope.districtid, event.student_id, week),
-            event.student_id,
-            envelope.districtid,
-            "weekly_summary",
-            None,
-            None,
-            ends,
-            json.dumps({"week": week}),
-        )
-    return None
+class Facts:
+    """What the facts of one batch are, with what telling them apart reads fetched up front.
 
+    A weekly summary's id (legacy or not) and a replan's previous path each were
+    a round trip per event; here both are read once per batch, replans are
+    compared in log order in memory, and the paths they moved are written once
+    (``flush``). An erasure in the batch ``forget``s what it deleted.
+    """
 
-async def _replanned(
-    conn: asyncpg.Connection, rules: Rules, event: PathReplanned, district: str
-) -> list[str]:
-    """Competencies this replan moves to a significant modality (tutoring) that were not,
-    compared with the same district's previous path of the student."""
-    significant = set(rules["path_changed"].significant_modalities)
-    now = sorted({s.competency_id for s in event.steps if str(s.modality) in significant})
-    before = await conn.fetchrow(
-        "SELECT version, tutoring FROM paths WHERE district_id = $1 AND student_id = $2",
-        district,
-        event.student_id,
-    )
-    if before is not None and before["version"] >= event.version:
-        return []  # an older replan redelivered: the path topic orders a student's replans
-    await conn.execute(
-        """INSERT INTO paths (student_id, version, tutoring, district_id) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (district_id, student_id) DO UPDATE
-              SET version = excluded.version, tutoring = excluded.tutoring""",
-        event.student_id,
-        event.version,
-        now,
-        district,
-    )
-    previous = set(before["tutoring"]) if before is not None else set()
-    return [code for code in now if code not in previous]
+    def __init__(self, conn: asyncpg.Connection, rules: Rules) -> None:
+        self._conn = conn
+        self._significant = set(rules["path_changed"].significant_modalities)
+        # (district, student) -> week -> whether the district-less summary id is known.
+        self._known: dict[tuple[str, str], dict[str, bool]] = {}
+        self._summaries: dict[tuple[str, str], dict[str, Cause]] = {}
+        # (district, student) -> (version, tutoring) of the path, None when there is none.
+        self._paths: dict[tuple[str, str], tuple[int, list[str]] | None] = {}
+        self._moved: set[tuple[str, str]] = set()
+
+    async def load(self, items: Iterable[tuple[Event, Envelope]]) -> None:
+        """Read the legacy summary ids and the paths the batch's facts will look at."""
+        summaries: set[tuple[str, str, str]] = set()
+        students: set[tuple[str, str]] = set()
+        for event, envelope in items:
+            if isinstance(event, MasteryUpdated):
+                summaries.add((envelope.districtid, event.student_id, week_of(envelope.time)[0]))
+            elif isinstance(event, PathReplanned):
+                students.add((envelope.districtid, event.student_id))
+        weeks: dict[str, list[tuple[str, str, str]]] = {}  # legacy id -> keys
+        for key in summaries:
+            weeks.setdefault(legacy_summary_cause_id(key[1], key[2]), []).append(key)
+        if weeks:
+            await self._load_known(weeks)
+        if students:
+            await self._load_paths(sorted(students))
+
+    async def _load_known(self, weeks: dict[str, list[tuple[str, str, str]]]) -> None:
+        keys = sorted({(d, legacy) for legacy, wanted in weeks.items() for d, _, _ in wanted})
+        rows = await self._conn.fetch(
+            """SELECT k.district_id, k.cause_event_id
+                 FROM unnest($1::text[], $2::uuid[]) AS k(district_id, cause_event_id)
+                WHERE EXISTS (SELECT 1 FROM causes c
+                               WHERE c.cause_event_id = k.cause_event_id
+                                 AND c.district_id = k.district_id)
+                   OR EXISTS (SELECT 1 FROM deliveries d
+                               WHERE d.district_id = k.district_id
+                                 AND d.cause_event_id = k.cause_event_id)""",
+            [d for d, _ in keys],
+            [uuid.UUID(legacy) for _, legacy in keys],
+        )
+        found = {(r["district_id"], str(r["cause_event_id"])) for r in rows}
+        for legacy, wanted in weeks.items():
+            for district, student, week in wanted:
+                known = (district, legacy) in found
+                self._known.setdefault((district, student), {})[week] = known
+
+    async def _load_paths(self, students: list[tuple[str, str]]) -> None:
+        rows = await self._conn.fetch(
+            """SELECT p.district_id, p.student_id, p.version, p.tutoring FROM paths p
+                 JOIN unnest($1::text[], $2::text[]) AS k(district_id, student_id)
+                USING (district_id, student_id)""",
+            [d for d, _ in students],
+            [s for _, s in students],
+        )
+        self._paths.update(dict.fromkeys(students))
+        for r in rows:
+            self._paths[(r["district_id"], r["student_id"])] = (r["version"], list(r["tutoring"]))
+
+    def forget(self, district: str, student: str, *, student_erased: bool) -> None:
+        """An erasure deleted deliveries (a guardian's) or every row (a student's) of the
+        student: what was read about them is read again, their path is gone."""
+        self._known.pop((district, student), None)
+        self._summaries.pop((district, student), None)
+        if student_erased:
+            self._paths[(district, student)] = None
+            self._moved.discard((district, student))
+
+    async def cause_of(self, event: Event, envelope: Envelope) -> Cause | None:
+        """The fact ``event`` is, if the rules plan notifications about it."""
+        if isinstance(event, CompetencyMastered):
+            evidence = str(event.evidence_id)
+            return cause(envelope, "competency_mastered", event.competency_id, evidence=evidence)
+        if isinstance(event, SupportNeeded):
+            detail = {"reason": event.reason, "episode": event.episode}
+            return cause(envelope, "support_needed", event.competency_id, detail)
+        if isinstance(event, PathReplanned):
+            moved = await self._replanned(event, envelope.districtid)
+            return cause(envelope, "path_changed", None, {"codes": moved}) if moved else None
+        if isinstance(event, MasteryUpdated):
+            return await self._summary(envelope.districtid, event.student_id, envelope.time)
+        return None
+
+    async def _summary(self, district: str, student: str, time: datetime) -> Cause:
+        """The student's weekly summary for the week of ``time``: one per batch and week."""
+        week, ends = week_of(time)
+        made = self._summaries.setdefault((district, student), {})
+        if week not in made:
+            made[week] = (
+                await self._summary_id(district, student, week),
+                student,
+                district,
+                "weekly_summary",
+                None,
+                None,
+                ends,
+                json.dumps({"week": week}),
+            )
+        return made[week]
+
+    async def _summary_id(self, district: str, student: str, week: str) -> str:
+        """The summary's id: the district-less one if this district's fact or delivery
+        already has it (so a replay, or the week in progress, never plans it twice)."""
+        known = self._known.get((district, student), {}).get(week)
+        if known is None:
+            known = await self._conn.fetchval(
+                """SELECT EXISTS (SELECT 1 FROM causes
+                                    WHERE cause_event_id = $1 AND district_id = $2)
+                       OR EXISTS (SELECT 1 FROM deliveries
+                                   WHERE district_id = $2 AND cause_event_id = $1)""",
+                uuid.UUID(legacy_summary_cause_id(student, week)),
+                district,
+            )
+            self._known.setdefault((district, student), {})[week] = bool(known)
+        if known:
+            return legacy_summary_cause_id(student, week)
+        return summary_cause_id(district, student, week)
+
+    async def _replanned(self, event: PathReplanned, district: str) -> list[str]:
+        """Competencies this replan moves to a significant modality (tutoring) that were
+        not, compared with the same district's previous path of the student."""
+        key = (district, event.student_id)
+        now = sorted({s.competency_id for s in event.steps if str(s.modality) in self._significant})
+        if key not in self._paths:
+            await self._load_paths([key])
+        before = self._paths[key]
+        if before is not None and before[0] >= event.version:
+            return []  # an older replan redelivered: the path topic orders a student's replans
+        self._paths[key] = (event.version, now)
+        self._moved.add(key)
+        previous = set(before[1]) if before is not None else set()
+        return [code for code in now if code not in previous]
+
+    async def flush(self) -> None:
+        """Write the paths the batch's replans moved, each at its last version."""
+        rows = []
+        for district, student in sorted(self._moved):
+            path = self._paths[(district, student)]
+            if path is not None:  # never: an erasure forgets what it moved
+                rows.append((student, path[0], path[1], district))
+        self._moved.clear()
+        if rows:
+            await self._conn.executemany(
+                """INSERT INTO paths (student_id, version, tutoring, district_id)
+                   VALUES ($1, $2, $3, $4)
+                   ON CONFLICT (district_id, student_id) DO UPDATE
+                      SET version = excluded.version, tutoring = excluded.tutoring""",
+                rows,
+            )
 
 
 async def insert_causes(conn: asyncpg.Connection, causes: list[Cause]) -> list[str]:

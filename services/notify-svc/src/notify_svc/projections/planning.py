@@ -82,6 +82,10 @@ class PlanningProjection:
         await _lock_students(conn, subjects)
         erased = await _erased(conn, subjects)
         homes = await _homes(conn, {s for _, s in subjects})
+        facts = causes.Facts(conn, self._rules)
+        await facts.load((d.event, d.envelope) for d in batch)
+        enrolled: set[tuple[str, str]] = set()
+        writes = recipients.Writes()
         touched: set[tuple[str, str, str]] = set()
         taught: set[tuple[str, str]] = set()
         found: list[causes.Cause] = []
@@ -89,31 +93,30 @@ class PlanningProjection:
             event, envelope = item.event, item.envelope
             district = envelope.districtid
             if isinstance(event, SubjectErased):
+                await writes.flush(conn)  # the erasure deletes what they wrote
                 await recipients.erase(conn, event, envelope, touched)
-                if event.kind == "student":
+                student = event.kind == "student"
+                facts.forget(district, event.student_id, student_erased=student)
+                if student:
                     erased.add((district, event.student_id))
+                    enrolled.discard((district, event.student_id))
                 continue
             if (district, event.student_id) in erased:
                 continue  # nothing is planned about an erased student, whatever the order
             if isinstance(event, StudentEnrolled):
-                await conn.execute(
-                    """INSERT INTO students (district_id, student_id) VALUES ($1, $2)
-                       ON CONFLICT DO NOTHING""",
-                    district,
-                    event.student_id,
-                )
+                enrolled.add((district, event.student_id))
                 homes.setdefault(event.student_id, set()).add(district)
             elif isinstance(event, GuardianLinked):
-                await recipients.link(conn, event, envelope)
+                recipients.link(writes, event, envelope)
                 touched.add((district, event.student_id, event.guardian_id))
             elif isinstance(event, ContactPreferencesChanged):
-                await recipients.change_preferences(conn, event, envelope)
+                recipients.change_preferences(writes, event, envelope)
                 touched.add((district, event.student_id, event.guardian_id))
             elif isinstance(event, ConsentChanged):
-                await recipients.change_consent(conn, event, envelope)
+                recipients.change_consent(writes, event, envelope)
                 touched.add((district, event.student_id, event.guardian_id))
             elif isinstance(event, TeachersAssigned):
-                await recipients.assign_teachers(conn, event, envelope)
+                recipients.assign_teachers(writes, event, envelope)
                 taught.add((district, event.student_id))
             elif district not in homes.get(event.student_id, {district}):
                 log.warning(
@@ -121,9 +124,12 @@ class PlanningProjection:
                     extra={"event_id": str(envelope.id), "district": envelope.districtid},
                 )
             else:
-                fact = await causes.cause_of(conn, self._rules, event, envelope)
+                fact = await facts.cause_of(event, envelope)
                 if fact is not None:
                     found.append(fact)
+        await writes.flush(conn)
+        await _enrol(conn, enrolled)
+        await facts.flush()
         # A fact collected earlier in this batch than its student's erasure goes too.
         new_causes = await causes.insert_causes(
             conn, [c for c in found if (c[2], c[1]) not in erased]
@@ -132,6 +138,18 @@ class PlanningProjection:
         await planned.replan_guardians(conn, self._rules, touched, new_causes)
         await planned.replan_teachers(conn, self._rules, taught, new_causes)
         return []
+
+
+async def _enrol(conn: asyncpg.Connection, students: Iterable[tuple[str, str]]) -> None:
+    """The batch's enrolments in one statement (nothing in a batch reads them back)."""
+    pairs = sorted(students)
+    if pairs:
+        await conn.execute(
+            """INSERT INTO students (district_id, student_id)
+               SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING""",
+            [d for d, _ in pairs],
+            [s for _, s in pairs],
+        )
 
 
 async def _erased(

@@ -8,7 +8,9 @@ erasure drops every row about the person.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping
+from typing import Any
 
 import asyncpg
 
@@ -46,6 +48,37 @@ def _sealed(value: EncryptedValue | None) -> str | None:
 
 def _consent(consent: Mapping[Channel, bool]) -> str:
     return json.dumps({str(k): v for k, v in consent.items()})
+
+
+class Writes:
+    """A batch's profile writes, sent as one pipelined executemany per statement and round.
+
+    Each write touches only its own (district, student)'s rows, so writes about
+    different students commute: round n holds every student's n-th write, which
+    keeps each student's writes in log order. ``flush`` before anything that
+    reads or deletes them (an erasure) and at the end of the batch.
+    """
+
+    def __init__(self) -> None:
+        self._queued: list[tuple[tuple[str, str], str, list[tuple[Any, ...]]]] = []
+
+    def add(self, district: str, student: str, sql: str, *rows: tuple[Any, ...]) -> None:
+        self._queued.append(((district, student), sql, list(rows)))
+
+    async def flush(self, conn: asyncpg.Connection) -> None:
+        rounds: list[dict[str, list[tuple[Any, ...]]]] = []
+        seen: Counter[tuple[str, str]] = Counter()
+        for student, sql, rows in self._queued:
+            n = seen[student]
+            seen[student] += 1
+            if n == len(rounds):
+                rounds.append({})
+            rounds[n].setdefault(sql, []).extend(rows)
+        self._queued.clear()
+        for statements in rounds:
+            for sql, rows in statements.items():
+                if rows:
+                    await conn.executemany(sql, rows)
 
 
 async def erase(
@@ -127,24 +160,25 @@ async def erase(
     touched.discard((district, student, guardian))
 
 
-async def assign_teachers(
-    conn: asyncpg.Connection, event: TeachersAssigned, envelope: Envelope
-) -> None:
+def assign_teachers(writes: Writes, event: TeachersAssigned, envelope: Envelope) -> None:
     """Replace the student's teachers with the full set on the log.
 
     A teacher who stays keeps the time since which they could be told; one who
     left is dropped (their unsent alerts with them, in ``planned.replan_teachers``).
     """
     ids = sorted({t.teacher_id for t in event.teachers})
-    await conn.execute(
+    district, student = envelope.districtid, event.student_id
+    writes.add(
+        district,
+        student,
         """DELETE FROM teachers
             WHERE district_id = $1 AND student_id = $2 AND NOT (teacher_id = ANY($3::text[]))""",
-        envelope.districtid,
-        event.student_id,
-        ids,
+        (district, student, ids),
     )
     by_id = {t.teacher_id: t for t in event.teachers}
-    await conn.executemany(
+    writes.add(
+        district,
+        student,
         """INSERT INTO teachers AS t (student_id, teacher_id, email, assigned_at,
                                       reachable_since, district_id)
            VALUES ($1, $2, $3::jsonb, $4::timestamptz,
@@ -154,24 +188,26 @@ async def assign_teachers(
                   reachable_since = CASE WHEN $5::boolean
                                          THEN coalesce(t.reachable_since,
                                                        $4::timestamptz) END""",
-        [
+        *[
             (
-                event.student_id,
+                student,
                 teacher,
                 _sealed(by_id[teacher].email),
                 envelope.time,
                 by_id[teacher].email is not None,
-                envelope.districtid,
+                district,
             )
             for teacher in ids
         ],
     )
 
 
-async def link(conn: asyncpg.Connection, event: GuardianLinked, envelope: Envelope) -> None:
+def link(writes: Writes, event: GuardianLinked, envelope: Envelope) -> None:
     reachable = reachable_by_email(event.educational_rights, event.consent, event.email is not None)
     texted = reachable_by_sms(event.educational_rights, event.consent, event.phone is not None)
-    await conn.execute(
+    writes.add(
+        envelope.districtid,
+        event.student_id,
         """INSERT INTO guardians AS g (student_id, guardian_id, relationship, educational_rights,
                                        language, email, phone, consent, linked_at, eligible_since,
                                        sms_eligible_since, district_id)
@@ -190,23 +226,25 @@ async def link(conn: asyncpg.Connection, event: GuardianLinked, envelope: Envelo
                   sms_eligible_since = CASE WHEN $11::boolean
                                             THEN coalesce(g.sms_eligible_since,
                                                           $9::timestamptz) END""",
-        event.student_id,
-        event.guardian_id,
-        event.relationship,
-        event.educational_rights,
-        event.language,
-        _sealed(event.email),
-        _sealed(event.phone),
-        _consent(event.consent),
-        envelope.time,
-        reachable,
-        texted,
-        envelope.districtid,
+        (
+            event.student_id,
+            event.guardian_id,
+            event.relationship,
+            event.educational_rights,
+            event.language,
+            _sealed(event.email),
+            _sealed(event.phone),
+            _consent(event.consent),
+            envelope.time,
+            reachable,
+            texted,
+            envelope.districtid,
+        ),
     )
 
 
-async def change_preferences(
-    conn: asyncpg.Connection, event: ContactPreferencesChanged, envelope: Envelope
+def change_preferences(
+    writes: Writes, event: ContactPreferencesChanged, envelope: Envelope
 ) -> None:
     """Update a known link; profile-svc orders a guardian's link before their changes."""
     # Rights come from the stored link, so reachability is decided in SQL.
@@ -218,7 +256,9 @@ async def change_preferences(
         if event.frequency
         else None
     )
-    await conn.execute(
+    writes.add(
+        envelope.districtid,
+        event.student_id,
         """UPDATE guardians
               SET language = $3, email = $4::jsonb, phone = $5::jsonb, consent = $6::jsonb,
                   eligible_since = CASE WHEN educational_rights AND $7::boolean
@@ -228,27 +268,29 @@ async def change_preferences(
                                                           $8::timestamptz) END,
                   time_zone = $9, quiet_hours = $10::jsonb, frequency = $11::jsonb
             WHERE student_id = $1 AND guardian_id = $2 AND district_id = $13""",
-        event.student_id,
-        event.guardian_id,
-        event.language,
-        _sealed(event.email),
-        _sealed(event.phone),
-        _consent(event.consent),
-        consents,
-        envelope.time,
-        event.time_zone,
-        quiet,
-        frequency,
-        texts,
-        envelope.districtid,
+        (
+            event.student_id,
+            event.guardian_id,
+            event.language,
+            _sealed(event.email),
+            _sealed(event.phone),
+            _consent(event.consent),
+            consents,
+            envelope.time,
+            event.time_zone,
+            quiet,
+            frequency,
+            texts,
+            envelope.districtid,
+        ),
     )
 
 
-async def change_consent(
-    conn: asyncpg.Connection, event: ConsentChanged, envelope: Envelope
-) -> None:
+def change_consent(writes: Writes, event: ConsentChanged, envelope: Envelope) -> None:
     """One channel's consent; the full-state ContactPreferencesChanged that follows agrees."""
-    await conn.execute(
+    writes.add(
+        envelope.districtid,
+        event.student_id,
         """UPDATE guardians
               SET consent = consent || jsonb_build_object($3::text, $4::boolean),
                   eligible_since = CASE WHEN educational_rights AND email IS NOT NULL
@@ -262,12 +304,14 @@ async def change_consent(
                                                                  false) END)
                                         THEN coalesce(sms_eligible_since, $5::timestamptz) END
             WHERE student_id = $1 AND guardian_id = $2 AND district_id = $8""",
-        event.student_id,
-        event.guardian_id,
-        str(event.channel),
-        event.granted,
-        envelope.time,
-        str(CHANNEL),
-        str(Channel.SMS),
-        envelope.districtid,
+        (
+            event.student_id,
+            event.guardian_id,
+            str(event.channel),
+            event.granted,
+            envelope.time,
+            str(CHANNEL),
+            str(Channel.SMS),
+            envelope.districtid,
+        ),
     )

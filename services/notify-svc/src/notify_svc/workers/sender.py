@@ -37,7 +37,7 @@ from notify_svc.adapters.contacts import (
     LookupFailed,
     ServiceCredentials,
 )
-from notify_svc.adapters.mail import Addressed, SendFailed, compose, deliver
+from notify_svc.adapters.mail import Addressed, SendFailed, SmtpConnections, compose, deliver
 from notify_svc.adapters.outcome import OutcomeUnknown
 from notify_svc.adapters.sms import SmsProvider
 from notify_svc.adapters.sms_provider import provider_from
@@ -99,6 +99,7 @@ class Sender(SmsSending, Reconciling, Rendering):
         self._rules = rules or load_rules()
         self._backoff = settings.backoff
         self._limit = asyncio.Semaphore(settings.concurrency)
+        self._smtp = SmtpConnections(settings)
         # Longer than any send can take, so only abandoned 'sending' rows look stale.
         self._stale = timedelta(seconds=2 * settings.smtp_timeout_s + 30)
         # Claims older than this were abandoned by a crash and go back in the queue; a
@@ -125,6 +126,9 @@ class Sender(SmsSending, Reconciling, Rendering):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._contacts.aclose()
+        await self._smtp.aclose()
+        if self._sms is not None:
+            await self._sms.aclose()
         if self._titles is not None:
             await self._titles.aclose()
 
@@ -264,7 +268,7 @@ class Sender(SmsSending, Reconciling, Rendering):
                     "email send",
                     {"messaging.system": "smtp", "pathwise.notifications": len(jobs)},
                 ):
-                    await deliver(message, self._settings)
+                    await deliver(message, self._settings, self._smtp)
         except SendFailed as exc:
             log.warning(
                 "send failed",
