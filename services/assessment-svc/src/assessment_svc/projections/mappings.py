@@ -102,28 +102,12 @@ async def held(
     ]
 
 
-async def hold(
-    conn: asyncpg.Connection, district: str, event: ResultSubmitted, submitted_at: datetime
-) -> None:
+async def unhold(conn: asyncpg.Connection, district: str, assessment_ids: list[UUID]) -> None:
+    """Released results leave ``unmapped`` (the projection writes it in ``intake_writes``)."""
+    if not assessment_ids:
+        return
     await conn.execute(
-        """INSERT INTO unmapped (assessment_id, district_id, source, source_id, activity,
-                                 occurred_at, submitted_at, identity, result)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) ON CONFLICT DO NOTHING""",
-        event.assessment_id,
+        "DELETE FROM unmapped WHERE district_id = $1 AND assessment_id = ANY($2::uuid[])",
         district,
-        event.source,
-        event.source_id,
-        event.activity,
-        event.occurred_at,
-        submitted_at,
-        event.identity,
-        event.model_dump_json(),
-    )
-
-
-async def unhold(conn: asyncpg.Connection, district: str, assessment_id: UUID) -> None:
-    await conn.execute(
-        "DELETE FROM unmapped WHERE district_id = $1 AND assessment_id = $2",
-        district,
-        assessment_id,
+        assessment_ids,
     )
