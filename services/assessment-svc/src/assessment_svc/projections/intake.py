@@ -24,7 +24,7 @@ import asyncpg
 
 from assessment_svc.domain.mapping import resolve
 from assessment_svc.projections import erasure, mappings
-from assessment_svc.projections.intake_writes import Kept, Recorded, Void, Writes
+from assessment_svc.projections.intake_writes import Kept, Recorded, Void, Voiding, Writes
 from pathwise_contracts import (
     ASSESSMENT_EVENTS,
     PROFILE_EVENTS,
@@ -67,7 +67,6 @@ class IntakeProjection:
     async def apply(
         self, conn: asyncpg.Connection, batch: Sequence[Delivered]
     ) -> Sequence[Envelope]:
-        out: list[Envelope] = []
         await self.access.apply(conn, [d for d in batch if d.topic == PROFILE_EVENTS.name])
         enrolled = [d for d in batch if isinstance(d.event, StudentEnrolled | EnrollmentChanged)]
         digests = {
@@ -93,15 +92,21 @@ class IntakeProjection:
                     conn, lookup, writes, item.event, district, item.envelope.time
                 )
             elif isinstance(item.event, CompetencyMappingsChanged):
-                out.extend(await writes.flush(conn))
+                await writes.flush(conn)  # what it releases from ``unmapped`` is there
                 lookup.mappings.clear()
-                out.extend(await self._mapped(conn, lookup, writes, item.event, item.envelope))
+                await self._mapped(conn, lookup, writes, item.event, item.envelope)
             elif isinstance(item.event, SubmissionVoided):
-                out.extend(await writes.flush(conn))
-                out.extend(await self._voided(conn, item.event, item.envelope))
-        out.extend(await writes.flush(conn))
-        out.extend(await self._release(conn, lookup, writes, enrolled, digests))
-        return out
+                voiding = Voiding(
+                    item.event.assessment_id,
+                    item.envelope.districtid,
+                    item.event.reason,
+                    item.envelope.time,
+                )
+                await writes.void(conn, voiding)
+        await writes.flush(conn)  # what the releases take from ``parked`` is there
+        await self._release(conn, lookup, writes, enrolled, digests)
+        await writes.flush(conn)
+        return writes.out
 
     async def _identities(
         self, conn: asyncpg.Connection, batch: Sequence[Delivered], digests: dict[int, list[str]]
@@ -188,14 +193,14 @@ class IntakeProjection:
             found = await lookup.mapping(conn, district, event.activity)
             mapped = None if found is None else resolve(event, *found)
             if mapped is None:
-                writes.held.append(Kept(event, district, time))
+                await writes.hold(conn, Kept(event, district, time))
                 return
             event = mapped
         student = await lookup.student(conn, district, event.identity)
         if student is None:
-            writes.parked.append(Kept(event, district, time, void))
+            await writes.park(conn, Kept(event, district, time, void))
         else:
-            writes.recorded.append(Recorded(event, student, district, time, void))
+            await writes.record(conn, Recorded(event, student, district, time, void))
 
     def _void(
         self, assessment_id: UUID, student: str, district: str, reason: str, time: datetime
@@ -216,7 +221,7 @@ class IntakeProjection:
         writes: Writes,
         event: CompetencyMappingsChanged,
         envelope: Envelope,
-    ) -> list[Envelope]:
+    ) -> None:
         """Set the mappings, then release what they now cover as if it had come mapped."""
         district = envelope.districtid or ""
         await mappings.upsert(conn, district, event.mappings, event.changed_at, envelope.id)
@@ -230,37 +235,6 @@ class IntakeProjection:
             await self._submitted(
                 conn, lookup, writes, mapped, district, held.submitted_at, held.void
             )
-        return await writes.flush(conn)
-
-    async def _voided(
-        self, conn: asyncpg.Connection, event: SubmissionVoided, envelope: Envelope
-    ) -> list[Envelope]:
-        district = envelope.districtid
-        student = await conn.fetchval(
-            "SELECT student_id FROM resolved WHERE district_id = $1 AND assessment_id = $2",
-            district,
-            event.assessment_id,
-        )
-        if student is not None:
-            return [self._void(event.assessment_id, student, district, event.reason, envelope.time)]
-        await conn.execute(
-            """UPDATE parked SET void_reason = $2, voided_at = $3
-                WHERE assessment_id = $1 AND district_id = $4 AND void_reason IS NULL""",
-            event.assessment_id,
-            event.reason,
-            envelope.time,
-            district,
-        )
-        await conn.execute(
-            """UPDATE unmapped SET voided = true, void_reason = coalesce(void_reason, $3),
-                                   voided_at = coalesce(voided_at, $4)
-                WHERE assessment_id = $1 AND district_id = $2""",
-            event.assessment_id,
-            district,
-            event.reason,
-            envelope.time,
-        )
-        return []
 
     async def _release(
         self,
@@ -269,7 +243,7 @@ class IntakeProjection:
         writes: Writes,
         enrolled: Sequence[Delivered],
         digests: dict[int, list[str]],
-    ) -> list[Envelope]:
+    ) -> None:
         """The parked results the batch's enrolments introduce, released by the first
         enrolment naming them, each enrolment's oldest first."""
         first: dict[tuple[str, str], int] = {}
@@ -278,7 +252,7 @@ class IntakeProjection:
             for digest in digests[id(item)]:
                 first.setdefault((district, digest), n)
         if not first:
-            return []
+            return
         rows = await conn.fetch(
             """DELETE FROM parked p
                 USING unnest($1::text[], $2::text[]) AS w(district_id, identity)
@@ -302,8 +276,9 @@ class IntakeProjection:
             assert student is not None
             result = ResultSubmitted.model_validate_json(row["result"])
             void = (row["void_reason"], row["voided_at"]) if row["void_reason"] else None
-            writes.recorded.append(Recorded(result, student, district, row["submitted_at"], void))
-        return await writes.flush(conn)
+            await writes.record(
+                conn, Recorded(result, student, district, row["submitted_at"], void)
+            )
 
 
 class _Lookup:

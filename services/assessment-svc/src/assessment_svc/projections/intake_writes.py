@@ -1,10 +1,10 @@
-"""The rows "intake" writes for a run of results, one statement per table.
+"""The rows "intake" writes for results and voids, one statement per table.
 
-Results are applied in log order, but a result's writes (``resolved``, ``parked``,
-``unmapped``) are read only by a later mapping change, void or release. The
-projection queues them here and flushes before any of those, so each run of
-results costs three statements instead of a few round trips each; what is
-written and emitted, and in which order, is what the per-result code did.
+Results and voids are applied in log order, but their writes (``resolved``,
+``parked``, ``unmapped``) are read only by a later mapping change, a void of the
+same result or a release. The projection queues them here and flushes before
+those, so a batch costs a handful of statements instead of a few per event; what
+is written and emitted, and in which order, is what per-event code would do.
 """
 
 from __future__ import annotations
@@ -45,56 +45,151 @@ class Kept:
     void: Void | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Voiding:
+    """A ``SubmissionVoided``: voids the result if recorded, else marks it where it waits."""
+
+    assessment_id: UUID
+    district: str | None
+    reason: str
+    time: datetime
+
+
 @dataclass(slots=True)
 class Writes:
-    """Queued writes; ``flush`` returns the events of the results recorded for the first time."""
+    """Queued writes, flushed in one statement per table; ``out`` collects what they emit,
+    in the order the per-event code emitted it.
+
+    Writes of different results commute, and a result's own duplicates conflict and
+    change nothing, so only a void meets queued writes of its own result: it flushes
+    what is queued for that result first, as a result flushes a queued void of its own.
+    """
 
     source: str
     void_of: Callable[[UUID, str, str, str, datetime], Envelope]
-    recorded: list[Recorded] = field(default_factory=list)
+    out: list[Envelope] = field(default_factory=list)
+    queued: list[Recorded | Voiding] = field(default_factory=list)
     parked: list[Kept] = field(default_factory=list)
     held: list[Kept] = field(default_factory=list)
+    ids: set[UUID] = field(default_factory=set)
+    voided: set[UUID] = field(default_factory=set)
 
-    async def flush(self, conn: asyncpg.Connection) -> list[Envelope]:
-        out: list[Envelope] = []
+    async def record(self, conn: asyncpg.Connection, recorded: Recorded) -> None:
+        await self._before(conn, recorded.event.assessment_id, self.voided)
+        self.queued.append(recorded)
+
+    async def park(self, conn: asyncpg.Connection, kept: Kept) -> None:
+        await self._before(conn, kept.event.assessment_id, self.voided)
+        self.parked.append(kept)
+
+    async def hold(self, conn: asyncpg.Connection, kept: Kept) -> None:
+        await self._before(conn, kept.event.assessment_id, self.voided)
+        self.held.append(kept)
+
+    async def void(self, conn: asyncpg.Connection, voiding: Voiding) -> None:
+        await self._before(conn, voiding.assessment_id, self.ids)
+        self.voided.add(voiding.assessment_id)
+        self.queued.append(voiding)
+
+    async def _before(
+        self, conn: asyncpg.Connection, assessment_id: UUID, meets: set[UUID]
+    ) -> None:
+        if assessment_id in meets:
+            await self.flush(conn)
+        self.ids.add(assessment_id)
+
+    async def flush(self, conn: asyncpg.Connection) -> None:
         if self.held:
             await _hold(conn, _first(self.held, lambda k: k.event.assessment_id))
         if self.parked:
             await _park(conn, _first(self.parked, lambda k: k.event.assessment_id))
-        if self.recorded:
-            out = await self._record(conn)
-        self.recorded, self.parked, self.held = [], [], []
+        recorded = [q for q in self.queued if isinstance(q, Recorded)]
+        voids = [q for q in self.queued if isinstance(q, Voiding)]
+        new = await _resolve(conn, recorded) if recorded else set()
+        found = await _void(conn, voids) if voids else {}
+        seen: set[tuple[str, UUID]] = set()
+        for q in self.queued:
+            if isinstance(q, Voiding):
+                student = found.get((q.district, q.assessment_id))
+                if student is not None:
+                    assert q.district is not None
+                    self.out.append(
+                        self.void_of(q.assessment_id, student, q.district, q.reason, q.time)
+                    )
+                continue
+            key = (q.district, q.event.assessment_id)
+            if key in new and key not in seen:
+                seen.add(key)
+                self.out.extend(self._recorded(q))
+        self.queued, self.parked, self.held = [], [], []
+        self.ids, self.voided = set(), set()
+
+    def _recorded(self, r: Recorded) -> list[Envelope]:
+        assert r.event.competency_id is not None
+        recorded = from_row(AssessmentRecorded, dict(r.event), student_id=r.student)
+        out = [
+            Envelope.wrap(
+                recorded,
+                id=r.event.assessment_id,
+                source=self.source,
+                district_id=r.district,
+                time=r.time,
+            )
+        ]
+        if r.void is not None:
+            out.append(self.void_of(r.event.assessment_id, r.student, r.district, *r.void))
         return out
 
-    async def _record(self, conn: asyncpg.Connection) -> list[Envelope]:
-        wanted = _first(self.recorded, lambda r: (r.district, r.event.assessment_id))
-        rows = await conn.fetch(
-            """INSERT INTO resolved (district_id, assessment_id, student_id)
-               SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])
-               ON CONFLICT DO NOTHING RETURNING district_id, assessment_id""",
-            [r.district for r in wanted],
-            [r.event.assessment_id for r in wanted],
-            [r.student for r in wanted],
-        )
-        new = {(row["district_id"], row["assessment_id"]) for row in rows}
-        out: list[Envelope] = []
-        for r in wanted:
-            if (r.district, r.event.assessment_id) not in new:
-                continue
-            assert r.event.competency_id is not None
-            recorded = from_row(AssessmentRecorded, dict(r.event), student_id=r.student)
-            out.append(
-                Envelope.wrap(
-                    recorded,
-                    id=r.event.assessment_id,
-                    source=self.source,
-                    district_id=r.district,
-                    time=r.time,
-                )
-            )
-            if r.void is not None:
-                out.append(self.void_of(r.event.assessment_id, r.student, r.district, *r.void))
-        return out
+
+async def _resolve(conn: asyncpg.Connection, recorded: list[Recorded]) -> set[tuple[str, UUID]]:
+    """The (district, assessment) rows new in ``resolved``: those results are recorded."""
+    wanted = _first(recorded, lambda r: (r.district, r.event.assessment_id))
+    rows = await conn.fetch(
+        """INSERT INTO resolved (district_id, assessment_id, student_id)
+           SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])
+           ON CONFLICT DO NOTHING RETURNING district_id, assessment_id""",
+        [r.district for r in wanted],
+        [r.event.assessment_id for r in wanted],
+        [r.student for r in wanted],
+    )
+    return {(row["district_id"], row["assessment_id"]) for row in rows}
+
+
+async def _void(
+    conn: asyncpg.Connection, voids: list[Voiding]
+) -> dict[tuple[str | None, UUID], str]:
+    """The student of each voided result already recorded; the others are marked where
+    they wait (parked: the first void wins; unmapped: voided, its first reason kept)."""
+    rows = await conn.fetch(
+        """WITH w AS (
+               SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[])
+                   AS w(district_id, assessment_id, reason, at)
+           ), found AS (
+               SELECT w.district_id, w.assessment_id, r.student_id
+                 FROM w JOIN resolved r USING (district_id, assessment_id)
+           ), waiting AS (
+               SELECT * FROM w WHERE NOT EXISTS (
+                   SELECT FROM found f
+                    WHERE f.district_id = w.district_id AND f.assessment_id = w.assessment_id)
+           ), p AS (
+               UPDATE parked SET void_reason = x.reason, voided_at = x.at FROM waiting x
+                WHERE parked.assessment_id = x.assessment_id
+                  AND parked.district_id = x.district_id AND parked.void_reason IS NULL
+           ), u AS (
+               UPDATE unmapped SET voided = true,
+                      void_reason = coalesce(unmapped.void_reason, x.reason),
+                      voided_at = coalesce(unmapped.voided_at, x.at)
+                 FROM waiting x
+                WHERE unmapped.assessment_id = x.assessment_id
+                  AND unmapped.district_id = x.district_id
+           )
+           SELECT district_id, assessment_id, student_id FROM found""",
+        [v.district for v in voids],
+        [v.assessment_id for v in voids],
+        [v.reason for v in voids],
+        [v.time for v in voids],
+    )
+    return {(r["district_id"], r["assessment_id"]): r["student_id"] for r in rows}
 
 
 def _first(items: list[T], key: Callable[[T], K]) -> list[T]:
