@@ -16,7 +16,7 @@ batch, and results of an erased identity are dropped, not parked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -29,6 +29,7 @@ from pathwise_contracts import (
     ASSESSMENT_EVENTS,
     PROFILE_EVENTS,
     AssessmentVoided,
+    CompetencyMapping,
     CompetencyMappingsChanged,
     EnrollmentChanged,
     Envelope,
@@ -75,13 +76,18 @@ class IntakeProjection:
             if isinstance(d.event, StudentEnrolled | EnrollmentChanged)
         }
         await self._identities(conn, batch, digests)
-        named = [
-            (d.envelope.districtid or "", d.event.identity)
+        results = [
+            (d.envelope.districtid or "", d.event)
             for d in batch
             if isinstance(d.event, ResultSubmitted)
         ]
-        gone = await erasure.erased_identities(conn, named)
-        lookup = _Lookup(await self._students(conn, set(named)))
+        gone = await erasure.erased_identities(conn, [(d, e.identity) for d, e in results])
+        lookup = _Lookup()
+        await lookup.prefetch(
+            conn,
+            students=[(d, e.identity) for d, e in results],
+            activities=[(d, e.activity) for d, e in results if e.competency_id is None],
+        )
         writes = Writes(self.source, self._void)
         for item in batch:
             if isinstance(item.event, ResultSubmitted):
@@ -93,7 +99,6 @@ class IntakeProjection:
                 )
             elif isinstance(item.event, CompetencyMappingsChanged):
                 await writes.flush(conn)  # what it releases from ``unmapped`` is there
-                lookup.mappings.clear()
                 await self._mapped(conn, lookup, writes, item.event, item.envelope)
             elif isinstance(item.event, SubmissionVoided):
                 voiding = Voiding(
@@ -102,7 +107,7 @@ class IntakeProjection:
                     item.event.reason,
                     item.envelope.time,
                 )
-                await writes.void(conn, voiding)
+                writes.void(voiding)
         await writes.flush(conn)  # what the releases take from ``parked`` is there
         await self._release(conn, lookup, writes, enrolled, digests)
         await writes.flush(conn)
@@ -155,29 +160,6 @@ class IntakeProjection:
             )
         )
 
-    @staticmethod
-    async def _students(
-        conn: asyncpg.Connection, wanted: set[tuple[str, str]]
-    ) -> dict[tuple[str, str], str | None]:
-        """The student each (district, identity) names, None for the unknown.
-
-        Two students claiming one identity: the smallest id wins, in any replay order.
-        """
-        if not wanted:
-            return {}
-        pairs = sorted(wanted)
-        rows = await conn.fetch(
-            """SELECT w.district_id, w.identity, min(i.student_id) AS student_id
-                 FROM unnest($1::text[], $2::text[]) AS w(district_id, identity)
-                 JOIN identities i USING (district_id, identity)
-                GROUP BY w.district_id, w.identity""",
-            [d for d, _ in pairs],
-            [i for _, i in pairs],
-        )
-        found: dict[tuple[str, str], str | None] = dict.fromkeys(pairs)
-        found.update({(r["district_id"], r["identity"]): r["student_id"] for r in rows})
-        return found
-
     async def _submitted(
         self,
         conn: asyncpg.Connection,
@@ -225,12 +207,14 @@ class IntakeProjection:
         """Set the mappings, then release what they now cover as if it had come mapped."""
         district = envelope.districtid or ""
         await mappings.upsert(conn, district, event.mappings, event.changed_at, envelope.id)
+        lookup.forget(district, event.mappings)
         released = []
         for held in await mappings.held(conn, district, event.mappings):
             mapped = resolve(held.result, held.competency_id, held.max_score)
             if mapped is not None:  # else its score exceeds the mapped maximum: refused
                 released.append((mapped, held))
         await mappings.unhold(conn, district, [m.assessment_id for m, _ in released])
+        await lookup.prefetch(conn, students=[(district, m.identity) for m, _ in released])
         for mapped, held in released:
             await self._submitted(
                 conn, lookup, writes, mapped, district, held.submitted_at, held.void
@@ -270,6 +254,7 @@ class IntakeProjection:
                 r["assessment_id"],
             ),
         )
+        await lookup.prefetch(conn, students=[(r["district_id"], r["identity"]) for r in rows])
         for row in order:
             district = row["district_id"]
             student = await lookup.student(conn, district, row["identity"])
@@ -283,25 +268,65 @@ class IntakeProjection:
 
 class _Lookup:
     """What a batch reads again and again: students by identity (the table is written
-    before the results are applied) and mappings by activity (until a mapping changes)."""
+    before the results are applied) and mappings by activity (until a mapping changes),
+    each asked for many at once."""
 
-    def __init__(self, students: dict[tuple[str, str], str | None]) -> None:
-        self.students = students
+    def __init__(self) -> None:
+        self.students: dict[tuple[str, str], str | None] = {}
         self.mappings: dict[tuple[str, str], tuple[str, float | None] | None] = {}
 
+    async def prefetch(
+        self,
+        conn: asyncpg.Connection,
+        students: Iterable[tuple[str, str]] = (),
+        activities: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        """Ask once for the (district, identity) and (district, activity) not known yet."""
+        wanted = {k for k in students if k not in self.students}
+        if wanted:
+            self.students.update(await _students(conn, wanted))
+        unknown = {k for k in activities if k not in self.mappings}
+        if unknown:
+            self.mappings.update(await mappings.mappings_of(conn, unknown))
+
+    def forget(self, district: str, changed: Iterable[CompetencyMapping]) -> None:
+        """The activities a mapping change may have remapped are asked again."""
+        refs = {(m.kind, m.ref) for m in changed}
+        for key in [k for k in self.mappings if k[0] == district]:
+            kind, _, ref = key[1].partition(":")
+            if (kind, ref) in refs:
+                del self.mappings[key]
+
     async def student(self, conn: asyncpg.Connection, district: str, identity: str) -> str | None:
-        key = (district, identity)
-        if key not in self.students:
-            self.students.update(await IntakeProjection._students(conn, {key}))
-        return self.students[key]
+        await self.prefetch(conn, students=[(district, identity)])
+        return self.students[(district, identity)]
 
     async def mapping(
         self, conn: asyncpg.Connection, district: str, activity: str
     ) -> tuple[str, float | None] | None:
-        key = (district, activity)
-        if key not in self.mappings:
-            self.mappings[key] = await mappings.mapping_of(conn, district, activity)
-        return self.mappings[key]
+        await self.prefetch(conn, activities=[(district, activity)])
+        return self.mappings[(district, activity)]
+
+
+async def _students(
+    conn: asyncpg.Connection, wanted: set[tuple[str, str]]
+) -> dict[tuple[str, str], str | None]:
+    """The student each (district, identity) names, None for the unknown.
+
+    Two students claiming one identity: the smallest id wins, in any replay order.
+    """
+    pairs = sorted(wanted)
+    rows = await conn.fetch(
+        """SELECT w.district_id, w.identity, min(i.student_id) AS student_id
+             FROM unnest($1::text[], $2::text[]) AS w(district_id, identity)
+             JOIN identities i USING (district_id, identity)
+            GROUP BY w.district_id, w.identity""",
+        [d for d, _ in pairs],
+        [i for _, i in pairs],
+    )
+    found: dict[tuple[str, str], str | None] = dict.fromkeys(pairs)
+    found.update({(r["district_id"], r["identity"]): r["student_id"] for r in rows})
+    return found
 
 
 async def _add_identities(conn: asyncpg.Connection, rows: list[tuple[str, str, str]]) -> None:

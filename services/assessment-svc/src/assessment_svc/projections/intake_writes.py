@@ -61,8 +61,9 @@ class Writes:
     in the order the per-event code emitted it.
 
     Writes of different results commute, and a result's own duplicates conflict and
-    change nothing, so only a void meets queued writes of its own result: it flushes
-    what is queued for that result first, as a result flushes a queued void of its own.
+    change nothing. A flush writes ``unmapped``, ``parked`` and ``resolved`` before it
+    voids, so a void sees the writes queued before it, as it did applied one by one;
+    a write queued after a void of its own result flushes that void first.
     """
 
     source: str
@@ -71,32 +72,27 @@ class Writes:
     queued: list[Recorded | Voiding] = field(default_factory=list)
     parked: list[Kept] = field(default_factory=list)
     held: list[Kept] = field(default_factory=list)
-    ids: set[UUID] = field(default_factory=set)
     voided: set[UUID] = field(default_factory=set)
 
     async def record(self, conn: asyncpg.Connection, recorded: Recorded) -> None:
-        await self._before(conn, recorded.event.assessment_id, self.voided)
+        await self._after_void(conn, recorded.event.assessment_id)
         self.queued.append(recorded)
 
     async def park(self, conn: asyncpg.Connection, kept: Kept) -> None:
-        await self._before(conn, kept.event.assessment_id, self.voided)
+        await self._after_void(conn, kept.event.assessment_id)
         self.parked.append(kept)
 
     async def hold(self, conn: asyncpg.Connection, kept: Kept) -> None:
-        await self._before(conn, kept.event.assessment_id, self.voided)
+        await self._after_void(conn, kept.event.assessment_id)
         self.held.append(kept)
 
-    async def void(self, conn: asyncpg.Connection, voiding: Voiding) -> None:
-        await self._before(conn, voiding.assessment_id, self.ids)
+    def void(self, voiding: Voiding) -> None:
         self.voided.add(voiding.assessment_id)
         self.queued.append(voiding)
 
-    async def _before(
-        self, conn: asyncpg.Connection, assessment_id: UUID, meets: set[UUID]
-    ) -> None:
-        if assessment_id in meets:
+    async def _after_void(self, conn: asyncpg.Connection, assessment_id: UUID) -> None:
+        if assessment_id in self.voided:
             await self.flush(conn)
-        self.ids.add(assessment_id)
 
     async def flush(self, conn: asyncpg.Connection) -> None:
         if self.held:
@@ -122,7 +118,7 @@ class Writes:
                 seen.add(key)
                 self.out.extend(self._recorded(q))
         self.queued, self.parked, self.held = [], [], []
-        self.ids, self.voided = set(), set()
+        self.voided = set()
 
     def _recorded(self, r: Recorded) -> list[Envelope]:
         assert r.event.competency_id is not None
@@ -159,7 +155,9 @@ async def _void(
     conn: asyncpg.Connection, voids: list[Voiding]
 ) -> dict[tuple[str | None, UUID], str]:
     """The student of each voided result already recorded; the others are marked where
-    they wait (parked: the first void wins; unmapped: voided, its first reason kept)."""
+    they wait (parked: the first void wins; unmapped: voided, its first reason kept, so
+    a second void of a result changes nothing there)."""
+    voids = _first(voids, lambda v: (v.district, v.assessment_id))
     rows = await conn.fetch(
         """WITH w AS (
                SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[])
