@@ -103,15 +103,15 @@ async def own_id(conn: asyncpg.Connection, district: str, new: UUID, legacy: UUI
     return legacy if known else new
 
 
-async def find(pool: asyncpg.Pool, assessment_id: UUID) -> Ingested | None:
-    row = await pool.fetchrow(
+async def find(conn: asyncpg.Connection, assessment_id: UUID) -> Ingested | None:
+    row = await conn.fetchrow(
         "SELECT assessment_id, student_id, district_id FROM ingested WHERE assessment_id = $1",
         assessment_id,
     )
     return Ingested(**row) if row else None
 
 
-async def void(pool: asyncpg.Pool, target: Ingested, reason: str, *, source: str) -> bool:
+async def void(conn: asyncpg.Connection, target: Ingested, reason: str, *, source: str) -> bool:
     """Queue the void; False when this assessment was already voided.
 
     The flag lives in ``ingested`` rather than relying on the outbox's id check,
@@ -129,7 +129,7 @@ async def void(pool: asyncpg.Pool, target: Ingested, reason: str, *, source: str
     envelope = Envelope.wrap(
         event, id=event_id, source=source, district_id=target.district_id, time=datetime.now(UTC)
     )
-    async with pool.acquire() as conn, conn.transaction():
+    async with conn.transaction():
         first = await conn.fetchval(
             """UPDATE ingested SET voided = true WHERE assessment_id = $1 AND NOT voided
                RETURNING true""",
