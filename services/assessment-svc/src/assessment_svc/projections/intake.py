@@ -126,7 +126,10 @@ class IntakeProjection:
                 if isinstance(event, EnrollmentChanged):
                     await _add_identities(conn, rows)
                     if not await self._known(conn, district, event):
-                        continue  # a change for a student this district never enrolled (or erased)
+                        # A change for a student this district never enrolled (or erased):
+                        # it names no identity, so it releases nothing parked.
+                        digests[id(item)] = []
+                        continue
                 # Identities only accumulate: a result that named an old id still finds the student.
                 rows.extend((district, d, event.student_id) for d in digests[id(item)])
             elif isinstance(event, SubjectErased) and event.kind == "student":
