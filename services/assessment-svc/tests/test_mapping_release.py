@@ -23,6 +23,7 @@ from pathwise_contracts import (
     AssessmentVoided,
     CompetencyMapping,
     CompetencyMappingsChanged,
+    EnrollmentChanged,
     Envelope,
     Event,
     ResultSubmitted,
@@ -208,6 +209,23 @@ async def test_an_erased_students_held_results_are_never_released(pool: Any) -> 
     events, rows = await _apply(pool, world, batches, ("enrolled", "results", "erased", "mapping"))
     assert not [e for e in events.values() if e[0] == AssessmentRecorded.type]
     assert rows["unmapped"] == []
+    assert [p["assessment_id"] for p in rows["parked"]] == [world.ids["stranger"]]
+
+
+async def test_a_change_for_a_student_never_enrolled_leaves_parked_results_parked(
+    pool: Any,
+) -> None:
+    """It names the parked identity, but no enrolment made that identity a student's."""
+    world = World()
+    batches = world.facts()
+    change = EnrollmentChanged(
+        student_id="stu-never", version=2, section_ids=[], identities=[world.stranger]
+    )
+    batches["changed"] = [_delivered(change, world.district, T0, uuid.uuid4())]
+    order = ("enrolled", "results", "mapping", "changed")
+    events, rows = await _apply(pool, world, batches, order)
+    first_events, first_rows = await _apply(pool, world, batches, order[:-1])
+    assert (events, rows) == (first_events, first_rows)
     assert [p["assessment_id"] for p in rows["parked"]] == [world.ids["stranger"]]
 
 

@@ -46,11 +46,11 @@ async def record(body: Submission, who: Staff, request: Request, response: Respo
     if body.district_id is not None and body.district_id != who.district:
         raise Problem(403, f"district_id must be your district ({who.district!r})")
     runtime = _runtime(request)
-    async with runtime.pool.acquire() as conn:
+    async with runtime.pool.acquire() as conn:  # one connection for both: one reset
         await access.authorize(conn, who, Act.RECORD, body.student_id)
-    outcome, assessment_id = await ingestion.record(
-        runtime.pool, body, district=who.district, source=runtime.source
-    )
+        outcome, assessment_id = await ingestion.record(
+            conn, body, district=who.district, source=runtime.source
+        )
     if outcome is ingestion.Outcome.CONFLICT:
         raise Problem(
             409,
@@ -69,12 +69,12 @@ async def record(body: Submission, who: Staff, request: Request, response: Respo
 async def void(assessment_id: UUID, body: VoidRequest, who: Staff, request: Request) -> Receipt:
     """Withdraw a result from the evidence; voiding twice is harmless."""
     runtime = _runtime(request)
-    target = await ingestion.find(runtime.pool, assessment_id)
-    if target is None or target.district_id != who.district:
-        raise Problem(404, f"no assessment {assessment_id} in your district")
     async with runtime.pool.acquire() as conn:
+        target = await ingestion.find(conn, assessment_id)
+        if target is None or target.district_id != who.district:
+            raise Problem(404, f"no assessment {assessment_id} in your district")
         await access.authorize(conn, who, Act.RECORD, target.student_id)
-    first = await ingestion.void(runtime.pool, target, body.reason, source=runtime.source)
+        first = await ingestion.void(conn, target, body.reason, source=runtime.source)
     return Receipt(assessment_id=assessment_id, status="voided" if first else "already_voided")
 
 

@@ -41,10 +41,10 @@ class Ingested:
 
 
 async def record(
-    pool: asyncpg.Pool, submission: Submission, *, district: str, source: str
+    conn: asyncpg.Connection, submission: Submission, *, district: str, source: str
 ) -> Recorded:
     """Accept a result once; a re-send is a duplicate, a changed re-send a conflict."""
-    async with pool.acquire() as conn, conn.transaction():
+    async with conn.transaction():
         return await record_in(conn, submission, district=district, source=source)
 
 
@@ -52,21 +52,26 @@ async def record_in(
     conn: asyncpg.Connection, submission: Submission, *, district: str, source: str
 ) -> Recorded:
     """``record`` inside the caller's transaction."""
-    assessment_id = await own_id(
-        conn, district, submission.assessment_id(district), submission.legacy_id
-    )
     fingerprint = submission.fingerprint(district)
-    # Concurrent re-sends wait on the primary key here, then see the winner's row.
-    new = await conn.fetchval(
+    # The id (``own_id``) and the row in one statement: a result is mostly new. Concurrent
+    # re-sends wait on the primary key here; the queries below then see the winner's row.
+    assessment_id: UUID | None = await conn.fetchval(
         """INSERT INTO ingested (assessment_id, student_id, district_id, fingerprint)
-           VALUES ($1, $2, $3, $4) ON CONFLICT (assessment_id) DO NOTHING
-           RETURNING true""",
-        assessment_id,
+           SELECT CASE WHEN EXISTS (SELECT FROM ingested
+                                     WHERE assessment_id = $2 AND district_id = $4)
+                       THEN $2::uuid ELSE $1::uuid END, $3, $4, $5
+           ON CONFLICT (assessment_id) DO NOTHING
+           RETURNING assessment_id""",
+        submission.assessment_id(district),
+        submission.legacy_id,
         submission.student_id,
         district,
         fingerprint,
     )
-    if not new:
+    if assessment_id is None:
+        assessment_id = await own_id(
+            conn, district, submission.assessment_id(district), submission.legacy_id
+        )
         known = await conn.fetchval(
             "SELECT fingerprint FROM ingested WHERE assessment_id = $1", assessment_id
         )
@@ -98,15 +103,15 @@ async def own_id(conn: asyncpg.Connection, district: str, new: UUID, legacy: UUI
     return legacy if known else new
 
 
-async def find(pool: asyncpg.Pool, assessment_id: UUID) -> Ingested | None:
-    row = await pool.fetchrow(
+async def find(conn: asyncpg.Connection, assessment_id: UUID) -> Ingested | None:
+    row = await conn.fetchrow(
         "SELECT assessment_id, student_id, district_id FROM ingested WHERE assessment_id = $1",
         assessment_id,
     )
     return Ingested(**row) if row else None
 
 
-async def void(pool: asyncpg.Pool, target: Ingested, reason: str, *, source: str) -> bool:
+async def void(conn: asyncpg.Connection, target: Ingested, reason: str, *, source: str) -> bool:
     """Queue the void; False when this assessment was already voided.
 
     The flag lives in ``ingested`` rather than relying on the outbox's id check,
@@ -124,7 +129,7 @@ async def void(pool: asyncpg.Pool, target: Ingested, reason: str, *, source: str
     envelope = Envelope.wrap(
         event, id=event_id, source=source, district_id=target.district_id, time=datetime.now(UTC)
     )
-    async with pool.acquire() as conn, conn.transaction():
+    async with conn.transaction():
         first = await conn.fetchval(
             """UPDATE ingested SET voided = true WHERE assessment_id = $1 AND NOT voided
                RETURNING true""",

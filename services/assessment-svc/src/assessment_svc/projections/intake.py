@@ -16,8 +16,7 @@ batch, and results of an erased identity are dropped, not parked.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -25,11 +24,12 @@ import asyncpg
 
 from assessment_svc.domain.mapping import resolve
 from assessment_svc.projections import erasure, mappings
+from assessment_svc.projections.intake_writes import Kept, Recorded, Void, Voiding, Writes
 from pathwise_contracts import (
     ASSESSMENT_EVENTS,
     PROFILE_EVENTS,
-    AssessmentRecorded,
     AssessmentVoided,
+    CompetencyMapping,
     CompetencyMappingsChanged,
     EnrollmentChanged,
     Envelope,
@@ -43,7 +43,6 @@ from pathwise_contracts.identity import legacy_digests
 from pathwise_runtime.access import AccessProjection
 from pathwise_runtime.pii import Keyring
 from pathwise_runtime.projection import Delivered
-from pathwise_runtime.rows import from_row
 
 
 class IntakeProjection:
@@ -69,37 +68,75 @@ class IntakeProjection:
     async def apply(
         self, conn: asyncpg.Connection, batch: Sequence[Delivered]
     ) -> Sequence[Envelope]:
-        out: list[Envelope] = []
         await self.access.apply(conn, [d for d in batch if d.topic == PROFILE_EVENTS.name])
         enrolled = [d for d in batch if isinstance(d.event, StudentEnrolled | EnrollmentChanged)]
-        for item in batch:  # identities first, in log order with erasures (which read them)
-            district = item.envelope.districtid or ""
-            if isinstance(item.event, StudentEnrolled | EnrollmentChanged):
-                await self._enroll(conn, item.event, district)
-            elif isinstance(item.event, SubjectErased) and item.event.kind == "student":
-                await erasure.erase(conn, district, item.event.student_id, item.event.erased_at)
-        gone = await erasure.erased_identities(
+        digests = {
+            id(d): self._digests(d.event, self._district(d))
+            for d in batch
+            if isinstance(d.event, StudentEnrolled | EnrollmentChanged)
+        }
+        await self._identities(conn, batch, digests)
+        results = [
+            (d.envelope.districtid or "", d.event)
+            for d in batch
+            if isinstance(d.event, ResultSubmitted)
+        ]
+        gone = await erasure.erased_identities(conn, [(d, e.identity) for d, e in results])
+        lookup = _Lookup()
+        await lookup.prefetch(
             conn,
-            (
-                (d.envelope.districtid or "", d.event.identity)
-                for d in batch
-                if isinstance(d.event, ResultSubmitted)
-            ),
+            students=[(d, e.identity) for d, e in results],
+            activities=[(d, e.activity) for d, e in results if e.competency_id is None],
         )
+        writes = Writes(self.source, self._void)
         for item in batch:
             if isinstance(item.event, ResultSubmitted):
                 if (item.envelope.districtid or "", item.event.identity) in gone:
                     continue  # about an erased student: not kept, not released later
                 district = item.envelope.districtid or ""
-                out.extend(await self._submitted(conn, item.event, district, item.envelope.time))
+                await self._submitted(
+                    conn, lookup, writes, item.event, district, item.envelope.time
+                )
             elif isinstance(item.event, CompetencyMappingsChanged):
-                out.extend(await self._mapped(conn, item.event, item.envelope))
+                await writes.flush(conn)  # what it releases from ``unmapped`` is there
+                await self._mapped(conn, lookup, writes, item.event, item.envelope)
             elif isinstance(item.event, SubmissionVoided):
-                out.extend(await self._voided(conn, item.event, item.envelope))
-        for item in enrolled:
-            assert isinstance(item.event, StudentEnrolled | EnrollmentChanged)
-            out.extend(await self._release(conn, item.event, item.envelope.districtid or ""))
-        return out
+                voiding = Voiding(
+                    item.event.assessment_id,
+                    item.envelope.districtid,
+                    item.event.reason,
+                    item.envelope.time,
+                )
+                writes.void(voiding)
+        await writes.flush(conn)  # what the releases take from ``parked`` is there
+        await self._release(conn, lookup, writes, enrolled, digests)
+        await writes.flush(conn)
+        return writes.out
+
+    async def _identities(
+        self, conn: asyncpg.Connection, batch: Sequence[Delivered], digests: dict[int, list[str]]
+    ) -> None:
+        """Identities first, in log order with erasures (which read them): a run of
+        enrolments in one statement, flushed before anything that reads the table."""
+        rows: list[tuple[str, str, str]] = []
+        for item in batch:
+            event = item.event
+            if isinstance(event, StudentEnrolled | EnrollmentChanged):
+                district = self._district(item)
+                if isinstance(event, EnrollmentChanged):
+                    await _add_identities(conn, rows)
+                    if not await self._known(conn, district, event):
+                        # A change for a student this district never enrolled (or erased):
+                        # it names no identity, so it releases nothing parked.
+                        digests[id(item)] = []
+                        continue
+                # Identities only accumulate: a result that named an old id still finds the student.
+                rows.extend((district, d, event.student_id) for d in digests[id(item)])
+            elif isinstance(event, SubjectErased) and event.kind == "student":
+                await _add_identities(conn, rows)
+                district = item.envelope.districtid or ""
+                await erasure.erase(conn, district, event.student_id, event.erased_at)
+        await _add_identities(conn, rows)
 
     def _digests(self, event: StudentEnrolled | EnrollmentChanged, district: str) -> list[str]:
         """The identities profile-svc announced; computed here only for older events."""
@@ -109,23 +146,11 @@ class IntakeProjection:
         return sorted({*keyed, *legacy_digests(event.student_id, event.external_ids)})
 
     @staticmethod
-    def _district(event: StudentEnrolled | EnrollmentChanged, district: str) -> str:
-        return event.district_id if isinstance(event, StudentEnrolled) else district
-
-    async def _enroll(
-        self, conn: asyncpg.Connection, event: StudentEnrolled | EnrollmentChanged, district: str
-    ) -> None:
-        """Identities only accumulate: a result that named an old id still finds the student."""
-        district = self._district(event, district)
-        if isinstance(event, EnrollmentChanged) and not await self._known(conn, district, event):
-            return  # a change for a student this district never enrolled (or erased)
-        await conn.execute(
-            """INSERT INTO identities (district_id, identity, student_id)
-               SELECT $1, unnest($2::text[]), $3 ON CONFLICT DO NOTHING""",
-            district,
-            self._digests(event, district),
-            event.student_id,
-        )
+    def _district(item: Delivered) -> str:
+        event = item.event
+        if isinstance(event, StudentEnrolled):
+            return event.district_id
+        return item.envelope.districtid or ""
 
     @staticmethod
     async def _known(conn: asyncpg.Connection, district: str, event: EnrollmentChanged) -> bool:
@@ -138,79 +163,29 @@ class IntakeProjection:
             )
         )
 
-    async def _student(self, conn: asyncpg.Connection, district: str, who: str) -> str | None:
-        # Two students claiming one identity: the smallest id wins, in any replay order.
-        found: str | None = await conn.fetchval(
-            "SELECT min(student_id) FROM identities WHERE district_id = $1 AND identity = $2",
-            district,
-            who,
-        )
-        return found
-
     async def _submitted(
         self,
         conn: asyncpg.Connection,
+        lookup: _Lookup,
+        writes: Writes,
         event: ResultSubmitted,
         district: str,
         time: datetime,
-        void: tuple[str, datetime] | None = None,
-    ) -> list[Envelope]:
+        void: Void | None = None,
+    ) -> None:
         """``void``: a held result withdrawn before its mapping came, voided where it lands."""
         if event.competency_id is None:
-            found = await mappings.mapping_of(conn, district, event.activity)
+            found = await lookup.mapping(conn, district, event.activity)
             mapped = None if found is None else resolve(event, *found)
             if mapped is None:
-                await mappings.hold(conn, district, event, time)
-                return []
+                await writes.hold(conn, Kept(event, district, time))
+                return
             event = mapped
-        student = await self._student(conn, district, event.identity)
+        student = await lookup.student(conn, district, event.identity)
         if student is None:
-            await conn.execute(
-                """INSERT INTO parked (assessment_id, district_id, identity, result, submitted_at,
-                                       void_reason, voided_at)
-                   VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7) ON CONFLICT DO NOTHING""",
-                event.assessment_id,
-                district,
-                event.identity,
-                event.model_dump_json(),
-                time,
-                *(void or (None, None)),
-            )
-            return []
-        return await self._record(conn, event, student, district, time, void)
-
-    async def _record(
-        self,
-        conn: asyncpg.Connection,
-        event: ResultSubmitted,
-        student: str,
-        district: str,
-        time: datetime,
-        void: tuple[str, datetime] | None = None,
-    ) -> list[Envelope]:
-        new = await conn.fetchval(
-            """INSERT INTO resolved (district_id, assessment_id, student_id) VALUES ($1, $2, $3)
-               ON CONFLICT DO NOTHING RETURNING true""",
-            district,
-            event.assessment_id,
-            student,
-        )
-        if not new:
-            return []
-        assert event.competency_id is not None
-        recorded = from_row(AssessmentRecorded, dict(event), student_id=student)
-        out = [
-            Envelope.wrap(
-                recorded,
-                id=event.assessment_id,
-                source=self.source,
-                district_id=district,
-                time=time,
-            )
-        ]
-        if void is not None:
-            out.append(self._void(event.assessment_id, student, district, *void))
-        return out
+            await writes.park(conn, Kept(event, district, time, void))
+        else:
+            await writes.record(conn, Recorded(event, student, district, time, void))
 
     def _void(
         self, assessment_id: UUID, student: str, district: str, reason: str, time: datetime
@@ -225,68 +200,147 @@ class IntakeProjection:
         )
 
     async def _mapped(
-        self, conn: asyncpg.Connection, event: CompetencyMappingsChanged, envelope: Envelope
-    ) -> list[Envelope]:
+        self,
+        conn: asyncpg.Connection,
+        lookup: _Lookup,
+        writes: Writes,
+        event: CompetencyMappingsChanged,
+        envelope: Envelope,
+    ) -> None:
         """Set the mappings, then release what they now cover as if it had come mapped."""
         district = envelope.districtid or ""
         await mappings.upsert(conn, district, event.mappings, event.changed_at, envelope.id)
-        out: list[Envelope] = []
+        lookup.forget(district, event.mappings)
+        released = []
         for held in await mappings.held(conn, district, event.mappings):
             mapped = resolve(held.result, held.competency_id, held.max_score)
-            if mapped is None:
-                continue  # its score exceeds the mapped maximum: admission would refuse it
-            await mappings.unhold(conn, district, mapped.assessment_id)
-            out.extend(await self._submitted(conn, mapped, district, held.submitted_at, held.void))
-        return out
-
-    async def _voided(
-        self, conn: asyncpg.Connection, event: SubmissionVoided, envelope: Envelope
-    ) -> list[Envelope]:
-        district = envelope.districtid
-        student = await conn.fetchval(
-            "SELECT student_id FROM resolved WHERE district_id = $1 AND assessment_id = $2",
-            district,
-            event.assessment_id,
-        )
-        if student is not None:
-            return [self._void(event.assessment_id, student, district, event.reason, envelope.time)]
-        await conn.execute(
-            """UPDATE parked SET void_reason = $2, voided_at = $3
-                WHERE assessment_id = $1 AND district_id = $4 AND void_reason IS NULL""",
-            event.assessment_id,
-            event.reason,
-            envelope.time,
-            district,
-        )
-        await conn.execute(
-            """UPDATE unmapped SET voided = true, void_reason = coalesce(void_reason, $3),
-                                   voided_at = coalesce(voided_at, $4)
-                WHERE assessment_id = $1 AND district_id = $2""",
-            event.assessment_id,
-            district,
-            event.reason,
-            envelope.time,
-        )
-        return []
+            if mapped is not None:  # else its score exceeds the mapped maximum: refused
+                released.append((mapped, held))
+        await mappings.unhold(conn, district, [m.assessment_id for m, _ in released])
+        await lookup.prefetch(conn, students=[(district, m.identity) for m, _ in released])
+        for mapped, held in released:
+            await self._submitted(
+                conn, lookup, writes, mapped, district, held.submitted_at, held.void
+            )
 
     async def _release(
-        self, conn: asyncpg.Connection, event: StudentEnrolled | EnrollmentChanged, district: str
-    ) -> list[Envelope]:
-        district = self._district(event, district)
-        digests = self._digests(event, district)
+        self,
+        conn: asyncpg.Connection,
+        lookup: _Lookup,
+        writes: Writes,
+        enrolled: Sequence[Delivered],
+        digests: dict[int, list[str]],
+    ) -> None:
+        """The parked results the batch's enrolments introduce, released by the first
+        enrolment naming them, each enrolment's oldest first."""
+        first: dict[tuple[str, str], int] = {}
+        for n, item in enumerate(enrolled):
+            district = self._district(item)
+            for digest in digests[id(item)]:
+                first.setdefault((district, digest), n)
+        if not first:
+            return
         rows = await conn.fetch(
-            """DELETE FROM parked WHERE district_id = $1 AND identity = ANY($2::text[])
-               RETURNING assessment_id, identity, result, submitted_at, void_reason, voided_at""",
-            district,
-            digests,
+            """DELETE FROM parked p
+                USING unnest($1::text[], $2::text[]) AS w(district_id, identity)
+                WHERE p.district_id = w.district_id AND p.identity = w.identity
+            RETURNING p.assessment_id, p.district_id, p.identity, p.result, p.submitted_at,
+                      p.void_reason, p.voided_at""",
+            [d for d, _ in first],
+            [i for _, i in first],
         )
-        out: list[Envelope] = []
-        for row in sorted(rows, key=lambda r: (r["submitted_at"], r["assessment_id"])):
-            student = await self._student(conn, district, row["identity"])
+        order = sorted(
+            rows,
+            key=lambda r: (
+                first[(r["district_id"], r["identity"])],
+                r["submitted_at"],
+                r["assessment_id"],
+            ),
+        )
+        await lookup.prefetch(conn, students=[(r["district_id"], r["identity"]) for r in rows])
+        for row in order:
+            district = row["district_id"]
+            student = await lookup.student(conn, district, row["identity"])
             assert student is not None
-            result = ResultSubmitted.model_validate(json.loads(row["result"]))
+            result = ResultSubmitted.model_validate_json(row["result"])
             void = (row["void_reason"], row["voided_at"]) if row["void_reason"] else None
-            out.extend(
-                await self._record(conn, result, student, district, row["submitted_at"], void)
+            await writes.record(
+                conn, Recorded(result, student, district, row["submitted_at"], void)
             )
-        return out
+
+
+class _Lookup:
+    """What a batch reads again and again: students by identity (the table is written
+    before the results are applied) and mappings by activity (until a mapping changes),
+    each asked for many at once."""
+
+    def __init__(self) -> None:
+        self.students: dict[tuple[str, str], str | None] = {}
+        self.mappings: dict[tuple[str, str], tuple[str, float | None] | None] = {}
+
+    async def prefetch(
+        self,
+        conn: asyncpg.Connection,
+        students: Iterable[tuple[str, str]] = (),
+        activities: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        """Ask once for the (district, identity) and (district, activity) not known yet."""
+        wanted = {k for k in students if k not in self.students}
+        if wanted:
+            self.students.update(await _students(conn, wanted))
+        unknown = {k for k in activities if k not in self.mappings}
+        if unknown:
+            self.mappings.update(await mappings.mappings_of(conn, unknown))
+
+    def forget(self, district: str, changed: Iterable[CompetencyMapping]) -> None:
+        """The activities a mapping change may have remapped are asked again."""
+        refs = {(m.kind, m.ref) for m in changed}
+        for key in [k for k in self.mappings if k[0] == district]:
+            kind, _, ref = key[1].partition(":")
+            if (kind, ref) in refs:
+                del self.mappings[key]
+
+    async def student(self, conn: asyncpg.Connection, district: str, identity: str) -> str | None:
+        await self.prefetch(conn, students=[(district, identity)])
+        return self.students[(district, identity)]
+
+    async def mapping(
+        self, conn: asyncpg.Connection, district: str, activity: str
+    ) -> tuple[str, float | None] | None:
+        await self.prefetch(conn, activities=[(district, activity)])
+        return self.mappings[(district, activity)]
+
+
+async def _students(
+    conn: asyncpg.Connection, wanted: set[tuple[str, str]]
+) -> dict[tuple[str, str], str | None]:
+    """The student each (district, identity) names, None for the unknown.
+
+    Two students claiming one identity: the smallest id wins, in any replay order.
+    """
+    pairs = sorted(wanted)
+    rows = await conn.fetch(
+        """SELECT w.district_id, w.identity, min(i.student_id) AS student_id
+             FROM unnest($1::text[], $2::text[]) AS w(district_id, identity)
+             JOIN identities i USING (district_id, identity)
+            GROUP BY w.district_id, w.identity""",
+        [d for d, _ in pairs],
+        [i for _, i in pairs],
+    )
+    found: dict[tuple[str, str], str | None] = dict.fromkeys(pairs)
+    found.update({(r["district_id"], r["identity"]): r["student_id"] for r in rows})
+    return found
+
+
+async def _add_identities(conn: asyncpg.Connection, rows: list[tuple[str, str, str]]) -> None:
+    """Insert the queued (district, identity, student) rows and empty the queue."""
+    if not rows:
+        return
+    await conn.execute(
+        """INSERT INTO identities (district_id, identity, student_id)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING""",
+        [d for d, _, _ in rows],
+        [i for _, i, _ in rows],
+        [s for _, _, s in rows],
+    )
+    rows.clear()

@@ -48,19 +48,25 @@ async def upsert(
     )
 
 
-async def mapping_of(
-    conn: asyncpg.Connection, district: str, activity_key: str
-) -> tuple[str, float | None] | None:
-    """The district's current mapping of a result's activity, if any."""
-    kind, _, ref = activity_key.partition(":")
-    row = await conn.fetchrow(
-        """SELECT competency_id, max_score FROM competency_map
-            WHERE district_id = $1 AND kind = $2 AND ref = $3""",
-        district,
-        kind,
-        ref,
+async def mappings_of(
+    conn: asyncpg.Connection, wanted: set[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, float | None] | None]:
+    """Each (district, result's activity)'s current mapping, None where there is none."""
+    keys = sorted(wanted)
+    parts = [activity.partition(":") for _, activity in keys]
+    rows = await conn.fetch(
+        """SELECT w.n, m.competency_id, m.max_score
+             FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY
+                  AS w(district_id, kind, ref, n)
+             JOIN competency_map m USING (district_id, kind, ref)""",
+        [district for district, _ in keys],
+        [kind for kind, _, _ in parts],
+        [ref for _, _, ref in parts],
     )
-    return None if row is None else (row["competency_id"], row["max_score"])
+    found: dict[tuple[str, str], tuple[str, float | None] | None] = dict.fromkeys(keys)
+    for r in rows:
+        found[keys[r["n"] - 1]] = (r["competency_id"], r["max_score"])
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,28 +108,12 @@ async def held(
     ]
 
 
-async def hold(
-    conn: asyncpg.Connection, district: str, event: ResultSubmitted, submitted_at: datetime
-) -> None:
+async def unhold(conn: asyncpg.Connection, district: str, assessment_ids: list[UUID]) -> None:
+    """Released results leave ``unmapped`` (the projection writes it in ``intake_writes``)."""
+    if not assessment_ids:
+        return
     await conn.execute(
-        """INSERT INTO unmapped (assessment_id, district_id, source, source_id, activity,
-                                 occurred_at, submitted_at, identity, result)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) ON CONFLICT DO NOTHING""",
-        event.assessment_id,
+        "DELETE FROM unmapped WHERE district_id = $1 AND assessment_id = ANY($2::uuid[])",
         district,
-        event.source,
-        event.source_id,
-        event.activity,
-        event.occurred_at,
-        submitted_at,
-        event.identity,
-        event.model_dump_json(),
-    )
-
-
-async def unhold(conn: asyncpg.Connection, district: str, assessment_id: UUID) -> None:
-    await conn.execute(
-        "DELETE FROM unmapped WHERE district_id = $1 AND assessment_id = $2",
-        district,
-        assessment_id,
+        assessment_ids,
     )
