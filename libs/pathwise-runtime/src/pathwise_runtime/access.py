@@ -42,20 +42,31 @@ class AccessProjection:
     tables: tuple[str, ...] = ("student_access",)
 
     async def apply(self, conn: asyncpg.Connection, batch: Sequence[Delivered]) -> list[Envelope]:
-        for d in batch:  # roster changes are few; log order is what matters
+        """In log order; a run of enrolments (a roster import, a replay) is one statement."""
+        enrolled: list[tuple[str, str]] = []
+        for d in batch:
+            if isinstance(d.event, StudentEnrolled):
+                enrolled.append((d.envelope.districtid, d.event.student_id))
+                continue
+            await self._enrol(conn, enrolled)
             await self._apply(conn, d.envelope.districtid, d.event)
+        await self._enrol(conn, enrolled)
         return []
 
     @staticmethod
-    async def _apply(conn: asyncpg.Connection, district: str, event: object) -> None:
-        if isinstance(event, StudentEnrolled):
+    async def _enrol(conn: asyncpg.Connection, enrolled: list[tuple[str, str]]) -> None:
+        if enrolled:
             await conn.execute(
-                """INSERT INTO student_access (district_id, student_id) VALUES ($1, $2)
-                   ON CONFLICT DO NOTHING""",
-                district,
-                event.student_id,
+                """INSERT INTO student_access (district_id, student_id)
+                   SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING""",
+                [district for district, _ in enrolled],
+                [student for _, student in enrolled],
             )
-        elif isinstance(event, GuardianLinked):
+            enrolled.clear()
+
+    @staticmethod
+    async def _apply(conn: asyncpg.Connection, district: str, event: object) -> None:
+        if isinstance(event, GuardianLinked):
             await conn.execute(
                 _SET_GUARDIAN,
                 district,

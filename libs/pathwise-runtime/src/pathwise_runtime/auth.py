@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 
 from pathwise_runtime.problems import Problem
 from pathwise_runtime.settings import ServiceSettings
@@ -82,6 +83,11 @@ class TokenVerifier:
                 "tokens are accepted only from the identity provider named there"
             )
 
+    @property
+    def fetches_keys(self) -> bool:
+        """Whether ``verify`` may block on the network (JWKS keys are fetched on a miss)."""
+        return self._jwks is not None
+
     def verify(self, token: str) -> Principal:
         options: Any = {"require": ["exp", "sub"]}
         try:
@@ -120,12 +126,19 @@ class TokenVerifier:
         )
 
 
-def principal(request: Request) -> Principal:
+async def principal(request: Request) -> Principal:
+    """The caller, verified on the event loop unless keys may have to be fetched.
+
+    A plain ``def`` dependency costs every request a hop to FastAPI's thread pool;
+    only verification against a JWKS can block (a key fetch over HTTP on a miss).
+    """
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Problem(401, "missing bearer token (Authorization: Bearer <jwt>)", slug="no-token")
     verifier: TokenVerifier = request.app.state.token_verifier
+    if verifier.fetches_keys:
+        return await run_in_threadpool(verifier.verify, token.strip())
     return verifier.verify(token.strip())
 
 
@@ -135,7 +148,7 @@ CurrentPrincipal = Annotated[Principal, Depends(principal)]
 def require_role(*roles: str) -> Any:
     """A dependency that admits only callers with one of ``roles``."""
 
-    def check(who: CurrentPrincipal) -> Principal:
+    async def check(who: CurrentPrincipal) -> Principal:
         if who.role not in roles:
             raise Problem(403, f"role '{who.role}' may not do this; needs one of {list(roles)}")
         return who

@@ -111,7 +111,7 @@ async def log_read(
         await record(conn, envelopes)
 
 
-def _export_reader(who: CurrentPrincipal, request: Request) -> Principal:
+async def _export_reader(who: CurrentPrincipal, request: Request) -> Principal:
     denied = decide_export_section(who)
     if denied is not None:
         raise Problem(denied.status, denied.detail)

@@ -64,7 +64,7 @@ def session_user(request: Request) -> User | None:
     )
 
 
-def signed_in(request: Request) -> User:
+async def signed_in(request: Request) -> User:
     user = session_user(request)
     if user is None:
         raise SignInRequired()
@@ -74,7 +74,7 @@ def signed_in(request: Request) -> User:
 def role(*roles: str) -> Any:
     """A dependency admitting signed-in users of ``roles``; others see the 404 page."""
 
-    def check(user: Annotated[User, Depends(signed_in)]) -> User:
+    async def check(user: Annotated[User, Depends(signed_in)]) -> User:
         if user.role not in roles:
             raise NotFound()
         return user

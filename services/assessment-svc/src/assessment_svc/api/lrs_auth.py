@@ -13,6 +13,7 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -50,13 +51,17 @@ def _basic(request: Request, token: str) -> Principal:
     return Principal(subject=f"lrs:{key}", role="service", district=known[1])
 
 
-def lrs_client(request: Request) -> Principal:
+async def lrs_client(request: Request) -> Principal:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "basic" and token:
         return _basic(request, token.strip())
     if scheme.lower() == "bearer" and token:
         verifier: TokenVerifier = request.app.state.token_verifier
-        who = verifier.verify(token.strip())
+        who = (
+            await run_in_threadpool(verifier.verify, token.strip())
+            if verifier.fetches_keys
+            else verifier.verify(token.strip())
+        )
         if who.role not in _STAFF:
             raise Problem(403, f"role '{who.role}' may not send results")
         return who

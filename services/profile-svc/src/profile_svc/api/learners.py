@@ -61,7 +61,7 @@ class Command:
         )
 
 
-def _command(
+async def _command(
     request: Request, response: Response, who: CurrentPrincipal, if_match: IfMatch = None
 ) -> Command:
     return Command(request, response, who, if_match)
