@@ -163,17 +163,17 @@ class LearningProjection:
                     d.offset,
                     d.envelope.time,
                 )
-                known[(*student, event.assessment_id)] = touched[
-                    (*student, event.assessment_id)
-                ] = proof
+                known.setdefault(student, {})[event.assessment_id] = proof
+                touched[(*student, event.assessment_id)] = proof
                 emitted.extend(self._derive(change, event.assessment_id, d.envelope))
             elif isinstance(event, AssessmentVoided):
-                proof_or_none = known.get((*student, event.assessment_id))
+                theirs = known.get(student, {})
+                proof_or_none = theirs.get(event.assessment_id)
                 if proof_or_none is None or proof_or_none.voided:
                     continue  # nothing (more) to retract
                 proof_or_none.voided = True
                 touched[(*student, event.assessment_id)] = proof_or_none
-                remaining = await _remaining(conn, proof_or_none, known)
+                remaining = _remaining(theirs)
                 change = learner.recompute(
                     framework,
                     proof_or_none.competency_id,
@@ -273,42 +273,26 @@ async def _load(conn: asyncpg.Connection, students: list[Student]) -> dict[Stude
 
 async def _evidence_of(
     conn: asyncpg.Connection, items: Iterable[Delivered]
-) -> dict[Proof, Evidence]:
-    """Stored evidence for the results this batch voids (voids are rare: usually none)."""
-    wanted = [
-        (d.envelope.districtid, d.event.student_id, d.event.assessment_id)
-        for d in items
-        if isinstance(d.event, AssessmentVoided)
-    ]
-    if not wanted:
+) -> dict[Student, dict[UUID, Evidence]]:
+    """All stored evidence of the students whose results this batch voids, by assessment,
+    in one statement: a void re-runs the student's remaining evidence (voids are rare)."""
+    students = [erasure.of(d.envelope) for d in items if isinstance(d.event, AssessmentVoided)]
+    if not students:
         return {}
     rows = await conn.fetch(
-        """SELECT * FROM evidence
-            WHERE (district_id, student_id, assessment_id) IN
-                  (SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[]))""",
-        *map(list, zip(*wanted, strict=True)),
+        "SELECT * FROM evidence WHERE " + erasure.AMONG, *erasure.columns(students)
     )
-    return {_proof(e): e for e in map(_evidence, rows)}
+    out: dict[Student, dict[UUID, Evidence]] = {s: {} for s in students}
+    for e in map(_evidence, rows):
+        out[(e.district_id, e.student_id)][e.assessment_id] = e
+    return out
 
 
-def _proof(e: Evidence) -> Proof:
-    return (e.district_id, e.student_id, e.assessment_id)
-
-
-async def _remaining(
-    conn: asyncpg.Connection, voided: Evidence, known: dict[Proof, Evidence]
-) -> list[Evidence]:
+def _remaining(evidence: dict[UUID, Evidence]) -> list[Evidence]:
     """The student's evidence that still counts, every competency, in log order (stored and
     this batch's): BKT re-runs the voided one's, the next-answer model all of it."""
-    rows = await conn.fetch(
-        "SELECT * FROM evidence WHERE district_id = $1 AND student_id = $2",
-        voided.district_id,
-        voided.student_id,
-    )
-    merged = {_proof(e): e for e in map(_evidence, rows)}
-    merged.update((k, e) for k, e in known.items() if k[:2] == _proof(voided)[:2])
     return sorted(
-        (e for e in merged.values() if not e.voided), key=lambda e: (e.partition, e.offset)
+        (e for e in evidence.values() if not e.voided), key=lambda e: (e.partition, e.offset)
     )
 
 
