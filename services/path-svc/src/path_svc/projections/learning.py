@@ -17,7 +17,6 @@ evidence starts from the estimate its associations carry over
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -76,9 +75,10 @@ ON CONFLICT (district_id, student_id, assessment_id) DO UPDATE SET voided = excl
 """
 
 _STORE_STATE = """
-INSERT INTO response_state (district_id, student_id, state)
-SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
-ON CONFLICT (district_id, student_id) DO UPDATE SET state = excluded.state
+INSERT INTO response_state (district_id, student_id, numbers, last_skill, skills)
+SELECT (r).* FROM unnest($1::response_row[]) AS r
+ON CONFLICT (district_id, student_id) DO UPDATE
+   SET numbers = excluded.numbers, last_skill = excluded.last_skill, skills = excluded.skills
 """
 
 
@@ -261,12 +261,13 @@ async def _load(conn: asyncpg.Connection, students: list[Student]) -> dict[Stude
             r["p_mastery"], r["attempts"], r["mastered"], r["updated_at"], r["mastered_at"]
         )
     states = await conn.fetch(
-        "SELECT district_id, student_id, state FROM response_state WHERE " + erasure.AMONG,
+        "SELECT district_id, student_id, numbers, last_skill, skills FROM response_state WHERE "
+        + erasure.AMONG,
         *erasure.columns(students),
     )
     for r in states:
-        learners[(r["district_id"], r["student_id"])].answers = response.load(
-            json.loads(r["state"])
+        learners[(r["district_id"], r["student_id"])].answers = response.unpack(
+            r["numbers"], r["last_skill"], r["skills"]
         )
     return learners
 
@@ -333,12 +334,12 @@ async def _store(
             )
     rows = [e.row() for e in evidence]
     states = [
-        (district, student, json.dumps(response.dump(learner.answers)))
+        (district, student, *response.pack(learner.answers))
         for (district, student), learner in sorted(learners.items())
         if learner.answers_changed
     ]
     if states:
-        await conn.execute(_STORE_STATE, *map(list, zip(*states, strict=True)))
+        await conn.execute(_STORE_STATE, states)
     if mastery:
         await conn.execute(_STORE_MASTERY, *map(list, zip(*mastery, strict=True)))
     if rows:
