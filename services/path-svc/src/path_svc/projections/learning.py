@@ -141,7 +141,7 @@ class LearningProjection:
         emitted: list[Envelope] = []
         for d in items:  # log order, so each student's evidence is applied in order
             event, student = d.event, erasure.of(d.envelope)
-            learner = learners.setdefault(student, Learner(event.student_id))
+            learner = learners[student]  # _load made one for each student of the batch
             framework = published[student[0]].framework
             if isinstance(event, AssessmentRecorded):
                 _carry_into(learner, published[student[0]], event.competency_id)

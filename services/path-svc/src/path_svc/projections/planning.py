@@ -109,9 +109,10 @@ class PlanningProjection:
             student = key[1]
             if isinstance(d.event, InactivityCheckDue | FrameworkAdopted) and key not in planners:
                 continue  # the clock or a district's change alone never makes a student
-            if key not in planners:
+            planner = planners.get(key)
+            if planner is None:
                 emitted += await self._adopt_new(conn, d.envelope, actives)
-            planner = planners.setdefault(key, Planner())
+                planner = planners[key] = Planner()
             before = [s.competency_id for s in planner.steps]
             package = await self.library.package(conn, key[0], planner.framework)
             fw = package.framework
