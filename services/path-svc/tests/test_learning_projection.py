@@ -144,14 +144,16 @@ async def test_a_void_rewalks_the_next_answer_state_across_competencies(
     run = applier(pool, kafka_bootstrap)
     await run.apply(numbered([*evidence, voided(evidence[1])]))
     async with pool.acquire() as conn:
-        stored = await conn.fetchval("SELECT state FROM response_state WHERE student_id = 's-7'")
+        stored = await conn.fetchrow(
+            "SELECT numbers, last_skill, skills FROM response_state WHERE student_id = 's-7'"
+        )
     events = [e for e in await emitted(pool) if isinstance(e, MasteryUpdated)]
 
     model = next_answer.for_framework(FRAMEWORK)
     without = response.StudentState()
     for code, score in [plan[0], plan[2], plan[3]]:
         response.update(model, without, code, score)
-    assert response.load(json.loads(stored)) == without
+    assert response.unpack(*stored) == without
     assert events[-1].competency_id == "3.NF.A.1"
     assert events[-1].p_correct == pytest.approx(response.predict(model, without, "3.NF.A.1"))
     assert all(e.p_correct is not None for e in events)
@@ -255,6 +257,7 @@ async def _answered(pool: asyncpg.Pool) -> dict[str, int]:
     """Answers the next-answer state of each district's s-twin has taken in."""
     async with pool.acquire() as conn:
         rows = await conn.fetch(
-            "SELECT district_id, state FROM response_state WHERE student_id = 's-twin'"
+            """SELECT district_id, numbers, last_skill, skills FROM response_state
+                WHERE student_id = 's-twin'"""
         )
-    return {r["district_id"]: json.loads(r["state"])["answered"] for r in rows}
+    return {r["district_id"]: response.unpack(*list(r.values())[1:]).answered for r in rows}

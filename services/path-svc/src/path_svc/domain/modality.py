@@ -20,6 +20,7 @@ Three layers, each explainable on its own:
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -138,7 +139,15 @@ def allowed(
     ``unsure``: the student's recent reflection showed low confidence, so the
     supported modalities are kept when the situation offers any.
     """
-    where = situation(p_mastery, attempts)
+    return _allowed(situation(p_mastery, attempts), tuple(requirements), tuple(avoided), unsure)
+
+
+@functools.cache
+def _allowed(
+    where: Situation, requirements: tuple[str, ...], avoided: tuple[Modality, ...], unsure: bool
+) -> Allowed:
+    """``allowed`` for a situation (cached: every step of every plan asks, and the
+    answer is an immutable function of these few values)."""
     r = rules(requirements)
     if r.only is not None:
         return Allowed((r.only,), where, r.only_by)

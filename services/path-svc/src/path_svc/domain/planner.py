@@ -20,68 +20,51 @@ from __future__ import annotations
 import functools
 import random
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from path_svc.domain import contexts, traits
+from path_svc.domain import contexts, reasons, traits
 from path_svc.domain.accommodations import rules
 from path_svc.domain.framework import Framework
+from path_svc.domain.inputs import Inputs, Override, Standing
 from path_svc.domain.mastery import MASTERED
 from path_svc.domain.modality import (
     LABELS,
     STUCK_ATTEMPTS,
     STUCK_BELOW,
     Allowed,
-    Gains,
     allowed,
     complies,
     options,
     sample,
 )
 from path_svc.domain.placement import place
-from pathwise_contracts import Modality, PathStep
+from pathwise_contracts import Modality, PathStep, StepAnnotation
 
 PATH_LENGTH = 3
 
 
 @dataclass(frozen=True, slots=True)
-class Standing:
-    """The planner's copy of one estimate (from MasteryUpdated)."""
+class Draft:
+    """A step before its reason is written: everything ``shape`` compares, and the
+    modality's part of the reason (``written`` adds the rest)."""
 
-    p: float
-    attempts: int = 0
+    code: str
+    modality: Modality
+    why: str
+    options: tuple[Modality, ...]
+    overridden: bool
+    placed: bool
+    context: str | None
+    annotations: tuple[StepAnnotation, ...]
+    minutes: int | None
+    items: int | None
 
-
-@dataclass(frozen=True, slots=True)
-class Override:
-    """A teacher's standing instruction about one competency, until lifted."""
-
-    action: str  # pin | skip | move | modality
-    competency_id: str
-    position: int | None = None
-    modality: Modality | None = None
-
-
-@dataclass(slots=True)
-class Inputs:
-    """Everything a plan depends on besides the framework."""
-
-    estimates: Mapping[str, Standing] = field(default_factory=dict)
-    goals: Sequence[str] = ()
-    interests: Sequence[str] = ()
-    requirements: Sequence[str] = ()
-    preferred: Sequence[Modality] = ()
-    avoided: Sequence[Modality] = ()
-    gains: Mapping[Modality, Gains] = field(default_factory=dict)
-    overrides: Sequence[Override] = ()
-    choices: Mapping[str, Modality] = field(default_factory=dict)
-    current: Sequence[PathStep] = ()
-    grade: str | None = None  # the roster's grade: where the path starts (``placement``)
-    goal_dates: Mapping[str, str] = field(default_factory=dict)
-    strengths: Sequence[str] = ()
-    needs: Sequence[str] = ()
-    confidence: int | None = None
-    competency_confidence: Mapping[str, int] = field(default_factory=dict)
+    def shape(self) -> tuple[object, ...]:
+        """``shape`` of the step it becomes."""
+        codes = tuple(a.code for a in self.annotations)
+        kind = (self.code, self.modality, self.options, self.overridden)
+        return (*kind, codes, self.minutes, self.items, self.context)
 
 
 def _p(framework: Framework, inputs: Inputs, code: str) -> float:
@@ -91,52 +74,62 @@ def _p(framework: Framework, inputs: Inputs, code: str) -> float:
     return place(framework, inputs.grade).prior(code, framework[code].params.p_init)
 
 
-def _mastered(framework: Framework, inputs: Inputs, code: str) -> bool:
-    return _p(framework, inputs, code) >= MASTERED
+def _mastered(framework: Framework, inputs: Inputs) -> frozenset[str]:
+    """The framework's competencies planned as mastered, each estimate read once a plan
+    (the frontier and the priorities ask about every competency and its prerequisites)."""
+    prior = place(framework, inputs.grade).prior
+    estimates = inputs.estimates
+    out = set()
+    for c in framework.competencies:
+        s = estimates.get(c.code)
+        if (s.p if s is not None else prior(c.code, c.params.p_init)) >= MASTERED:
+            out.add(c.code)
+    return frozenset(out)
 
 
-def frontier(framework: Framework, inputs: Inputs) -> list[str]:
+def frontier(
+    framework: Framework, inputs: Inputs, mastered: frozenset[str] | None = None
+) -> list[str]:
     """Unmastered competencies whose prerequisites are all mastered, in priority order."""
+    done = _mastered(framework, inputs) if mastered is None else mastered
     ready = [
         c.code
         for c in framework.competencies
-        if not _mastered(framework, inputs, c.code)
-        and all(_mastered(framework, inputs, q) for q in c.prerequisites)
+        if c.code not in done and all(q in done for q in c.prerequisites)
     ]
-    return sorted(ready, key=lambda code: _priority(framework, inputs, code))
-
-
-def _priority(
-    framework: Framework, inputs: Inputs, code: str
-) -> tuple[int, int, int, int, int, int, int, int]:
+    tier = place(framework, inputs.grade).tier
     goals = list(inputs.goals)
-    goal_rank = goals.index(code) if code in goals else len(goals)
-    started = inputs.estimates.get(code)
-    return (
-        place(framework, inputs.grade).tier(code),  # a later grade never ahead of this one
-        goal_rank,
-        -unlocks(framework, inputs, code),
-        -len(traits.matching(inputs.needs, code)),
-        -traits.unsure(inputs.competency_confidence.get(code)),
-        -len(contexts.tags(code) & set(inputs.interests)),
-        0 if started is not None and started.attempts > 0 else 1,
-        _position(framework)[code],
-    )
+    interests = set(inputs.interests)
+    position = _position(framework)
+
+    def priority(code: str) -> tuple[int, int, int, int, int, int, int, int]:
+        started = inputs.estimates.get(code)
+        return (
+            tier(code),  # a later grade never ahead of this one
+            goals.index(code) if code in goals else len(goals),
+            -len(unlocked_goals(framework, inputs, code, done)),
+            -len(traits.matching(inputs.needs, code)),
+            -traits.unsure(inputs.competency_confidence.get(code)),
+            -len(contexts.tags(code) & interests),
+            0 if started is not None and started.attempts > 0 else 1,
+            position[code],
+        )
+
+    return sorted(ready, key=priority)
 
 
-def unlocks(framework: Framework, inputs: Inputs, code: str) -> int:
-    """How many unmastered goal competencies need ``code`` first (directly or not)."""
-    return len(unlocked_goals(framework, inputs, code))
-
-
-def unlocked_goals(framework: Framework, inputs: Inputs, code: str) -> list[str]:
+def unlocked_goals(
+    framework: Framework, inputs: Inputs, code: str, mastered: frozenset[str] | None = None
+) -> list[str]:
     """The unmastered goal competencies that need ``code`` first, most urgent first."""
+    if not inputs.goals:
+        return []
+    done = _mastered(framework, inputs) if mastered is None else mastered
+    ancestors = _ancestors(framework)
     return [
         goal
         for goal in inputs.goals
-        if goal in framework
-        and code in _ancestors(framework)[goal]
-        and not _mastered(framework, inputs, goal)
+        if goal in framework and code in ancestors[goal] and goal not in done
     ]
 
 
@@ -175,17 +168,23 @@ def rng_for(cause: uuid.UUID | str, code: str) -> random.Random:
 
 def plan(framework: Framework, inputs: Inputs, cause: uuid.UUID | str) -> list[PathStep]:
     """The student's next steps given everything known, drawn deterministically from ``cause``."""
+    return written(framework, inputs, drafts(framework, inputs, cause))
+
+
+def drafts(framework: Framework, inputs: Inputs, cause: uuid.UUID | str) -> list[Draft]:
+    """The next steps without their reasons: every choice and random draw of ``plan``."""
     skipped = {o.competency_id for o in inputs.overrides if o.action == "skip"}
+    done = _mastered(framework, inputs)
     pinned = [
         o.competency_id
         for o in inputs.overrides
         if o.action == "pin"
         and o.competency_id in framework
         and o.competency_id not in skipped
-        and not _mastered(framework, inputs, o.competency_id)
+        and o.competency_id not in done
     ]
     pinned = list(dict.fromkeys(pinned))
-    ready = [c for c in frontier(framework, inputs) if c not in skipped and c not in pinned]
+    ready = [c for c in frontier(framework, inputs, done) if c not in skipped and c not in pinned]
     codes = pinned + ready[: max(0, PATH_LENGTH - len(pinned))]
     moved: set[str] = set()
     for o in inputs.overrides:
@@ -194,20 +193,58 @@ def plan(framework: Framework, inputs: Inputs, cause: uuid.UUID | str) -> list[P
             codes.insert(min(o.position, len(codes)), o.competency_id)
             moved.add(o.competency_id)
     previous = {s.competency_id: s for s in inputs.current}
+    plan_rules = rules(inputs.requirements)
+    session = (plan_rules.annotations, *plan_rules.session())
     return [
-        _step(framework, inputs, code, previous.get(code), code in pinned or code in moved, cause)
+        _draft(
+            framework,
+            inputs,
+            code,
+            previous.get(code),
+            code in pinned or code in moved,
+            cause,
+            session,
+        )
         for code in codes
     ]
 
 
-def _step(
+def written(framework: Framework, inputs: Inputs, steps: Sequence[Draft]) -> list[PathStep]:
+    """The drafted steps with their reasons, for the same ``inputs``."""
+    done = _mastered(framework, inputs)
+    return [
+        PathStep(
+            competency_id=d.code,
+            modality=d.modality,
+            reason="; ".join(
+                [
+                    reasons.ready(framework, inputs, d.code, d.placed),
+                    *reasons.priority(
+                        framework, inputs, d.code, unlocked_goals(framework, inputs, d.code, done)
+                    ),
+                    d.why,
+                ]
+            ),
+            options=list(d.options),
+            overridden=d.overridden,
+            annotations=list(d.annotations),
+            minutes=d.minutes,
+            items=d.items,
+            context=d.context,
+        )
+        for d in steps
+    ]
+
+
+def _draft(
     framework: Framework,
     inputs: Inputs,
     code: str,
     before: PathStep | None,
     placed: bool,
     cause: uuid.UUID | str,
-) -> PathStep:
+    session: tuple[tuple[StepAnnotation, ...], int | None, int | None],
+) -> Draft:
     p = _p(framework, inputs, code)
     standing = inputs.estimates.get(code)
     attempts = standing.attempts if standing is not None else 0
@@ -215,26 +252,16 @@ def _step(
     unsure = traits.unsure(confidence)
     permitted = allowed(p, attempts, inputs.requirements, inputs.avoided, unsure)
     how, why_how, overridden = _modality(inputs, code, permitted, before, cause, confidence)
-    reason = "; ".join(
-        [
-            _ready(framework, inputs, code, placed),
-            *_priority_reasons(framework, inputs, code),
-            why_how,
-        ]
-    )
-    plan_rules = rules(inputs.requirements)
-    minutes, items = plan_rules.session()
     matched = [t for t in inputs.interests if t in contexts.tags(code)]
-    return PathStep(
-        competency_id=code,
-        modality=how,
-        reason=reason,
-        options=options(how, permitted.modalities),
-        overridden=overridden or placed,
-        annotations=list(plan_rules.annotations),
-        minutes=minutes,
-        items=items,
-        context=matched[0] if matched else None,
+    return Draft(
+        code,
+        how,
+        why_how,
+        tuple(options(how, permitted.modalities)),
+        overridden or placed,
+        placed,
+        matched[0] if matched else None,
+        *session,
     )
 
 
@@ -287,66 +314,8 @@ def _modality(
         favoured = [*inputs.preferred, *leaning]
         how = sample(permitted.modalities, inputs.gains, favoured, rng_for(cause, code))
         why = f"; favoured by {leaning[how]}" if how in leaning else ""
-    evidence = _evidence(permitted, inputs.gains.get(how))
+    evidence = reasons.evidence(permitted, inputs.gains.get(how))
     return how, f"{label[how]}: {evidence}{support}{why}", False
-
-
-def _evidence(permitted: Allowed, gains: Gains | None) -> str:
-    where = {
-        "new": "new to the student",
-        "developing": "developing",
-        "near": "close to mastery",
-        "stuck": "stuck",
-    }[permitted.situation]
-    if gains is None or gains.steps == 0:
-        return f"{where}; no record yet of how this works for the student"
-    return (
-        f"{where}; mastery rose after {gains.alpha - 1:.0f} of {gains.steps} steps taught this way"
-    )
-
-
-def _ready(framework: Framework, inputs: Inputs, code: str, placed: bool) -> str:
-    if placed:
-        return "placed by a teacher"
-    prerequisites = framework.prerequisites(code)
-    if not prerequisites:
-        return "ready: no prerequisites"
-    earlier = place(framework, inputs.grade).earlier
-    assumed = [q for q in prerequisites if q in earlier and q not in inputs.estimates]
-    shown = [q for q in prerequisites if q not in assumed]
-    parts = [f"prerequisites {', '.join(shown)} mastered"] if shown else []
-    if assumed:
-        parts.append(f"{', '.join(assumed)} assumed from earlier grades")
-    return f"ready: {'; '.join(parts)}"
-
-
-def _priority_reasons(framework: Framework, inputs: Inputs, code: str) -> list[str]:
-    out = []
-    if code in inputs.goals:
-        out.append(f"a goal: {_goal(inputs, code)}")
-    goals = unlocked_goals(framework, inputs, code)
-    if goals:
-        out.append(f"unlocks goal {', '.join(_goal(inputs, g) for g in goals)}")
-    needs = traits.matching(inputs.needs, code)
-    if needs:
-        out.append(f"a need: {', '.join(needs)}")
-    strengths = traits.matching(inputs.strengths, code)
-    if strengths:
-        out.append(f"a strength: {', '.join(strengths)}")
-    own = inputs.competency_confidence.get(code)
-    if traits.unsure(own):
-        out.append(f"the student reflected low confidence ({own}/4) on it")
-    matched = sorted(contexts.tags(code) & set(inputs.interests))
-    if matched:
-        out.append(f"matches interests: {', '.join(matched)}")
-    if place(framework, inputs.grade).tier(code):
-        out.append("a later grade's work, after the current grade's")
-    return out
-
-
-def _goal(inputs: Inputs, code: str) -> str:
-    when = inputs.goal_dates.get(code)
-    return f"{code} by {when}" if when else code
 
 
 def shape(step: PathStep) -> tuple[object, ...]:
@@ -363,11 +332,6 @@ def shape(step: PathStep) -> tuple[object, ...]:
     )
 
 
-def changed(old: Sequence[PathStep], new: Sequence[PathStep]) -> bool:
-    """Whether the path differs in anything but the wording of reasons."""
-    return [shape(s) for s in old] != [shape(s) for s in new]
-
-
 def diff(old: Sequence[PathStep], new: Sequence[PathStep]) -> tuple[list[str], list[str]]:
     """Competency ids added to and removed from the path, each in path order."""
     before = {s.competency_id for s in old}
@@ -380,13 +344,14 @@ def diff(old: Sequence[PathStep], new: Sequence[PathStep]) -> tuple[list[str], l
 __all__ = [
     "PATH_LENGTH",
     "STUCK_ATTEMPTS",
+    "Draft",
     "Inputs",
     "Override",
     "Standing",
-    "changed",
     "diff",
+    "drafts",
     "frontier",
     "plan",
     "shape",
-    "unlocks",
+    "written",
 ]

@@ -19,7 +19,7 @@ from path_svc.domain.framework import Framework
 from path_svc.domain.mastery import MASTERED
 from path_svc.domain.modality import LABELS, Gains
 from path_svc.domain.placement import ASSUMED, place
-from path_svc.domain.planner import Inputs, Override, Standing, changed, diff, plan
+from path_svc.domain.planner import Inputs, Override, Standing, diff, drafts, shape, written
 from path_svc.domain.support import Support
 from pathwise_contracts import Modality, PathStep
 
@@ -189,9 +189,11 @@ class Planner:
         self, framework: Framework, cause: uuid.UUID, why: str, force: bool = False
     ) -> Replan | None:
         """Plan again; a new version only when the path really changed (or ``force``)."""
-        steps = plan(framework, self.inputs(), cause)
-        if not force and not changed(self.steps, steps):
-            return None
+        inputs = self.inputs()
+        drafted = drafts(framework, inputs, cause)
+        if not force and [shape(s) for s in self.steps] == [d.shape() for d in drafted]:
+            return None  # the same path: its reasons are not even written
+        steps = written(framework, inputs, drafted)
         added, removed = diff(self.steps, steps)
         self.version += 1
         self.steps = steps

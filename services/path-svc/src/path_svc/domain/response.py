@@ -324,8 +324,8 @@ _STUDENT_FIELDS = tuple(f.name for f in fields(StudentState) if f.name != "skill
 def dump(student: StudentState) -> dict[str, Any]:
     """The state as JSON-ready data: per competency a list in ``SkillState``'s field order
     (a K-8 framework has hundreds of competencies). Floats round-trip exactly through
-    JSON, so replay equals live. Built field by field, not with ``asdict``: the
-    projection dumps every touched student per batch, and ``asdict`` deep-copies."""
+    JSON. Built field by field, not with ``asdict``, which deep-copies. The projection
+    stores ``pack``'s arrays instead (migration 0011 turned stored documents into them)."""
     data: dict[str, Any] = {name: getattr(student, name) for name in _STUDENT_FIELDS}
     data["skills"] = {
         code: [getattr(state, name) for name in _SKILL_FIELDS]
@@ -342,3 +342,40 @@ def load(data: dict[str, Any]) -> StudentState:
         for code, values in data.get("skills", {}).items()
     }
     return StudentState(**{k: data[k] for k in _STUDENT_FIELDS if k in data}, skills=skills)
+
+
+_NUMBERS = tuple(n for n in _STUDENT_FIELDS if n != "last_skill")
+_NUMBER_INTS = tuple(f.type == "int" for f in fields(StudentState) if f.name in _NUMBERS)
+_SKILL_INTS = tuple(f.type == "int" for f in fields(SkillState))
+_skill_values = operator.attrgetter(*_SKILL_FIELDS)
+
+
+def pack(student: StudentState) -> tuple[list[float], str | None, list[str]]:
+    """The state as ``response_state``'s columns: numbers, last competency, competencies.
+
+    The numbers are the student's (``StudentState`` field order) and then each
+    competency's (``SkillState`` field order), competencies sorted; float8 holds
+    the counts exactly and every float bit for bit, so replay equals live."""
+    codes = sorted(student.skills)
+    numbers: list[float] = [getattr(student, name) for name in _NUMBERS]
+    for code in codes:
+        numbers.extend(_skill_values(student.skills[code]))
+    return numbers, student.last_skill, codes
+
+
+def unpack(numbers: Sequence[float], last_skill: str | None, codes: Sequence[str]) -> StudentState:
+    """The state back from ``pack``'s columns, counts as ints again."""
+    head, width = len(_NUMBERS), len(_SKILL_FIELDS)
+    skills = {}
+    for i, code in enumerate(codes):
+        at = head + i * width
+        values = numbers[at : at + width]
+        row: list[Any] = [
+            int(v) if whole else v for v, whole in zip(values, _SKILL_INTS, strict=True)
+        ]
+        skills[code] = SkillState(*row)
+    own: dict[str, Any] = {
+        name: int(v) if whole else v
+        for name, v, whole in zip(_NUMBERS, numbers[:head], _NUMBER_INTS, strict=True)
+    }
+    return StudentState(**own, last_skill=last_skill, skills=skills)

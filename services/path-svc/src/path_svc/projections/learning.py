@@ -17,7 +17,6 @@ evidence starts from the estimate its associations carry over
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -76,9 +75,10 @@ ON CONFLICT (district_id, student_id, assessment_id) DO UPDATE SET voided = excl
 """
 
 _STORE_STATE = """
-INSERT INTO response_state (district_id, student_id, state)
-SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
-ON CONFLICT (district_id, student_id) DO UPDATE SET state = excluded.state
+INSERT INTO response_state (district_id, student_id, numbers, last_skill, skills)
+SELECT (r).* FROM unnest($1::response_row[]) AS r
+ON CONFLICT (district_id, student_id) DO UPDATE
+   SET numbers = excluded.numbers, last_skill = excluded.last_skill, skills = excluded.skills
 """
 
 
@@ -141,7 +141,7 @@ class LearningProjection:
         emitted: list[Envelope] = []
         for d in items:  # log order, so each student's evidence is applied in order
             event, student = d.event, erasure.of(d.envelope)
-            learner = learners.setdefault(student, Learner(event.student_id))
+            learner = learners[student]  # _load made one for each student of the batch
             framework = published[student[0]].framework
             if isinstance(event, AssessmentRecorded):
                 _carry_into(learner, published[student[0]], event.competency_id)
@@ -163,17 +163,17 @@ class LearningProjection:
                     d.offset,
                     d.envelope.time,
                 )
-                known[(*student, event.assessment_id)] = touched[
-                    (*student, event.assessment_id)
-                ] = proof
+                known.setdefault(student, {})[event.assessment_id] = proof
+                touched[(*student, event.assessment_id)] = proof
                 emitted.extend(self._derive(change, event.assessment_id, d.envelope))
             elif isinstance(event, AssessmentVoided):
-                proof_or_none = known.get((*student, event.assessment_id))
+                theirs = known.get(student, {})
+                proof_or_none = theirs.get(event.assessment_id)
                 if proof_or_none is None or proof_or_none.voided:
                     continue  # nothing (more) to retract
                 proof_or_none.voided = True
                 touched[(*student, event.assessment_id)] = proof_or_none
-                remaining = await _remaining(conn, proof_or_none, known)
+                remaining = _remaining(theirs)
                 change = learner.recompute(
                     framework,
                     proof_or_none.competency_id,
@@ -261,54 +261,39 @@ async def _load(conn: asyncpg.Connection, students: list[Student]) -> dict[Stude
             r["p_mastery"], r["attempts"], r["mastered"], r["updated_at"], r["mastered_at"]
         )
     states = await conn.fetch(
-        "SELECT district_id, student_id, state FROM response_state WHERE " + erasure.AMONG,
+        "SELECT district_id, student_id, numbers, last_skill, skills FROM response_state WHERE "
+        + erasure.AMONG,
         *erasure.columns(students),
     )
     for r in states:
-        learners[(r["district_id"], r["student_id"])].answers = response.load(
-            json.loads(r["state"])
+        learners[(r["district_id"], r["student_id"])].answers = response.unpack(
+            r["numbers"], r["last_skill"], r["skills"]
         )
     return learners
 
 
 async def _evidence_of(
     conn: asyncpg.Connection, items: Iterable[Delivered]
-) -> dict[Proof, Evidence]:
-    """Stored evidence for the results this batch voids (voids are rare: usually none)."""
-    wanted = [
-        (d.envelope.districtid, d.event.student_id, d.event.assessment_id)
-        for d in items
-        if isinstance(d.event, AssessmentVoided)
-    ]
-    if not wanted:
+) -> dict[Student, dict[UUID, Evidence]]:
+    """All stored evidence of the students whose results this batch voids, by assessment,
+    in one statement: a void re-runs the student's remaining evidence (voids are rare)."""
+    students = [erasure.of(d.envelope) for d in items if isinstance(d.event, AssessmentVoided)]
+    if not students:
         return {}
     rows = await conn.fetch(
-        """SELECT * FROM evidence
-            WHERE (district_id, student_id, assessment_id) IN
-                  (SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[]))""",
-        *map(list, zip(*wanted, strict=True)),
+        "SELECT * FROM evidence WHERE " + erasure.AMONG, *erasure.columns(students)
     )
-    return {_proof(e): e for e in map(_evidence, rows)}
+    out: dict[Student, dict[UUID, Evidence]] = {s: {} for s in students}
+    for e in map(_evidence, rows):
+        out[(e.district_id, e.student_id)][e.assessment_id] = e
+    return out
 
 
-def _proof(e: Evidence) -> Proof:
-    return (e.district_id, e.student_id, e.assessment_id)
-
-
-async def _remaining(
-    conn: asyncpg.Connection, voided: Evidence, known: dict[Proof, Evidence]
-) -> list[Evidence]:
+def _remaining(evidence: dict[UUID, Evidence]) -> list[Evidence]:
     """The student's evidence that still counts, every competency, in log order (stored and
     this batch's): BKT re-runs the voided one's, the next-answer model all of it."""
-    rows = await conn.fetch(
-        "SELECT * FROM evidence WHERE district_id = $1 AND student_id = $2",
-        voided.district_id,
-        voided.student_id,
-    )
-    merged = {_proof(e): e for e in map(_evidence, rows)}
-    merged.update((k, e) for k, e in known.items() if k[:2] == _proof(voided)[:2])
     return sorted(
-        (e for e in merged.values() if not e.voided), key=lambda e: (e.partition, e.offset)
+        (e for e in evidence.values() if not e.voided), key=lambda e: (e.partition, e.offset)
     )
 
 
@@ -349,12 +334,12 @@ async def _store(
             )
     rows = [e.row() for e in evidence]
     states = [
-        (district, student, json.dumps(response.dump(learner.answers)))
+        (district, student, *response.pack(learner.answers))
         for (district, student), learner in sorted(learners.items())
         if learner.answers_changed
     ]
     if states:
-        await conn.execute(_STORE_STATE, *map(list, zip(*states, strict=True)))
+        await conn.execute(_STORE_STATE, states)
     if mastery:
         await conn.execute(_STORE_MASTERY, *map(list, zip(*mastery, strict=True)))
     if rows:

@@ -109,9 +109,10 @@ class PlanningProjection:
             student = key[1]
             if isinstance(d.event, InactivityCheckDue | FrameworkAdopted) and key not in planners:
                 continue  # the clock or a district's change alone never makes a student
-            if key not in planners:
+            planner = planners.get(key)
+            if planner is None:
                 emitted += await self._adopt_new(conn, d.envelope, actives)
-            planner = planners.setdefault(key, Planner())
+                planner = planners[key] = Planner()
             before = [s.competency_id for s in planner.steps]
             package = await self.library.package(conn, key[0], planner.framework)
             fw = package.framework
@@ -336,6 +337,8 @@ async def _store(
     latest: dict[Student, tuple[Replan, Envelope]] = {}
     for student, replan, cause in history:
         latest[student] = (replan, cause)
+    steps = [_steps(r) for _, r, _ in history]  # once per replan, for paths and history
+    of = {id(r): text for (_, r, _), text in zip(history, steps, strict=True)}
     await conn.execute(
         """INSERT INTO paths AS p (district_id, student_id, version, steps, updated_at)
            SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[],
@@ -346,7 +349,7 @@ async def _store(
         [d for d, _ in latest],
         [s for _, s in latest],
         [r.version for r, _ in latest.values()],
-        [_steps(r) for r, _ in latest.values()],
+        [of[id(r)] for r, _ in latest.values()],
         [c.time for _, c in latest.values()],
     )
     await conn.execute(
@@ -358,7 +361,7 @@ async def _store(
         [d for (d, _), _, _ in history],
         [s for (_, s), _, _ in history],
         [r.version for _, r, _ in history],
-        [_steps(r) for _, r, _ in history],
+        steps,
         [json.dumps(r.added) for _, r, _ in history],
         [json.dumps(r.removed) for _, r, _ in history],
         [r.reason for _, r, _ in history],
