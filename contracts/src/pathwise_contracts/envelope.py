@@ -79,7 +79,10 @@ class Envelope(BaseModel):
 
     @model_validator(mode="after")
     def _extensions_follow_spec(self) -> Self:
-        for name, value in (self.model_extra or {}).items():
+        extra = self.__pydantic_extra__  # what model_extra returns, without the property call
+        if not extra:
+            return self
+        for name, value in extra.items():
             if not _EXTENSION_NAME.match(name):
                 raise ValueError(f"extension attribute {name!r} must be 1-20 chars of a-z0-9")
             if not isinstance(value, str | int | bool):
