@@ -29,7 +29,13 @@ from pathwise_contracts.events import EVENT_TYPES, Event, UnknownEventType
 
 _EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-[^\s]*)?$")
-_OPTIONAL_EXTENSIONS = ("traceparent", "tracestate")
+# What ``to_bytes`` leaves out, by (traceparent is None, tracestate is None).
+_ABSENT = {
+    (False, False): None,
+    (True, False): {"traceparent"},
+    (False, True): {"tracestate"},
+    (True, True): {"traceparent", "tracestate"},
+}
 
 
 class Envelope(BaseModel):
@@ -73,7 +79,10 @@ class Envelope(BaseModel):
 
     @model_validator(mode="after")
     def _extensions_follow_spec(self) -> Self:
-        for name, value in (self.model_extra or {}).items():
+        extra = self.__pydantic_extra__  # what model_extra returns, without the property call
+        if not extra:
+            return self
+        for name, value in extra.items():
             if not _EXTENSION_NAME.match(name):
                 raise ValueError(f"extension attribute {name!r} must be 1-20 chars of a-z0-9")
             if not isinstance(value, str | int | bool):
@@ -108,8 +117,9 @@ class Envelope(BaseModel):
 
     def to_bytes(self) -> bytes:
         """Compact JSON for the Kafka message value; absent extensions are omitted."""
-        absent = {name for name in _OPTIONAL_EXTENSIONS if getattr(self, name) is None}
-        return self.model_dump_json(exclude=absent).encode()
+        absent = _ABSENT[self.traceparent is None, self.tracestate is None]
+        # The serializer's bytes are what model_dump_json would decode to str.
+        return self.__pydantic_serializer__.to_json(self, exclude=absent)
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Envelope:

@@ -50,12 +50,13 @@ class OutboxMessage:
 
 
 def message_for(topic: str, envelope: Envelope) -> OutboxMessage:
-    headers = [("ce_type", envelope.type), ("ce_id", str(envelope.id))]
+    event_id = str(envelope.id)
+    headers = [("ce_type", envelope.type), ("ce_id", event_id)]
     if envelope.traceparent:
         headers.append(("traceparent", envelope.traceparent))
     if envelope.tracestate:
         headers.append(("tracestate", envelope.tracestate))
-    return OutboxMessage(str(envelope.id), topic, envelope.subject, envelope.to_bytes(), headers)
+    return OutboxMessage(event_id, topic, envelope.subject, envelope.to_bytes(), headers)
 
 
 async def add(conn: asyncpg.Connection, messages: Sequence[OutboxMessage]) -> int:
