@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import time
 from pathlib import Path
 
 import numpy as np
@@ -123,11 +122,10 @@ def test_assistments_by_student_split_beats_the_floor() -> None:
     data = shared_data() / "assistments2009" / "train.csv"
     if not data.is_file():
         pytest.skip(f"ASSISTments 2009 data not found at {data} (set PATHWISE_SHARED_DATA)")
-    started = time.perf_counter()
     result = modelling.evaluate_files(data, None, split=0.8, seed=1)
     assert result.bkt.auc >= 0.76
     assert result.bkt.rmse < 0.42
-    # The combined model on the same split: ahead of BKT, fitted well within a minute.
+    # The combined model on the same split: ahead of BKT. How long fitting takes is
+    # `pathwise mastery evaluate`'s to report, not a test's: a busy machine is slower.
     assert result.combined.auc >= result.bkt.auc + 0.015
     assert result.combined.rmse < result.bkt.rmse
-    assert time.perf_counter() - started < 60
