@@ -36,8 +36,9 @@ SPEC = ServiceSpec(
         PlanningProjection(source=rt.source),
     ],
     # frameworks first, so every published framework is known to the evidence
-    # and paths that use it; then intake and planning at once: planning reads only
-    # intake's tombstones, whose outcome is order-free (projections.erasure).
+    # and paths that use it; then learning and planning at once: of learning's
+    # tables planning reads only the erasure tombstones, whose outcome is
+    # order-free (projections.erasure).
     replay_stages=[("frameworks",), ("learning", "planning")],
     configure_api=_configure,
     workers=[start_weekly_groups, start_school_days],
