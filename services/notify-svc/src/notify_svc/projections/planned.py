@@ -66,10 +66,13 @@ async def replan_guardians(
         districts,
     )
     desired = await conn.fetch(
+        # Two index-driven halves, not one OR: an OR across the two tables is a
+        # scan of every cause per batch, which made replay quadratic in the log.
         f"""SELECT * FROM ({_DESIRED}) d
              WHERE (d.district_id, d.student_id, d.guardian_id) IN
                        (SELECT * FROM unnest($6::text[], $1::text[], $2::text[]))
-                OR d.cause_event_id = ANY($5::uuid[])""",
+           UNION
+           SELECT * FROM ({_DESIRED}) d WHERE d.cause_event_id = ANY($5::uuid[])""",
         students,
         guardians,
         kinds,
@@ -127,7 +130,8 @@ async def replan_teachers(
         f"""SELECT * FROM ({_TEACHERS_DESIRED}) d
              WHERE (d.district_id, d.student_id) IN
                        (SELECT * FROM unnest($5::text[], $3::text[]))
-                OR d.cause_event_id = ANY($4::uuid[])""",
+           UNION
+           SELECT * FROM ({_TEACHERS_DESIRED}) d WHERE d.cause_event_id = ANY($4::uuid[])""",
         kinds,
         windows,
         students,
