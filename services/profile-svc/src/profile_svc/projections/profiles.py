@@ -1,8 +1,9 @@
 """The ``profiles`` projection: students, guardians, goals, reflections, consent history.
 
 Built from profile.events.v1 alone. Enrollments and contact changes (most of
-the log) are folded per batch into set-based statements; the rarer learner
-events are applied one by one in between, so log order always holds.
+the log) are folded per batch into set-based statements; the learner events in
+between go as runs of pipelined statements (``learner_rows.apply_run``), so log
+order always holds.
 """
 
 from __future__ import annotations
@@ -119,15 +120,24 @@ class ProfilesProjection:
     async def apply(
         self, conn: asyncpg.Connection, batch: Sequence[Delivered]
     ) -> Sequence[Envelope]:
-        run: list[Delivered] = []
+        core: list[Delivered] = []
+        learner: list[Delivered] = []
         for item in batch:
             if isinstance(item.event, CORE):
-                run.append(item)
+                await learner_rows.apply_run(conn, learner)
+                learner = []
+                core.append(item)
                 continue
-            await _fold(conn, run)
-            run = []
-            await learner_rows.apply(conn, item)
-        await _fold(conn, run)
+            await _fold(conn, core)
+            core = []
+            if learner_rows.is_barrier(item):
+                await learner_rows.apply_run(conn, learner)
+                learner = []
+                await learner_rows.apply(conn, item)
+            else:
+                learner.append(item)
+        await _fold(conn, core)
+        await learner_rows.apply_run(conn, learner)
         return ()
 
 
