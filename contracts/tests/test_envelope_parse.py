@@ -157,3 +157,43 @@ def test_score_equal_to_max_is_accepted(recorded: AssessmentRecorded) -> None:
     raw = json.dumps({**body, "data": {**data, "score": 10}}).encode()
     _, event = Envelope.parse(raw)
     assert isinstance(event, AssessmentRecorded) and event.score == event.max_score == 10
+
+
+@settings(database=None, max_examples=100)
+@given(
+    score=st.floats(min_value=0, max_value=10),
+    at=st.datetimes(timezones=st.just(UTC)) | st.none(),
+    trace=st.sampled_from([None, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"]),
+    state=st.none() | st.text(max_size=20),
+)
+def test_wrap_is_the_envelope_of_the_dumped_event(
+    score: float, at: datetime | None, trace: str | None, state: str | None
+) -> None:
+    event = AssessmentRecorded(
+        assessment_id=UUID(int=9),
+        student_id="stu-9",
+        competency_id="c",
+        score=score,
+        max_score=10,
+        occurred_at=datetime(2025, 3, 1, tzinfo=UTC),
+        source="lms",
+        source_id="r",
+    )
+    kwargs: dict[str, object] = {"id": UUID(int=3), "source": "urn:x", "district_id": "d"}
+    wrapped = Envelope.wrap(event, time=at, traceparent=trace, tracestate=state, **kwargs)  # type: ignore[arg-type]
+    built = Envelope(
+        id=UUID(int=3),
+        source="urn:x",
+        type=event.type,
+        subject="stu-9",
+        time=wrapped.time if at is None else at,
+        dataschema=event.dataschema(),
+        districtid="d",
+        traceparent=trace,
+        tracestate=state,
+        data=event.model_dump(mode="json"),
+    )
+    assert type(wrapped) is Envelope
+    assert wrapped == built
+    assert wrapped.to_bytes() == built.to_bytes()
+    assert wrapped.model_fields_set == built.model_fields_set

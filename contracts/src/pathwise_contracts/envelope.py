@@ -111,19 +111,25 @@ class Envelope(BaseModel):
         traceparent: str | None = None,
         tracestate: str | None = None,
     ) -> Envelope:
-        """Envelope ``event``; the student id becomes the subject (and Kafka key)."""
-        return cls(
-            id=id,
-            source=source,
-            type=event.type,
-            subject=event.student_id,
-            time=time if time is not None else datetime.now(UTC),
-            dataschema=event.dataschema(),
-            districtid=district_id,
-            traceparent=traceparent,
-            tracestate=tracestate,
-            data=event.model_dump(mode="json"),
-        )
+        """Envelope ``event``; the student id becomes the subject (and Kafka key).
+
+        Calls the core validator and serializer directly: what ``cls(...)`` and
+        ``model_dump(mode="json")`` do, without their per-call keyword handling.
+        """
+        fields = {
+            "id": id,
+            "source": source,
+            "type": event.type,
+            "subject": event.student_id,
+            "time": time if time is not None else datetime.now(UTC),
+            "dataschema": event.dataschema(),
+            "districtid": district_id,
+            "traceparent": traceparent,
+            "tracestate": tracestate,
+            "data": event.__pydantic_serializer__.to_python(event, mode="json"),
+        }
+        envelope: Envelope = cls.__pydantic_validator__.validate_python(fields)
+        return envelope
 
     def to_bytes(self) -> bytes:
         """Compact JSON for the Kafka message value; absent extensions are omitted."""
