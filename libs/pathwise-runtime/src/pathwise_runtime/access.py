@@ -107,8 +107,10 @@ async def access_of(
         district,
         student_id,
     )
-    if row is None:
-        return None
+    return None if row is None else _access(district, student_id, row)
+
+
+def _access(district: str, student_id: str, row: asyncpg.Record) -> StudentAccess:
     return StudentAccess(
         district=district,
         student_id=student_id,
@@ -119,15 +121,20 @@ async def access_of(
 
 
 async def authorize(conn: asyncpg.Connection, who: Principal, act: Act, student_id: str) -> None:
-    """Raise the policy's answer as problem+json unless ``who`` may ``act`` on the student."""
-    access = await access_of(conn, who.district, student_id)
-    elsewhere = access is None and bool(
-        await conn.fetchval(
-            "SELECT 1 FROM student_access WHERE student_id = $1 AND district_id <> $2",
-            student_id,
-            who.district,
-        )
+    """Raise the policy's answer as problem+json unless ``who`` may ``act`` on the student.
+
+    One query answers both what the policy needs: the caller's district's row if
+    there is one, else whether another district holds the student.
+    """
+    row = await conn.fetchrow(
+        """SELECT district_id = $1 AS here, teacher_ids, guardian_ids, erased
+             FROM student_access WHERE student_id = $2
+            ORDER BY district_id = $1 DESC LIMIT 1""",
+        who.district,
+        student_id,
     )
+    access = _access(who.district, student_id, row) if row is not None and row["here"] else None
+    elsewhere = row is not None and not row["here"]
     denied = decide(who, act, student_id, access, known_elsewhere=elsewhere)
     if denied is not None:
         raise Problem(denied.status, denied.detail)
