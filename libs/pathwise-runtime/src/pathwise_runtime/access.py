@@ -107,8 +107,10 @@ async def access_of(
         district,
         student_id,
     )
-    if row is None:
-        return None
+    return None if row is None else _access(district, student_id, row)
+
+
+def _access(district: str, student_id: str, row: asyncpg.Record) -> StudentAccess:
     return StudentAccess(
         district=district,
         student_id=student_id,
@@ -118,16 +120,25 @@ async def access_of(
     )
 
 
-async def authorize(conn: asyncpg.Connection, who: Principal, act: Act, student_id: str) -> None:
-    """Raise the policy's answer as problem+json unless ``who`` may ``act`` on the student."""
-    access = await access_of(conn, who.district, student_id)
-    elsewhere = access is None and bool(
-        await conn.fetchval(
-            "SELECT 1 FROM student_access WHERE student_id = $1 AND district_id <> $2",
-            student_id,
-            who.district,
-        )
-    )
-    denied = decide(who, act, student_id, access, known_elsewhere=elsewhere)
+# What ``check`` decides on, with the district as $1 and the student as $2: the caller's
+# district's row if there is one, else any other district's (the student is held elsewhere).
+ACCESS_ROW = """SELECT district_id = $1 AS here, teacher_ids, guardian_ids, erased
+                  FROM student_access WHERE student_id = $2
+                 ORDER BY district_id = $1 DESC LIMIT 1"""
+
+
+def check(who: Principal, act: Act, student_id: str, row: asyncpg.Record | None) -> None:
+    """Raise the policy's answer on ``ACCESS_ROW``'s row as problem+json, if it denies.
+
+    ``here`` NULL (a row made by an outer join on no match) is a student nobody holds.
+    """
+    here = None if row is None else row["here"]
+    access = _access(who.district, student_id, row) if row is not None and here else None
+    denied = decide(who, act, student_id, access, known_elsewhere=here is False)
     if denied is not None:
         raise Problem(denied.status, denied.detail)
+
+
+async def authorize(conn: asyncpg.Connection, who: Principal, act: Act, student_id: str) -> None:
+    """Raise the policy's answer as problem+json unless ``who`` may ``act`` on the student."""
+    check(who, act, student_id, await conn.fetchrow(ACCESS_ROW, who.district, student_id))

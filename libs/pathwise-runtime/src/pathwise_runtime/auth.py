@@ -82,6 +82,7 @@ class TokenVerifier:
                 "PATHWISE_AUTH_ISSUER is required with PATHWISE_AUTH_JWKS_URL: "
                 "tokens are accepted only from the identity provider named there"
             )
+        self._verified: dict[str, _Verified] = {}
 
     @property
     def fetches_keys(self) -> bool:
@@ -89,41 +90,76 @@ class TokenVerifier:
         return self._jwks is not None
 
     def verify(self, token: str) -> Principal:
-        options: Any = {"require": ["exp", "sub"]}
+        """The token's caller; a token verified before is answered from memory.
+
+        An entry holds until the token's ``exp`` and, with a JWKS, only while the
+        same key object verifies it: a re-fetched key set (a rotation) re-verifies.
+        """
         try:
-            if self._jwks:
-                key = self._jwks.get_signing_key_from_jwt(token).key
-                claims = jwt.decode(
-                    token,
-                    key,
-                    algorithms=["RS256", "ES256", "PS256", "EdDSA"],
-                    audience=self._audience,
-                    issuer=self._issuer,
-                    options=options,
-                )
-            else:
-                claims = jwt.decode(
-                    token,
-                    self._dev_secret or "",
-                    algorithms=["HS256"],
-                    audience=self._audience,
-                    issuer=DEV_ISSUER,
-                    options=options,
-                )
+            key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else None
+            known = self._verified.get(token)
+            if known is not None and known.key is key and time.time() < known.expires:
+                return known.principal
+            claims = self._decode(token, key)
         except jwt.PyJWTError as exc:
+            self._verified.pop(token, None)
             raise Problem(401, f"invalid bearer token: {exc}", slug="invalid-token") from exc
-        role, district = claims.get("role"), claims.get("district")
-        if role not in ROLES or not isinstance(district, str) or not district:
-            raise Problem(
-                401, "token must carry a known 'role' and a 'district' claim", slug="invalid-token"
+        found = _principal_of(claims)
+        if len(self._verified) >= _MAX_VERIFIED:
+            now = time.time()
+            self._verified = {t: v for t, v in self._verified.items() if now < v.expires}
+            if len(self._verified) >= _MAX_VERIFIED:
+                self._verified.clear()
+        self._verified[token] = _Verified(found, int(claims["exp"]), key)
+        return found
+
+    def _decode(self, token: str, key: Any) -> dict[str, Any]:
+        options: Any = {"require": ["exp", "sub"]}
+        if self._jwks:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256", "ES256", "PS256", "EdDSA"],
+                audience=self._audience,
+                issuer=self._issuer,
+                options=options,
             )
-        purpose = claims.get("purpose")
-        return Principal(
-            subject=str(claims["sub"]),
-            role=role,
-            district=district,
-            purpose=purpose if isinstance(purpose, str) and purpose else None,
+            return claims
+        claims = jwt.decode(
+            token,
+            self._dev_secret or "",
+            algorithms=["HS256"],
+            audience=self._audience,
+            issuer=DEV_ISSUER,
+            options=options,
         )
+        return claims
+
+
+# Tokens a process remembers as verified; beyond it expired ones go, then all.
+_MAX_VERIFIED = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    principal: Principal
+    expires: int
+    key: Any
+
+
+def _principal_of(claims: dict[str, Any]) -> Principal:
+    role, district = claims.get("role"), claims.get("district")
+    if role not in ROLES or not isinstance(district, str) or not district:
+        raise Problem(
+            401, "token must carry a known 'role' and a 'district' claim", slug="invalid-token"
+        )
+    purpose = claims.get("purpose")
+    return Principal(
+        subject=str(claims["sub"]),
+        role=role,
+        district=district,
+        purpose=purpose if isinstance(purpose, str) and purpose else None,
+    )
 
 
 async def principal(request: Request) -> Principal:

@@ -16,12 +16,12 @@ from typing import Annotated, Any, Literal
 import asyncpg
 from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from assessment_svc.adapters import keyring as keys
 from assessment_svc.api import xapi_alternate, xapi_documents
 from assessment_svc.api import xapi_requests as requests
 from assessment_svc.api.lrs_auth import Client, LrsSettings
+from assessment_svc.api.xapi_version import Versioned
 from assessment_svc.commands import admission, statement_store
 from assessment_svc.domain import xapi, xapi_activities
 from assessment_svc.domain.xapi_attachments import Part
@@ -29,34 +29,15 @@ from assessment_svc.queries import statement_students
 from assessment_svc.queries import statements as reads
 from assessment_svc.settings import AssessmentSettings
 from pathwise_contracts.identity import Identities
-from pathwise_runtime.problems import Problem, problem_response
+from pathwise_runtime.problems import Problem
 from pathwise_runtime.service import Runtime
 
 router = APIRouter(prefix="/xapi", tags=["xAPI"])
-HEADER = "X-Experience-API-Version"
 MAX_LIMIT = 500
 
 
-class _Versioned(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        if not request.url.path.startswith("/xapi"):
-            return await call_next(request)
-        asked = request.headers.get(HEADER)
-        if request.url.path != "/xapi/about" and (asked is None or not asked.startswith("1.0")):
-            response: Response = problem_response(
-                400,
-                f"the {HEADER} header must name version 1.0.x",
-                slug="xapi-version",
-                field=HEADER,
-            )
-        else:
-            response = await call_next(request)
-        response.headers[HEADER] = xapi.VERSION
-        return response
-
-
 def install(app: FastAPI) -> None:
-    app.add_middleware(_Versioned)
+    app.add_middleware(Versioned)
     # Outermost, so what it rewrites meets the version check, the limits and auth.
     limit = AssessmentSettings().http_max_document_bytes
     app.add_middleware(xapi_alternate.AlternateSyntax, max_bytes=limit)

@@ -17,7 +17,9 @@ import asyncpg
 from assessment_svc.domain.submission import Submission
 from assessment_svc.domain.voiding import void_event
 from pathwise_contracts import Envelope, Event, SubmissionVoided, derive_event_id
-from pathwise_runtime import outbox
+from pathwise_runtime import access, outbox
+from pathwise_runtime.auth import Principal
+from pathwise_runtime.policy import Act
 
 
 class Outcome(StrEnum):
@@ -40,18 +42,48 @@ class Ingested:
     district_id: str
 
 
+# The row (as ``record_in``'s first statement) and, beside it, what the policy decides
+# on: one round trip for both. $1 district, $2 student, as ``access.ACCESS_ROW`` has them.
+_RECORD_CHECKED = f"""
+WITH access AS ({access.ACCESS_ROW}),
+     new AS (INSERT INTO ingested (assessment_id, student_id, district_id, fingerprint)
+             SELECT CASE WHEN EXISTS (SELECT FROM ingested
+                                       WHERE assessment_id = $4 AND district_id = $1)
+                         THEN $4::uuid ELSE $3::uuid END, $2, $1, $5
+             ON CONFLICT (assessment_id) DO NOTHING
+             RETURNING assessment_id)
+SELECT (SELECT assessment_id FROM new) AS inserted, access.*
+  FROM (VALUES (1)) AS one LEFT JOIN access ON true"""
+
+
 async def record(
-    conn: asyncpg.Connection, submission: Submission, *, district: str, source: str
+    conn: asyncpg.Connection, who: Principal, submission: Submission, *, source: str
 ) -> Recorded:
-    """Accept a result once; a re-send is a duplicate, a changed re-send a conflict."""
+    """Accept a result once if ``who`` may record it; a re-send is a duplicate, a changed
+    re-send a conflict.
+
+    The policy's facts come with the insert, and a denial rolls the insert back, so
+    an accepted result costs one statement fewer than authorizing first.
+    """
+    district = who.district
+    fingerprint = submission.fingerprint(district)
     async with conn.transaction():
-        return await record_in(conn, submission, district=district, source=source)
+        row = await conn.fetchrow(
+            _RECORD_CHECKED,
+            district,
+            submission.student_id,
+            submission.assessment_id(district),
+            submission.legacy_id,
+            fingerprint,
+        )
+        access.check(who, Act.RECORD, submission.student_id, row)
+        return await _recorded(conn, submission, district, source, fingerprint, row["inserted"])
 
 
 async def record_in(
     conn: asyncpg.Connection, submission: Submission, *, district: str, source: str
 ) -> Recorded:
-    """``record`` inside the caller's transaction."""
+    """Accept a result once inside the caller's transaction (who may, checked before)."""
     fingerprint = submission.fingerprint(district)
     # The id (``own_id``) and the row in one statement: a result is mostly new. Concurrent
     # re-sends wait on the primary key here; the queries below then see the winner's row.
@@ -68,6 +100,18 @@ async def record_in(
         district,
         fingerprint,
     )
+    return await _recorded(conn, submission, district, source, fingerprint, assessment_id)
+
+
+async def _recorded(
+    conn: asyncpg.Connection,
+    submission: Submission,
+    district: str,
+    source: str,
+    fingerprint: str,
+    assessment_id: UUID | None,
+) -> Recorded:
+    """The outcome once the insert answered ``assessment_id`` (None: the id was taken)."""
     if assessment_id is None:
         assessment_id = await own_id(
             conn, district, submission.assessment_id(district), submission.legacy_id
