@@ -67,20 +67,25 @@ async def add(conn: asyncpg.Connection, messages: Sequence[OutboxMessage]) -> in
     """
     if not messages:
         return 0
-    inserted = await conn.fetch(
-        """INSERT INTO pathwise_outbox (event_id, topic, key, payload, headers)
-           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::jsonb[])
-           ON CONFLICT (event_id) DO NOTHING
-           RETURNING seq""",
+    # The relay's wake-up rides in the same statement (one round trip, not two),
+    # sent only when a row was new; Postgres delivers it when the transaction commits.
+    inserted = await conn.fetchval(
+        """WITH new AS (
+               INSERT INTO pathwise_outbox (event_id, topic, key, payload, headers)
+               SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[],
+                                    $5::jsonb[])
+               ON CONFLICT (event_id) DO NOTHING
+               RETURNING seq)
+           SELECT c.n, (SELECT count(*) FROM (SELECT pg_notify($6, '') WHERE c.n > 0) AS w)
+             FROM (SELECT count(*) AS n FROM new) AS c""",
         [m.event_id for m in messages],
         [m.topic for m in messages],
         [m.key for m in messages],
         [m.payload for m in messages],
         [json.dumps(m.headers) for m in messages],
+        CHANNEL,
     )
-    if inserted:
-        await conn.execute(f"NOTIFY {CHANNEL}")
-    return len(inserted)
+    return int(inserted)
 
 
 def topic_of(envelope: Envelope) -> str:
