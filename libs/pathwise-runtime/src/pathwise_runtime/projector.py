@@ -1,18 +1,26 @@
 """A projection as a FastStream subscriber with at-least-once delivery.
 
 ``AckPolicy.MANUAL``: FastStream's Kafka default acknowledges before the
-handler runs (at-most-once). Here the offset is committed only after the batch
+handler runs (at-most-once). Here offsets are committed only after the batch
 transaction committed; on an infrastructure error the consumer is rewound
 (nack) and the batch is tried again after a back-off.
+
+Committed offsets are only a hint (a member resumes from the watermarks in
+Postgres) that lag-based autoscaling reads, so they go at most once per
+``commit_interval_s``, the offsets of the batches applied since: each commit
+costs the broker about as much as a fetch, and under load batches come every
+few tens of milliseconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Sequence
 from typing import Any
 
-from aiokafka import ConsumerRebalanceListener, TopicPartition
+from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -37,6 +45,7 @@ class Projector:
         max_backoff_s: float = 10.0,
         session_timeout_ms: int = 10_000,
         fetch_max_wait_ms: int = 100,
+        commit_interval_s: float = 1.0,
     ) -> None:
         self.applier = applier
         self.group_id = group_id
@@ -49,6 +58,10 @@ class Projector:
         # hop adds when the log is quiet (some brokers do not answer early on new data).
         self._fetch_max_wait_ms = fetch_max_wait_ms
         self._failures = 0
+        self._commit_interval_s = commit_interval_s
+        self._uncommitted: dict[TopicPartition, int] = {}
+        self._committed_at = -commit_interval_s
+        self._committing: asyncio.Task[None] | None = None
         self._subscriber: Any = None
         self.assigned: set[TopicPartition] = set()
         self.has_assignment = asyncio.Event()
@@ -67,6 +80,11 @@ class Projector:
     def problem(self, reason: str | None) -> None:
         self._problem = reason
         self._halted.set(0 if reason is None else 1)
+
+    def forget_offsets(self, revoked: set[TopicPartition]) -> None:
+        """Revoked partitions' offsets are their next owner's to commit."""
+        for tp in revoked:
+            self._uncommitted.pop(tp, None)
 
     def assignment_changed(self) -> None:
         self._assigned_gauge.set(len(self.assigned))
@@ -128,7 +146,32 @@ class Projector:
             return
         self._failures = 0
         self.problem = None
-        await message.ack()
+        self._applied(records)
+
+    def _applied(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        """Note the offsets after an applied batch; commit them now or when the interval ends."""
+        for r in records:
+            tp = TopicPartition(r.topic, r.partition)
+            self._uncommitted[tp] = max(self._uncommitted.get(tp, 0), r.offset + 1)
+        if self._committing is None:
+            delay = self._committed_at + self._commit_interval_s - time.monotonic()
+            self._committing = asyncio.create_task(
+                self._commit_after(max(0.0, delay)), name=f"{self.name}:commit"
+            )
+
+    async def _commit_after(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        offsets = {tp: o for tp, o in self._uncommitted.items() if tp in self.assigned}
+        self._uncommitted = {}
+        self._committing = None
+        self._committed_at = time.monotonic()
+        consumer = getattr(self._subscriber, "consumer", None)
+        if consumer is None or not offsets:
+            return
+        try:
+            await consumer.commit(offsets)
+        except Exception as exc:  # a hint only; the next commit or the watermarks cover it
+            log.info("offset commit skipped", extra={"projection": self.name, "error": repr(exc)})
 
     async def _retry_later(self, message: Any, delay: float) -> None:
         await asyncio.sleep(delay)
@@ -146,6 +189,7 @@ class _Assignment(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         self._projector.assigned -= set(revoked)
+        self._projector.forget_offsets(set(revoked))
         self._projector.assignment_changed()
         self._projector.applier.forget_assignment()
 

@@ -43,6 +43,12 @@ class ServiceSettings(BaseSettings):
     consumer_fetch_max_wait_ms: int = Field(
         100, validation_alias="CONSUMER_FETCH_MAX_WAIT_MS", ge=0
     )
+    # The embedded broker answers a waiting fetch only when it next polls its log, so the
+    # wait bounds each hop's latency; and each empty fetch costs it CPU. Projections
+    # nothing waits on promptly (ServiceSpec.unhurried) poll ten times less often.
+    consumer_unhurried_fetch_max_wait_ms: int = Field(
+        1000, validation_alias="CONSUMER_UNHURRIED_FETCH_MAX_WAIT_MS", ge=0
+    )
     consumer_batch_timeout_ms: int = Field(50, validation_alias="CONSUMER_BATCH_TIMEOUT_MS", ge=0)
     # How long a silent member keeps its partitions; the broker also holds a new
     # group's first join for about half of it (tests and demos shorten it).

@@ -27,6 +27,8 @@ SPEC = ServiceSpec(
     projections=lambda _rt: [PlanningProjection(), DeliveryLogProjection()],
     # delivery_log reads planning's tombstones, order-free as in erasure live.
     replay_stages=[("planning", "delivery_log")],
+    # The delivery log records what was sent; nothing waits on it.
+    unhurried=("delivery_log",),
     configure_api=lambda app: _routes(app),
     workers=[start_sender],
 )

@@ -42,5 +42,7 @@ SPEC = ServiceSpec(
     projections=lambda _: [ProfilesProjection(), MasteryProjection(), AccessLogProjection()],
     # Each keeps its own tables and tombstones: replay rebuilds them at once.
     replay_stages=[("profiles", "mastery", "access_log")],
+    # The audit log and the mastery read model: nothing on the way to an email waits.
+    unhurried=("mastery", "access_log"),
     configure_api=_routes,
 )
