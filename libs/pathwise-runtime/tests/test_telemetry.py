@@ -153,12 +153,9 @@ class _Conn:
     def __init__(self) -> None:
         self.payloads: list[bytes] = []
 
-    async def fetch(self, _sql: str, *args: Any) -> list[int]:
+    async def fetchval(self, _sql: str, *args: Any) -> int:
         self.payloads = list(args[3])
-        return [1]
-
-    async def execute(self, _sql: str) -> None:
-        return None
+        return len(self.payloads)
 
 
 async def test_an_event_commanded_in_a_request_carries_the_request_trace(
