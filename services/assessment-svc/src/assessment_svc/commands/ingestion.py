@@ -42,16 +42,20 @@ class Ingested:
     district_id: str
 
 
-# The row (as ``record_in``'s first statement) and, beside it, what the policy decides
-# on: one round trip for both. $1 district, $2 student, as ``access.ACCESS_ROW`` has them.
-_RECORD_CHECKED = f"""
-WITH access AS ({access.ACCESS_ROW}),
-     new AS (INSERT INTO ingested (assessment_id, student_id, district_id, fingerprint)
+# The id (``own_id``) and the row in one statement: a result is mostly new. Concurrent
+# re-sends wait on the primary key here; the queries after it then see the winner's row.
+# $1 district, $2 student (as ``access.ACCESS_ROW`` has them), $3 the id, $4 the legacy
+# id, $5 the fingerprint.
+_INSERT = """INSERT INTO ingested (assessment_id, student_id, district_id, fingerprint)
              SELECT CASE WHEN EXISTS (SELECT FROM ingested
                                        WHERE assessment_id = $4 AND district_id = $1)
                          THEN $4::uuid ELSE $3::uuid END, $2, $1, $5
              ON CONFLICT (assessment_id) DO NOTHING
-             RETURNING assessment_id)
+             RETURNING assessment_id"""
+
+# The insert and, beside it, what the policy decides on: one round trip for both.
+_RECORD_CHECKED = f"""
+WITH access AS ({access.ACCESS_ROW}), new AS ({_INSERT})
 SELECT (SELECT assessment_id FROM new) AS inserted, access.*
   FROM (VALUES (1)) AS one LEFT JOIN access ON true"""
 
@@ -85,19 +89,12 @@ async def record_in(
 ) -> Recorded:
     """Accept a result once inside the caller's transaction (who may, checked before)."""
     fingerprint = submission.fingerprint(district)
-    # The id (``own_id``) and the row in one statement: a result is mostly new. Concurrent
-    # re-sends wait on the primary key here; the queries below then see the winner's row.
     assessment_id: UUID | None = await conn.fetchval(
-        """INSERT INTO ingested (assessment_id, student_id, district_id, fingerprint)
-           SELECT CASE WHEN EXISTS (SELECT FROM ingested
-                                     WHERE assessment_id = $2 AND district_id = $4)
-                       THEN $2::uuid ELSE $1::uuid END, $3, $4, $5
-           ON CONFLICT (assessment_id) DO NOTHING
-           RETURNING assessment_id""",
+        _INSERT,
+        district,
+        submission.student_id,
         submission.assessment_id(district),
         submission.legacy_id,
-        submission.student_id,
-        district,
         fingerprint,
     )
     return await _recorded(conn, submission, district, source, fingerprint, assessment_id)
